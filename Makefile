@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh machine with Python 3.11+:
+#   make report   set up .venv and render the committee report on the bundled sample
+#   make test     set up .venv and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: venv report test lint format sample template bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/isms demo --out reports
+
+test: $(STAMP)
+	$(BIN)/ruff check isms_analysis tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check isms_analysis tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format isms_analysis tests benchmarks
+	$(BIN)/ruff check --fix isms_analysis tests benchmarks
+
+sample: $(STAMP)
+	$(BIN)/isms sample data/sample
+
+template: $(STAMP)
+	$(BIN)/isms template data/templates/risikovurdering-skabelon.xlsx --force
+	$(BIN)/isms template data/templates/risk-assessment-template-en.xlsx --lang en --force
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) reports/*/ .pytest_cache .ruff_cache

@@ -1,0 +1,195 @@
+"""The ``isms`` command: thin wrappers over the package's functions.
+
+Every command prints Danish by default (``--lang en`` for English), exits 0 on
+success, 1 when the input is invalid, 2 when it cannot be read or the command is
+used wrongly, and never shows a Python traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import __version__
+from .errors import UserError
+
+app = typer.Typer(
+    help="isms-analysis: risikovurdering efter KL's drejebog (ISO 27001:2022). / risk assessment after KL's playbook.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+report_app = typer.Typer(help="Dan rapporter (kvartalsrapport, trendrapport). / Render reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+Lang = Annotated[str, typer.Option("--lang", help="Sprog for beskeder og output: da eller en.")]
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn UserError into a message and exit code; bad arguments into exit 2."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = kwargs.get("lang", "da")
+        if lang not in ("da", "en"):
+            _err(f"Ukendt sprog '{lang}': brug da eller en. / Unknown language: use da or en.")
+            raise typer.Exit(2)
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            _err(exc.message(lang))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _err("Afbrudt." if lang == "da" else "Interrupted.")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"isms-analysis {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Vis versionen og afslut.")
+    ] = False,
+) -> None:
+    """isms-analysis."""
+
+
+@app.command()
+@user_errors
+def template(
+    path: Annotated[Path, typer.Argument(help="Hvor skabelonen skal skrives (.xlsx).")],
+    lang: Lang = "da",
+    force: Annotated[bool, typer.Option("--force", help="Overskriv en eksisterende fil.")] = False,
+) -> None:
+    """Skriv en tom KL-lignende risikovurderingsskabelon (.xlsx)."""
+    from .template import write_template
+
+    if path.exists() and not force:
+        raise UserError(
+            f"{path.name} findes allerede; brug --force for at overskrive.",
+            f"{path.name} already exists; use --force to overwrite.",
+        )
+    out = write_template(path, lang=lang)
+    typer.echo(str(out))
+
+
+@app.command()
+@user_errors
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="En eller flere arbejdsbøger.")],
+    lang: Lang = "da",
+    format: Annotated[str, typer.Option("--format", help="text eller json.")] = "text",
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="TOML-fil med egne ark-/kolonnenavne.")] = None,
+) -> None:
+    """Kontrollér arbejdsbøger og vis alle fejl og advarsler (exit 0 gyldig, 1 ugyldig, 2 ulæselig)."""
+    from .workbook import format_problems, problems_to_records, validate_workbook
+
+    if format not in ("text", "json"):
+        raise UserError("--format skal være text eller json.", "--format must be text or json.")
+    worst = 0
+    report: list[dict[str, Any]] = []
+    for f in files:
+        try:
+            problems = validate_workbook(f, mapping=mapping)
+        except UserError as exc:
+            worst = max(worst, exc.exit_code)
+            report.append({"file": f.name, "status": "unreadable", "message": exc.message(lang), "problems": []})
+            if format == "text":
+                _err(exc.message(lang))
+            continue
+        n_err = int((problems["severity"] == "error").sum())
+        n_warn = int((problems["severity"] == "warning").sum())
+        worst = max(worst, 1 if n_err else 0)
+        report.append(
+            {
+                "file": f.name,
+                "status": "invalid" if n_err else "valid",
+                "errors": n_err,
+                "warnings": n_warn,
+                "problems": problems_to_records(problems, lang),
+            }
+        )
+        if format == "text":
+            if len(problems):
+                typer.echo(format_problems(problems, lang))
+            if lang == "en":
+                verdict = "invalid" if n_err else "valid"
+                typer.echo(f"{f.name}: {verdict} ({n_err} errors, {n_warn} warnings)")
+            else:
+                verdict = "ugyldig" if n_err else "gyldig"
+                typer.echo(f"{f.name}: {verdict} ({n_err} fejl, {n_warn} advarsler)")
+    if format == "json":
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    raise typer.Exit(worst)
+
+
+@app.command()
+@user_errors
+def score(
+    file: Annotated[Path, typer.Argument(help="Arbejdsbogen der skal scores.")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Skriv det scorede register til denne .xlsx.")] = None,
+    matrix: Annotated[str | None, typer.Option("--matrix", help="kl, standard, herning, datatilsynet eller en fil.")] = None,
+    lang: Lang = "da",
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="TOML-fil med egne ark-/kolonnenavne.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overskriv en eksisterende fil.")] = False,
+) -> None:
+    """Scor en arbejdsbog (begge perspektiver) og skriv registret til Excel eller vis et resumé."""
+    from .matrix import MatrixError
+    from .scoring import score as score_, summarise
+    from .workbook import read_workbook
+
+    assessment = read_workbook(file, mapping=mapping)
+    try:
+        used = matrix or assessment.meta.get("matrix") or "kl"
+        scores = score_(assessment, used)
+    except MatrixError as exc:
+        raise UserError(str(exc)) from None
+    if out is None:
+        typer.echo(summarise(scores, lang).to_string())
+        return
+    from .register import write_register
+
+    if out.exists() and not force:
+        raise UserError(
+            f"{out.name} findes allerede; brug --force for at overskrive.",
+            f"{out.name} already exists; use --force to overwrite.",
+        )
+    write_register(assessment, scores, out, lang=lang, matrix=used)
+    typer.echo(str(out))
+
+
+@app.command()
+@user_errors
+def sample(
+    directory: Annotated[Path, typer.Argument(help="Mappe til eksempelkommunens arbejdsbøger.")],
+    rounds: Annotated[int, typer.Option("--rounds", min=1, max=40)] = 8,
+    risks: Annotated[int, typer.Option("--risks", min=10)] = 1500,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    lang: Lang = "da",
+) -> None:
+    """Skriv en syntetisk eksempelkommune ("Eksempel Kommune") over flere kvartalsrunder."""
+    from .sample import write_sample
+
+    for p in write_sample(directory, rounds=rounds, risks=risks, seed=seed):
+        typer.echo(str(p))
+
+
+def run() -> None:  # pragma: no cover - console entry alternative
+    sys.exit(app())

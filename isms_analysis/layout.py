@@ -1,0 +1,317 @@
+"""The KL-style workbook layout as data: sheets, columns, headers and vocabularies.
+
+One workbook holds one assessment round. Every sheet and column has a canonical
+Danish header (what the template writes by default), an English header, and the
+English snake_case field it maps to in :class:`isms_analysis.Assessment`. The
+reader, the template writer, the register writer and the sample generator all
+read this module; none of them spells a header itself.
+
+Column kinds:
+
+- ``id``: identifier text (trimmed); ``text``: free text; ``list``: IDs separated
+  by ``;`` or ``,``;
+- ``consequence`` / ``likelihood``: an integer on the matrix scale, also given as
+  "3", 3.0, "3 - Høj", "Høj" or "Sandsynligt";
+- ``bool``: Ja/Nej, Yes/No, X, ✓, 1/0; ``date``: Danish or ISO dates, Excel serials;
+- ``choice``: one of a vocabulary below (Danish or English label, or the key);
+- ``level``: a level name of the matrix; ``month``: 1-12 or a month name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# -- vocabularies: key -> (Danish label, English label) ---------------------------------
+ASSET_TYPES = {
+    "business_process": ("Forretningsproces", "Business process"),
+    "it_system": ("It-system", "IT system"),
+    "processing_activity": ("Behandlingsaktivitet", "Processing activity"),
+    "infrastructure": ("Infrastruktur", "Infrastructure"),
+    "physical": ("Fysisk", "Physical"),
+    "people": ("Medarbejdere", "People"),
+    "intangible": ("Immateriel", "Intangible"),
+}
+PERSONAL_DATA = {
+    "none": ("Ingen", "None"),
+    "ordinary": ("Almindelige", "Ordinary"),
+    "sensitive": ("Følsomme", "Sensitive"),
+    "cpr": ("CPR", "CPR number"),
+    "criminal": ("Strafbare forhold", "Criminal offences"),
+}
+TREATMENTS = {
+    "mitigate": ("Mitiger", "Mitigate"),
+    "accept": ("Acceptér", "Accept"),
+    "avoid": ("Undgå", "Avoid"),
+    "transfer": ("Flyt", "Transfer"),
+}
+RISK_STATUSES = {
+    "open": ("Åben", "Open"),
+    "in_progress": ("I gang", "In progress"),
+    "closed": ("Lukket", "Closed"),
+}
+SOA_STATUSES = {
+    "implemented": ("Implementeret", "Implemented"),
+    "partly": ("Delvist implementeret", "Partly implemented"),
+    "planned": ("Planlagt", "Planned"),
+    "not_started": ("Ikke startet", "Not started"),
+}
+SOA_SOURCES = {
+    "risk_assessment": ("Risikovurdering", "Risk assessment"),
+    "legal": ("Lov/kontrakt", "Law/contract"),
+    "best_practice": ("God praksis", "Best practice"),
+}
+ACTION_TYPES = {
+    "risk_treatment": ("Risikohåndtering", "Risk treatment"),
+    "improvement_plan": ("Årsplan", "Improvement plan"),
+}
+ACTION_STATUSES = {
+    "not_started": ("Ikke startet", "Not started"),
+    "in_progress": ("I gang", "In progress"),
+    "done": ("Afsluttet", "Done"),
+}
+FREQUENCIES = {
+    "monthly": ("Månedlig", "Monthly"),
+    "quarterly": ("Kvartalsvis", "Quarterly"),
+    "half_yearly": ("Halvårlig", "Half-yearly"),
+    "yearly": ("Årlig", "Yearly"),
+}
+WHEEL_STATUSES = {
+    "planned": ("Planlagt", "Planned"),
+    "in_progress": ("I gang", "In progress"),
+    "done": ("Udført", "Done"),
+}
+# Extra spellings people write, beyond the labels and keys above (compared after
+# folding case, spaces and æ/ø/å).
+CHOICE_ALIASES = {
+    "treatment": {"accepter": "accept", "del": "transfer", "overfor": "transfer", "reducer": "mitigate"},
+    "status": {"aben": "open", "igang": "in_progress", "afsluttet": "closed", "lukket": "closed"},
+}
+VOCABULARIES = {
+    "asset_type": ASSET_TYPES,
+    "personal_data": PERSONAL_DATA,
+    "treatment": TREATMENTS,
+    "risk_status": RISK_STATUSES,
+    "soa_status": SOA_STATUSES,
+    "soa_source": SOA_SOURCES,
+    "action_type": ACTION_TYPES,
+    "action_status": ACTION_STATUSES,
+    "frequency": FREQUENCIES,
+    "wheel_status": WHEEL_STATUSES,
+}
+MONTHS_DA = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+MONTHS_EN = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    da: str
+    en: str
+    kind: str = "text"
+    required: bool = False  # the column must exist
+    mandatory: bool = False  # every row must have a value
+    vocabulary: str | None = None  # for kind "choice"
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str  # the Assessment attribute
+    da: str
+    en: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def column(self, field: str) -> Column:
+        return next(c for c in self.columns if c.field == field)
+
+
+def _cons(persp_da: str, persp_en: str, field: str, props: str = "FIT") -> tuple[Column, ...]:
+    en_props = {"F": "C", "I": "I", "T": "A", "A": "Authenticity"}
+    keys = {"F": "c", "I": "i", "T": "a", "A": "authenticity"}
+    return tuple(
+        Column(
+            f"consequence_{field}_{keys[p]}",
+            f"Konsekvens {persp_da} {p}",
+            f"Consequence {persp_en} {en_props[p]}",
+            "consequence",
+        )
+        for p in props
+    )
+
+
+META = Sheet(
+    "meta",
+    "Om",
+    "About",
+    (
+        Column("municipality", "Kommune", "Municipality", mandatory=True),
+        Column("round", "Runde", "Round", mandatory=True),
+        Column("assessment_date", "Vurderingsdato", "Assessment date", "date"),
+        Column("prepared_by", "Udarbejdet af", "Prepared by"),
+        Column("approved_by", "Godkendt af", "Approved by"),
+        Column("approved_date", "Godkendt dato", "Approval date", "date"),
+        Column("matrix", "Matrix", "Matrix"),
+    ),
+    required=True,
+)
+# The Om sheet is two columns (field, value); these are their headers.
+META_HEADERS = (("Felt", "Field"), ("Værdi", "Value"))
+
+ASSETS = Sheet(
+    "assets",
+    "Aktiver",
+    "Assets",
+    (
+        Column("asset_id", "Aktiv-ID", "Asset ID", "id", required=True, mandatory=True),
+        Column("name", "Aktiv", "Asset", required=True, mandatory=True),
+        Column("type", "Type", "Type", "choice", vocabulary="asset_type"),
+        Column("area", "Område", "Area"),
+        Column("kle", "KLE", "KLE"),
+        Column("system_owner", "Systemejer", "System owner"),
+        Column("data_owner", "Dataejer", "Data owner"),
+        Column("risk_owner", "Risikoejer", "Risk owner"),
+        Column("critical", "Kritisk", "Critical", "bool"),
+        Column("personal_data", "Personoplysninger", "Personal data", "choice", vocabulary="personal_data"),
+        *_cons("kommune", "municipality", "municipality"),
+        *_cons("registrerede", "data subjects", "data_subject"),
+        Column("tolerable_downtime", "Tålelig nedetid", "Tolerable downtime"),
+        Column("notes", "Bemærkninger", "Notes"),
+        *_cons("samfund", "society", "society", "FITA"),
+    ),
+    required=True,
+)
+SOCIETY_FIELDS = tuple(c.field for c in ASSETS.columns if "_society_" in c.field)
+
+THREATS = Sheet(
+    "threats",
+    "Trusler",
+    "Threats",
+    (
+        Column("threat_id", "Trussel-ID", "Threat ID", "id", required=True, mandatory=True),
+        Column("name", "Trussel", "Threat", required=True, mandatory=True),
+        Column("category", "Kategori", "Category"),
+        Column("description", "Beskrivelse", "Description"),
+        Column("affects_c", "F", "C", "bool"),
+        Column("affects_i", "I", "I", "bool"),
+        Column("affects_a", "T", "A", "bool"),
+    ),
+    required=True,
+)
+
+RISKS = Sheet(
+    "risks",
+    "Risici",
+    "Risks",
+    (
+        Column("risk_id", "Risiko-ID", "Risk ID", "id", required=True, mandatory=True),
+        Column("asset_id", "Aktiv-ID", "Asset ID", "id", required=True, mandatory=True),
+        Column("threat_id", "Trussel-ID", "Threat ID", "id", required=True, mandatory=True),
+        Column("vulnerability", "Sårbarhed", "Vulnerability"),
+        Column("existing_controls", "Eksisterende foranstaltninger", "Existing controls"),
+        Column("likelihood", "Sandsynlighed", "Likelihood", "likelihood", required=True, mandatory=True),
+        Column("treatment", "Håndtering", "Treatment", "choice", vocabulary="treatment"),
+        Column("controls", "Foranstaltninger", "Controls", "list"),
+        Column("residual_likelihood", "Restsandsynlighed", "Residual likelihood", "likelihood"),
+        Column(
+            "residual_consequence_municipality",
+            "Restkonsekvens kommune",
+            "Residual consequence municipality",
+            "consequence",
+        ),
+        Column(
+            "residual_consequence_data_subject",
+            "Restkonsekvens registrerede",
+            "Residual consequence data subjects",
+            "consequence",
+        ),
+        Column("owner", "Risikoejer", "Risk owner"),
+        Column("accepted_by", "Accepteret af", "Accepted by"),
+        Column("accepted_date", "Accepteret dato", "Acceptance date", "date"),
+        Column("status", "Status", "Status", "choice", vocabulary="risk_status"),
+        Column("deadline", "Frist", "Deadline", "date"),
+        Column("notes", "Bemærkninger", "Notes"),
+    ),
+    required=True,
+)
+
+PROFILE = Sheet(
+    "profile",
+    "Risikoprofil",
+    "Risk profile",
+    (
+        Column("area", "Område", "Area", required=True, mandatory=True),
+        Column(
+            "max_accepted_level", "Maks. accepteret niveau", "Max accepted level", "level", required=True, mandatory=True
+        ),
+    ),
+)
+
+SOA = Sheet(
+    "soa",
+    "SoA",
+    "SoA",
+    (
+        Column("control_id", "Kontrol-ID", "Control ID", "id", required=True, mandatory=True),
+        Column("title", "Kontrol", "Control", required=True),
+        Column("theme", "Tema", "Theme"),
+        Column("applicable", "Relevant", "Applicable", "bool"),
+        Column("justification", "Begrundelse", "Justification"),
+        Column("source", "Kilde", "Source", "choice", vocabulary="soa_source"),
+        Column("status", "Status", "Status", "choice", vocabulary="soa_status"),
+        Column("responsible", "Ansvarlig", "Responsible"),
+        Column("risks", "Risici", "Risks", "list"),
+        Column("nsis", "NSIS", "NSIS"),
+    ),
+)
+
+ACTIONS = Sheet(
+    "actions",
+    "Handlingsplan",
+    "Action plan",
+    (
+        Column("action_id", "Handling-ID", "Action ID", "id", required=True, mandatory=True),
+        Column("title", "Handling", "Action", required=True),
+        Column("type", "Type", "Type", "choice", vocabulary="action_type"),
+        Column("risks", "Risici", "Risks", "list"),
+        Column("controls", "Kontroller", "Controls", "list"),
+        Column("responsible", "Ansvarlig", "Responsible"),
+        Column("deadline", "Frist", "Deadline", "date"),
+        Column("status", "Status", "Status", "choice", vocabulary="action_status"),
+    ),
+)
+
+WHEEL = Sheet(
+    "wheel",
+    "Årshjul",
+    "Annual wheel",
+    (
+        Column("activity_id", "Aktivitet-ID", "Activity ID", "id", required=True, mandatory=True),
+        Column("title", "Aktivitet", "Activity", required=True),
+        Column("category", "Kategori", "Category"),
+        Column("frequency", "Frekvens", "Frequency", "choice", vocabulary="frequency"),
+        Column("month", "Måned", "Month", "month"),
+        Column("responsible", "Ansvarlig", "Responsible"),
+        Column("last_done", "Senest udført", "Last done", "date"),
+        Column("status", "Status", "Status", "choice", vocabulary="wheel_status"),
+        Column("controls", "Kontroller", "Controls", "list"),
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (META, ASSETS, THREATS, RISKS, PROFILE, SOA, ACTIONS, WHEEL)
+SHEETS_BY_KEY = {s.key: s for s in SHEETS}
+
+
+def label(vocabulary: str, key: str | None, lang: str = "da") -> str:
+    """The Danish (or English) label of a vocabulary key; '' for missing."""
+    if key is None or key != key:
+        return ""
+    da, en = VOCABULARIES[vocabulary].get(str(key), (str(key), str(key)))
+    return en if lang == "en" else da
