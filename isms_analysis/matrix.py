@@ -246,8 +246,7 @@ class RiskMatrix:
     # -- lookups (vectorised) ---------------------------------------------------------
     def lookup(self, consequence: Any, likelihood: Any) -> np.ndarray:
         """Level indices for arrays of consequence and likelihood; -1 where either is missing."""
-        c = np.asarray(pd.array(consequence, dtype="Int16").fillna(0), dtype=np.int16)
-        li = np.asarray(pd.array(likelihood, dtype="Int16").fillna(0), dtype=np.int16)
+        c, li = _ints(consequence), _ints(likelihood)
         ok = (c >= 1) & (c <= self.n_consequence) & (li >= 1) & (li <= self.n_likelihood)
         out = np.full(c.shape, -1, dtype=np.int8)
         out[ok] = self.cells[c[ok] - 1, li[ok] - 1]
@@ -310,6 +309,13 @@ class RiskMatrix:
 
     def __hash__(self) -> int:
         return hash((self.name, self.levels, self.cells.tobytes()))
+
+
+def _ints(values: Any) -> np.ndarray:
+    """Integers as int16 with 0 for missing (fast path for integer arrays)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return values.astype(np.int16, copy=False)
+    return np.asarray(pd.array(values, dtype="Int16").fillna(0), dtype=np.int16)
 
 
 def _monotonicity_problems(cells: np.ndarray, keys: list[str], source: str) -> list[str]:

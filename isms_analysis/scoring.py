@@ -63,18 +63,20 @@ STATUS_DTYPE = pd.CategoricalDtype(["open", "in_progress", "closed"])
 
 def _int(values: pd.Series | np.ndarray) -> np.ndarray:
     """Nullable integers as int16 with 0 for missing."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
+        return values.to_numpy(dtype=np.int16, na_value=0)
     return np.asarray(pd.array(values, dtype="Int16").fillna(0), dtype=np.int16)
 
 
-def _cat(values: pd.Series, dtype: pd.CategoricalDtype | None = None) -> pd.Categorical:
-    if dtype is None:
-        return pd.Categorical(values.astype("string"))
-    return pd.Categorical(values.astype("string").str.strip().str.casefold(), dtype=dtype)
+def _codes(values: pd.Series) -> pd.Categorical:
+    """Categorical of IDs in order of appearance (factorised once, no sorting)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="string"))
 
 
 def _blank(values: pd.Series) -> np.ndarray:
-    s = values.astype("string").str.strip()
-    return (s.isna() | (s == "")).to_numpy(dtype=bool)
+    """Missing or empty text (the reader trims; code-built frames are taken as given)."""
+    return (values.isna() | (values == "")).to_numpy(dtype=bool, na_value=True)
 
 
 def score(
@@ -98,13 +100,14 @@ def score(
         raise ValueError(f"Ukendte Aktiv-ID'er i risici / unknown asset IDs in risks: {list(unknown)}")
 
     # Per-risk context, gathered once.
-    risk_cat = pd.Categorical(risks["risk_id"].astype("string"))
-    asset_cat = pd.Categorical(risks["asset_id"].astype("string"))
-    threat_cat = pd.Categorical(risks["threat_id"].astype("string"))
-    area_cat = pd.Categorical(assets["area"].astype("string").to_numpy()[a_pos])
+    risk_cat = _codes(risks["risk_id"])
+    asset_cat = _codes(risks["asset_id"])
+    threat_cat = _codes(risks["threat_id"])
+    area_cat = _codes(assets["area"])
+    area_codes = area_cat.codes[a_pos]
     critical = assets["critical"].fillna(False).to_numpy(dtype=bool)[a_pos]
-    treatment = _cat(risks["treatment"], TREATMENT_DTYPE)
-    status = _cat(risks["status"], STATUS_DTYPE)
+    treatment = pd.Categorical(risks["treatment"], dtype=TREATMENT_DTYPE)
+    status = pd.Categorical(risks["status"], dtype=STATUS_DTYPE)
     accepted_undocumented = _blank(risks["accepted_by"]) | risks["accepted_date"].isna().to_numpy()
     likelihood = _int(risks["likelihood"])
     res_like = _int(risks["residual_likelihood"])
@@ -186,7 +189,7 @@ def score(
         {
             "consequence": nullable(consequence),
             "likelihood": nullable(like),
-            "area": pd.Categorical.from_codes(area_cat.codes[pos], dtype=area_cat.dtype),
+            "area": pd.Categorical.from_codes(area_codes[pos], dtype=area_cat.dtype),
             "critical": critical[pos],
             "treatment": pd.Categorical.from_codes(treatment.codes[pos], dtype=TREATMENT_DTYPE),
             "status": pd.Categorical.from_codes(status.codes[pos], dtype=STATUS_DTYPE),
@@ -196,7 +199,7 @@ def score(
             "residual_above_inherent": cat("above_inherent").astype(bool),
         }
     )
-    frame = pd.DataFrame(out)
+    frame = pd.DataFrame(out, copy=False)
     tolerance = _tolerance_by_area(assessment.profile)
     return _level(frame, m, tolerance)
 
@@ -210,47 +213,44 @@ def _tolerance_by_area(profile: pd.DataFrame | None) -> dict[str, str]:
 
 def _level(frame: pd.DataFrame, m: RiskMatrix, tolerance: dict[str, str]) -> pd.DataFrame:
     """Add score, level, colour, advice and the matrix-dependent flags (vectorised)."""
-    cons = frame["consequence"].fillna(0).to_numpy(dtype=np.int16)
-    like = frame["likelihood"].fillna(0).to_numpy(dtype=np.int16)
+    cons = frame["consequence"].to_numpy(dtype=np.int16, na_value=0)
+    like = frame["likelihood"].to_numpy(dtype=np.int16, na_value=0)
     idx = m.lookup(cons, like)
     valid = idx >= 0
     score_ = (cons * like).astype(np.int8)
-    level = pd.Categorical.from_codes(idx, dtype=m.level_dtype("da"))
-    colour = _per_level(idx, [lv.colour for lv in m.levels])
-    advice = _per_level(idx, [lv.advice_da for lv in m.levels])
-    treatment = frame["treatment"]
-    no_treatment = treatment.isna().to_numpy()
-    accepted = (treatment == "accept").to_numpy()
-    closed = (frame["status"] == "closed").to_numpy()
-    may_accept = m.first_level_with("may_accept")
-    should_treat = m.first_level_with("should_treat")
+    treatment = frame["treatment"].cat.codes.to_numpy()
+    closed = frame["status"].cat.codes.to_numpy() == STATUS_DTYPE.categories.get_loc("closed")
 
     # Tolerance per area: an index per row (default where the profile names none).
     default_tol = m.level_index(m.default_tolerance)
-    areas = frame["area"].cat.categories if isinstance(frame["area"].dtype, pd.CategoricalDtype) else []
+    areas = frame["area"].cat.categories
     tol_by_cat = np.array(
         [_tolerance_index(m, tolerance.get(str(a).strip()), default_tol) for a in areas] + [default_tol],
         dtype=np.int16,
     )
-    tol = tol_by_cat[frame["area"].cat.codes.to_numpy()] if len(areas) else np.full(len(frame), default_tol)
-    data_subject = (frame["perspective"] == "data_subject").to_numpy()
+    tol = tol_by_cat[frame["area"].cat.codes.to_numpy()]
+    data_subject = frame["perspective"].cat.codes.to_numpy() == PERSPECTIVES.index("data_subject")
+    very_high_score = np.zeros(len(frame), dtype=bool)
+    for s in m.very_high_scores:
+        very_high_score |= score_ == s
 
-    out = frame.drop(
-        columns=[c for c in ("score", "level", "colour", "advice", *FLAGS[:2], *FLAGS[3:6]) if c in frame],
-    )
-    out["score"] = pd.arrays.IntegerArray(score_, ~valid)
-    out["level"] = level
-    out["colour"] = colour
-    out["advice"] = advice
-    out["decision_required"] = valid & (idx >= may_accept) & no_treatment & ~closed
-    out["not_acceptable"] = valid & (idx >= should_treat) & accepted
-    out["data_subject_very_high"] = (
-        valid & data_subject & (cons == m.very_high_consequence) & np.isin(score_, m.very_high_scores)
-    )
-    out["screening_candidate"] = valid & (cons <= m.screening_max_consequence)
-    out["above_tolerance"] = valid & (idx > tol)
-    order = [c for c in _COLUMN_ORDER if c in out.columns] + [c for c in out.columns if c not in _COLUMN_ORDER]
-    out = out[order]
+    new = {
+        "score": pd.arrays.IntegerArray(score_, ~valid),
+        "level": pd.Categorical.from_codes(idx, dtype=m.level_dtype("da")),
+        "colour": _per_level(idx, [lv.colour for lv in m.levels]),
+        "advice": _per_level(idx, [lv.advice_da for lv in m.levels]),
+        "decision_required": valid & (idx >= m.first_level_with("may_accept")) & (treatment < 0) & ~closed,
+        "not_acceptable": valid
+        & (idx >= m.first_level_with("should_treat"))
+        & (treatment == TREATMENT_DTYPE.categories.get_loc("accept")),
+        "data_subject_very_high": valid & data_subject & (cons == m.very_high_consequence) & very_high_score,
+        "screening_candidate": valid & (cons <= m.screening_max_consequence),
+        "above_tolerance": valid & (idx > tol),
+    }
+    columns = {c: frame[c] for c in frame.columns if c not in new}
+    columns.update(new)
+    order = [c for c in _COLUMN_ORDER if c in columns] + [c for c in columns if c not in _COLUMN_ORDER]
+    out = pd.DataFrame({c: columns[c] for c in order}, copy=False)
     out.attrs["matrix"] = m.name
     out.attrs["tolerance"] = dict(tolerance)
     return out
