@@ -12,7 +12,7 @@ import pandas as pd
 THEMES = ("organisational", "people", "physical", "technological")
 THEME_LABELS = {
     "organisational": ("Organisatoriske foranstaltninger", "Organisational controls"),
-    "people": ("Personrelaterede foranstaltninger", "People controls"),
+    "people": ("Adfærdsmæssige foranstaltninger", "People controls"),
     "physical": ("Fysiske foranstaltninger", "Physical controls"),
     "technological": ("Teknologiske foranstaltninger", "Technological controls"),
 }

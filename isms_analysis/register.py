@@ -1,0 +1,307 @@
+"""The scored risk register for the coordinator (``isms score FILE -o OUT.xlsx``).
+
+One row per risk: asset, threat, owner, treatment, status and deadline, then for
+each perspective (the municipality, the data subjects, and society when assessed)
+the inherent and the residual consequence, likelihood, score and level side by
+side. Level cells carry the matrix colour; the scoring flags are spelled out as
+text. Further sheets: a heat map per perspective (number of risks per matrix cell,
+inherent and residual), a legend (matrix, scales, treatment advice, flags) and the
+problems the reader found. Levels and colours come from the matrix, never from
+thresholds on the score.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import excel
+from .assessment import Assessment
+from .i18n import check_lang, t
+from .layout import ASSETS, META, RISKS, THREATS
+from .matrix import RiskMatrix
+from .matrix import matrix as get_matrix
+from .scoring import FLAGS, PERSPECTIVES, STAGES
+
+VALUES = ("consequence", "likelihood", "score", "level")
+SHEETS = {
+    "register": ("Risikoregister", "Risk register"),
+    "legend": ("Forklaring", "Legend"),
+    "problems": ("Advarsler", "Warnings"),
+    "heatmap": ("Varmekort", "Heat map"),
+}
+HEATMAP_SUFFIX = {
+    "municipality": ("kommunen", "municipality"),
+    "data_subject": ("registrerede", "data subjects"),
+    "society": ("samfundet", "society"),
+}
+FLAGS_HEADER = ("Opmærksomhedspunkter", "Flags")
+# Flags that describe the risk as a whole, not one perspective.
+RISK_LEVEL_FLAGS = ("top_management_acceptance_required",)
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def _base(assessment: Assessment, lang: str) -> pd.DataFrame:
+    """The descriptive columns, one row per risk, with the layout's headers."""
+    risks = assessment.risks
+    assets = assessment.assets.drop_duplicates("asset_id").set_index("asset_id")
+    threats = assessment.threats.drop_duplicates("threat_id").set_index("threat_id")
+    h = {c.field: excel.header(c, lang) for c in RISKS.columns}
+    return pd.DataFrame(
+        {
+            h["risk_id"]: risks["risk_id"],
+            h["asset_id"]: risks["asset_id"],
+            excel.header(ASSETS.column("name"), lang): risks["asset_id"].map(assets["name"]),
+            h["threat_id"]: risks["threat_id"],
+            excel.header(THREATS.column("name"), lang): risks["threat_id"].map(threats["name"]),
+            excel.header(ASSETS.column("area"), lang): risks["asset_id"].map(assets["area"]),
+            h["owner"]: risks["owner"],
+            h["treatment"]: excel.display_column(risks["treatment"], RISKS.column("treatment"), lang),
+            h["status"]: excel.display_column(risks["status"], RISKS.column("status"), lang),
+            h["deadline"]: excel.display_column(risks["deadline"], RISKS.column("deadline"), lang),
+        }
+    ).reset_index(drop=True)
+
+
+def perspectives_in(scores: pd.DataFrame) -> list[str]:
+    present = set(scores["perspective"].astype("string").dropna())
+    return [p for p in PERSPECTIVES if p in present]
+
+
+def wide_scores(scores: pd.DataFrame, risk_ids: pd.Series, m: RiskMatrix, lang: str = "da") -> pd.DataFrame:
+    """Consequence, likelihood, score, level and colour per risk, columns
+    (perspective, stage, value), rows in the order of ``risk_ids``."""
+    keys = ["risk_id", "perspective", "stage"]
+    frame = scores[[*keys, *VALUES, "colour"]].astype({k: "string" for k in keys})
+    if lang == "en":
+        names = {lv.name_da: lv.name_en for lv in m.levels}
+        frame["level"] = frame["level"].astype("string").map(names)
+    frame = frame.astype({"level": "object", "colour": "object"}).drop_duplicates(keys)
+    wide = frame.set_index(keys).unstack(["perspective", "stage"])
+    wide.columns = wide.columns.reorder_levels([1, 2, 0])
+    order = pd.MultiIndex.from_tuples(
+        [(p, s, v) for p in perspectives_in(scores) for s in STAGES for v in (*VALUES, "colour")]
+    )
+    return wide.reindex(index=pd.Index(risk_ids.astype("string")), columns=order)
+
+
+def flag_text(scores: pd.DataFrame, risk_ids: pd.Series, lang: str = "da") -> pd.Series:
+    """The raised flags of each risk as readable text, e.g.
+    "De registrerede: Meget høj konsekvens for de registrerede (iboende, rest)"."""
+    keys = ["risk_id", "perspective", "stage"]
+    flags = [f for f in FLAGS if f in scores.columns]
+    long = scores[keys + flags].astype({k: "string" for k in keys}).melt(id_vars=keys, var_name="flag")
+    long = long[long["value"].astype(bool)].copy()
+    whole = long["flag"].isin(RISK_LEVEL_FLAGS)
+    long.loc[whole, ["perspective", "stage"]] = ""
+    long["flag"] = pd.Categorical(long["flag"], categories=list(FLAGS))
+    long["perspective"] = pd.Categorical(long["perspective"], categories=["", *PERSPECTIVES])
+    long["stage"] = pd.Categorical(long["stage"], categories=["", *STAGES])
+    long = long.drop_duplicates(keys + ["flag"]).sort_values(["risk_id", "perspective", "flag", "stage"])
+    long["stage_text"] = long["stage"].astype("string").map(lambda s: t(s, lang).lower() if s else "")
+    per_flag = (
+        long.groupby(["risk_id", "perspective", "flag"], observed=True, sort=False)["stage_text"]
+        .agg(lambda s: ", ".join(x for x in s if x))
+        .reset_index()
+    )
+    persp = per_flag["perspective"].astype("string").map(lambda p: f"{t(p, lang)}: " if p else "")
+    stages = per_flag["stage_text"].map(lambda s: f" ({s})" if s else "")
+    per_flag["text"] = persp + per_flag["flag"].astype("string").map(lambda f: t(f, lang)) + stages
+    joined = per_flag.groupby("risk_id", sort=False)["text"].agg("; ".join)
+    return joined.reindex(pd.Index(risk_ids.astype("string"))).fillna("").reset_index(drop=True)
+
+
+def _write_register_sheet(
+    ws: Worksheet, assessment: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str
+) -> None:
+    base = _base(assessment, lang)
+    wide = wide_scores(scores, assessment.risks["risk_id"], m, lang).reset_index(drop=True)
+    flags = flag_text(scores, assessment.risks["risk_id"], lang)
+    groups = list(dict.fromkeys((p, s) for p, s, _ in wide.columns))
+    value_cols = [(p, s, v) for p, s in groups for v in VALUES]
+    sub = [t(v, lang) for _ in groups for v in VALUES]
+    shown = pd.concat(
+        [base, pd.DataFrame(wide[value_cols].to_numpy(dtype=object), columns=range(len(value_cols)))], axis=1
+    )
+    shown[_pick(FLAGS_HEADER, lang)] = flags
+    headers = [*base.columns, *sub, _pick(FLAGS_HEADER, lang)]
+    nb = len(base.columns)
+
+    # Row 1: groups (perspective - stage) over their four columns; row 2: headers.
+    excel.style_header(ws, 1, 1, len(headers), colour=excel.HEADER_FILL)
+    for k, (p, s) in enumerate(groups):
+        first = nb + 1 + k * len(VALUES)
+        excel.put(ws, 1, first, f"{t(p, lang)} – {t(s, lang).lower()}")
+        ws.merge_cells(start_row=1, start_column=first, end_row=1, end_column=first + len(VALUES) - 1)
+        ws.cell(row=1, column=first).alignment = Alignment(horizontal="center")
+    for j, name in enumerate(headers, start=1):
+        excel.put(ws, 2, j, name)
+    excel.style_header(ws, 2, 1, len(headers))
+    date_col = list(base.columns).index(excel.header(RISKS.column("deadline"), lang))
+    last = excel.write_rows(ws, shown.itertuples(index=False, name=None), start_row=3, date_cols=[date_col], lang=lang)
+    # Level cells in their matrix colour.
+    for k, (p, s) in enumerate(groups):
+        col = nb + 1 + k * len(VALUES) + VALUES.index("level")
+        for r, colour in enumerate(wide[(p, s, "colour")].tolist(), start=3):
+            if isinstance(colour, str) and colour:
+                cell = ws.cell(row=r, column=col)
+                cell.fill = excel.fill(colour)
+                cell.font = excel.font_for(colour)
+    ws.freeze_panes = "C3"
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(headers))}{max(last, 2)}"
+    widths = pd.DataFrame(shown.to_numpy(dtype=object), columns=headers)
+    excel.set_widths(ws, widths, maximum=50)
+    for j in range(nb + 1, nb + len(sub) + 1):
+        ws.column_dimensions[get_column_letter(j)].width = 13
+    ws.column_dimensions[get_column_letter(len(headers))].width = 70
+
+
+def heat_counts(scores: pd.DataFrame, perspective: str, stage: str, m: RiskMatrix) -> np.ndarray:
+    """Number of risks per (consequence, likelihood) cell, indexed [c - 1, l - 1]."""
+    sel = scores[(scores["perspective"] == perspective) & (scores["stage"] == stage)]
+    sel = sel.dropna(subset=["consequence", "likelihood"])
+    counts = pd.crosstab(sel["consequence"].astype(int), sel["likelihood"].astype(int))
+    counts = counts.reindex(index=range(1, m.n_consequence + 1), columns=range(1, m.n_likelihood + 1), fill_value=0)
+    return counts.to_numpy()
+
+
+def _write_heatmap(ws: Worksheet, scores: pd.DataFrame, perspective: str, m: RiskMatrix, lang: str) -> None:
+    row = 1
+    for stage in STAGES:
+        counts = heat_counts(scores, perspective, stage, m)
+        title = (
+            f"{t(perspective, lang)} – {t(stage, lang).lower()} "
+            f"({'number of risks' if lang == 'en' else 'antal risici'}: {int(counts.sum())})"
+        )
+        row = excel.draw_matrix(ws, m, lang, start_row=row, values=counts, title=title) + 2
+
+
+def _flag_explanations(m: RiskMatrix, lang: str) -> list[tuple[str, str]]:
+    vh, vs = m.very_high_consequence, " / ".join(str(s) for s in m.very_high_scores)
+    sc = m.screening_max_consequence
+    hi = sc * m.n_likelihood
+    if lang == "en":
+        text = {
+            "decision_required": "The level calls for a management decision, but no treatment is recorded.",
+            "not_acceptable": "The risk is accepted although its level should not or must not be accepted.",
+            "top_management_acceptance_required": "A risk to a critical asset is accepted without recording who "
+            "accepted it and when; top management accepts these risks.",
+            "data_subject_very_high": f"Very high consequence ({vh}) for the data subjects with score {vs}: "
+            "consider reducing it even though the event is unlikely.",
+            "screening_candidate": f"The consequence is at most {sc}, so the risk can never exceed {hi}.",
+            "above_tolerance": "The level is above the tolerance the risk profile sets for the asset's area.",
+            "residual_above_inherent": "The residual risk is higher than the inherent risk: check the input.",
+        }
+    else:
+        text = {
+            "decision_required": "Niveauet kræver en ledelsesbeslutning, men der er ikke valgt en håndtering.",
+            "not_acceptable": "Risikoen er accepteret, selv om niveauet ikke bør eller ikke må accepteres.",
+            "top_management_acceptance_required": "En risiko for et kritisk aktiv er accepteret uden at angive, "
+            "hvem der accepterede og hvornår; topledelsen accepterer disse risici.",
+            "data_subject_very_high": f"Meget høj konsekvens ({vh}) for de registrerede med score {vs}: overvej "
+            "at reducere risikoen, selv om hændelsen er usandsynlig.",
+            "screening_candidate": f"Konsekvensen er højst {sc}, så risikoen kan aldrig blive over {hi}.",
+            "above_tolerance": "Niveauet er over den tolerance, risikoprofilen sætter for aktivets område.",
+            "residual_above_inherent": "Restrisikoen er højere end den iboende risiko: kontrollér indtastningen.",
+        }
+    return [(t(f, lang), text[f]) for f in FLAGS]
+
+
+def _write_legend(ws: Worksheet, assessment: Assessment, m: RiskMatrix, lang: str) -> None:
+    meta = assessment.meta
+    rows = [(excel.header(c, lang), meta.get(c.field)) for c in META.columns if c.field != "matrix"]
+    rows.append((excel.header(META.column("matrix"), lang), m.name))
+    if assessment.source.get("name"):
+        rows.append(("Fil" if lang != "en" else "File", assessment.source["name"]))
+    r = 1
+    for name, value in rows:
+        excel.put(ws, r, 1, name).font = Font(bold=True)
+        if isinstance(value, (pd.Timestamp,)) or hasattr(value, "year"):
+            excel.put(ws, r, 2, pd.Timestamp(value), excel.date_format(lang))
+        else:
+            excel.put(ws, r, 2, value)
+        r += 1
+    title = f"{'Risk matrix' if lang == 'en' else 'Risikomatrix'} ({m.name})"
+    r = excel.draw_matrix(ws, m, lang, start_row=r + 1, title=title) + 2
+    r = excel.draw_levels(ws, m, lang, start_row=r) + 2
+    for heading, labels in (
+        (t("consequence", lang), m.consequence_labels(lang)),
+        (t("likelihood", lang), m.likelihood_labels(lang)),
+    ):
+        excel.put(ws, r, 1, heading)
+        excel.put(ws, r, 2, "")
+        excel.style_header(ws, r, 1, 2)
+        for i, lab in enumerate(labels, start=1):
+            excel.put(ws, r + i, 1, i)
+            excel.put(ws, r + i, 2, lab)
+        r += len(labels) + 2
+    excel.put(ws, r, 1, _pick(FLAGS_HEADER, lang))
+    excel.put(ws, r, 2, "")
+    excel.style_header(ws, r, 1, 2)
+    for i, (name, text) in enumerate(_flag_explanations(m, lang), start=1):
+        excel.put(ws, r + i, 1, name).alignment = Alignment(wrap_text=True, vertical="top")
+        excel.put(ws, r + i, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 30
+
+
+def _write_problems(ws: Worksheet, problems: pd.DataFrame | None, lang: str) -> None:
+    en = lang == "en"
+    cols = {
+        "severity": "Severity" if en else "Alvor",
+        "code": "Code" if en else "Kode",
+        "file": "File" if en else "Fil",
+        "sheet": "Sheet" if en else "Ark",
+        "cell": "Cell" if en else "Celle",
+        "value": "Value" if en else "Værdi",
+        "message": "Message" if en else "Besked",
+    }
+    p = problems if problems is not None else pd.DataFrame(columns=["severity"])
+    if len(p) == 0:
+        frame = pd.DataFrame({cols["message"]: ["No errors or warnings" if en else "Ingen fejl eller advarsler"]})
+    else:
+        frame = pd.DataFrame(
+            {
+                cols["severity"]: p["severity"].astype("string").map(lambda s: t(s, lang)),
+                **{cols[k]: p[k] if k in p.columns else None for k in ("code", "file", "sheet", "cell", "value")},
+                cols["message"]: p["message_en" if en else "message_da"],
+            }
+        ).reset_index(drop=True)
+    excel.write_table(ws, frame, lang=lang)
+
+
+def write_register(
+    assessment: Assessment,
+    scores: pd.DataFrame,
+    path: str | Path,
+    lang: str = "da",
+    matrix: str | Path | RiskMatrix = "kl",
+) -> Path:
+    """Write the scored register (``scores`` from :func:`isms_analysis.score` with
+    the same ``matrix``) as an Excel workbook for the coordinator."""
+    check_lang(lang)
+    m = get_matrix(matrix)
+    wb = excel.new_workbook()
+    _write_register_sheet(wb.create_sheet(_pick(SHEETS["register"], lang)), assessment, scores, m, lang)
+    for p in perspectives_in(scores):
+        name = f"{_pick(SHEETS['heatmap'], lang)} {_pick(HEATMAP_SUFFIX[p], lang)}"
+        _write_heatmap(wb.create_sheet(name), scores, p, m, lang)
+    _write_legend(wb.create_sheet(_pick(SHEETS["legend"], lang)), assessment, m, lang)
+    _write_problems(wb.create_sheet(_pick(SHEETS["problems"], lang)), assessment.problems, lang)
+    stamp = assessment.meta.get("assessment_date")
+    try:
+        ts = pd.Timestamp(stamp)
+        ts = None if pd.isna(ts) else ts.to_pydatetime().replace(tzinfo=None)
+    except (TypeError, ValueError):
+        ts = None
+    return excel.save(wb, path, ts)
+
+
+__all__ = ["flag_text", "heat_counts", "wide_scores", "write_register"]
