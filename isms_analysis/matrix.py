@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -337,7 +337,7 @@ def _monotonicity_problems(cells: np.ndarray, keys: list[str], source: str) -> l
     return problems
 
 
-@lru_cache(maxsize=None)
+@cache
 def _preset(name: str) -> RiskMatrix:
     text = resources.files("isms_analysis").joinpath("data", "matrices", f"{name}.toml").read_text("utf-8")
     return RiskMatrix.from_dict(tomllib.loads(text), source=f"{name}.toml")

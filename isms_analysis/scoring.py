@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from .assessment import CIA, Assessment
-from .matrix import TREATMENT_CLASSES, RiskMatrix, matrix as get_matrix
+from .matrix import TREATMENT_CLASSES, RiskMatrix
+from .matrix import matrix as get_matrix
 
 PERSPECTIVES = ("municipality", "data_subject", "society")
 STAGES = ("inherent", "residual")
@@ -208,7 +209,7 @@ def _tolerance_by_area(profile: pd.DataFrame | None) -> dict[str, str]:
     if profile is None or profile.empty:
         return {}
     p = profile.dropna(subset=["area", "max_accepted_level"])
-    return dict(zip(p["area"].astype(str).str.strip(), p["max_accepted_level"].astype(str).str.strip()))
+    return dict(zip(p["area"].astype(str).str.strip(), p["max_accepted_level"].astype(str).str.strip(), strict=False))
 
 
 def _level(frame: pd.DataFrame, m: RiskMatrix, tolerance: dict[str, str]) -> pd.DataFrame:

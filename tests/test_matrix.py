@@ -36,7 +36,7 @@ def test_kl_levels_colours_and_treatment():
 
 def test_kl_score_bands_match_the_playbook():
     bands = {"Lav": {1, 2, 3}, "Under middel": {4, 6}, "Middel": {8, 9}, "Over middel": {12}, "Høj": {16}}
-    for (c, li), (score, level) in KL_TABLE.items():
+    for (_c, _li), (score, level) in KL_TABLE.items():
         assert score in bands[level]
 
 

@@ -111,9 +111,9 @@ def make_assessment(risks: pd.DataFrame, threats: pd.DataFrame | None = None) ->
     rows = []
     for aid, area, critical, m, ds in ASSETS:
         row = {"asset_id": aid, "name": f"Aktiv {aid}", "area": area, "critical": critical}
-        row |= dict(zip(["consequence_municipality_c", "consequence_municipality_i", "consequence_municipality_a"], m))
+        row |= dict(zip(["consequence_municipality_c", "consequence_municipality_i", "consequence_municipality_a"], m, strict=True))
         ds = ds or (None, None, None)
-        row |= dict(zip(["consequence_data_subject_c", "consequence_data_subject_i", "consequence_data_subject_a"], ds))
+        row |= dict(zip(["consequence_data_subject_c", "consequence_data_subject_i", "consequence_data_subject_a"], ds, strict=True))
         rows.append(row)
     if threats is None:
         threats = pd.DataFrame({"threat_id": ["T1"], "name": ["Ransomware"]})

@@ -1,0 +1,293 @@
+"""The quarterly report's follow-up sections: SoA, controls, årshjul, action plan
+and the residual risks that are not verified.
+
+The committee follows up on the risk assessment between rounds: are the selected
+controls implemented (SoA coverage per Annex A theme), which controls carry the
+risk reduction, are the årshjul's recurring checks done on time, how far the action
+plan has come, and which residual risks rest on a control whose check is overdue
+(their residual level is not verified until the check is done). The rules live in
+:mod:`isms_analysis.soa` and :mod:`isms_analysis.wheel`; this module only renders
+them as one HTML fragment (tables and figures, all workbook text escaped).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import soa as S
+from . import wheel as W
+from .assessment import Assessment
+from .i18n import t
+from .layout import ACTION_STATUSES
+from .matrix import RiskMatrix
+from .scoring import rescore
+
+TEXT: dict[str, tuple[str, str]] = {
+    "sec_soa": ("SoA: implementering af kontroller", "SoA: implementation of controls"),
+    "sec_effect": ("Kontroller med størst effekt", "Controls with the largest effect"),
+    "sec_wheel": ("Årshjul: status for kvartalet", "Annual wheel: status for the quarter"),
+    "sec_actions": ("Handlingsplan: status", "Action plan: status"),
+    "sec_unverified": ("Restrisici der ikke er verificeret", "Residual risks not verified"),
+    "no_soa": ("Projektmappen har ingen SoA.", "The workbook has no SoA."),
+    "no_wheel": ("Projektmappen har intet årshjul.", "The workbook has no annual wheel."),
+    "no_actions": ("Projektmappen har ingen handlingsplan.", "The workbook has no action plan."),
+    "none": ("Ingen.", "None."),
+    "sub_own": ("Egne foranstaltninger (uden for Annex A)", "Own controls (beyond Annex A)"),
+    "sub_gaps": (
+        "Risici der skal mitigeres, men hvis kontrol mangler eller ikke er startet",
+        "Risks to be mitigated whose control is missing or not started",
+    ),
+    "sub_soa_flags": ("Mangler i SoA'en", "Gaps in the SoA"),
+    "intro_effect": (
+        "Reduktion = iboende score − restscore, summeret over de risici kontrollen håndterer. "
+        "For planlagte kontroller er det den reduktion, de vil give.",
+        "Reduction = inherent score − residual score, summed over the risks the control treats. "
+        "For planned controls it is the reduction they would bring.",
+    ),
+    "intro_wheel": ("Kvartal: {start} – {end}. Opgjort pr. {as_of}.", "Quarter: {start} – {end}. As of {as_of}."),
+    "wheel_counts": (
+        "Udført: {done}. Kommende: {due}. Overskredet: {overdue}.",
+        "Done: {done}. Due: {due}. Overdue: {overdue}.",
+    ),
+    "wheel_problems": ("Datafejl i årshjulet", "Data problems in the annual wheel"),
+    "sub_by_status": ("Handlinger pr. status", "Actions by status"),
+    "sub_overdue": ("Overskredne handlinger", "Overdue actions"),
+    "sub_by_responsible": ("Handlinger pr. ansvarlig", "Actions per responsible person"),
+    "sub_high": ("Handlinger for risici over middel og høje", "Actions for risks above medium and high"),
+    "intro_unverified": (
+        "{n} risici bygger på en kontrol, hvis kontrol i årshjulet er overskredet. "
+        "Deres restrisiko er ikke verificeret, før kontrollen er udført.",
+        "{n} risks rely on a control whose check in the annual wheel is overdue. "
+        "Their residual risk is not verified until the check is done.",
+    ),
+    "not_given": ("(ikke angivet)", "(not given)"),
+    "flag_count": ("Antal", "Count"),
+    "more_rows": ("Rækker der ikke er vist: {n}.", "Rows not shown: {n}."),
+}
+
+
+def _x(key: str, lang: str) -> str:
+    da, en = TEXT[key]
+    return en if lang == "en" else da
+
+
+def _date_text(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values).dt.strftime("%Y-%m-%d").astype("string")
+
+
+def _level_text(values: pd.Series, m: RiskMatrix, lang: str) -> pd.Series:
+    if lang != "en":
+        return values.astype("string")
+    names = {lv.name_da: lv.name_en for lv in m.levels}
+    return values.astype("string").map(lambda v: names.get(v, v) if v is not pd.NA else v).astype("string")
+
+
+def _perspective_text(values: pd.Series, lang: str) -> pd.Series:
+    return values.astype("string").map(lambda v: t(v, lang) if v is not pd.NA else v).astype("string")
+
+
+def _section(key: str, body: str, lang: str, sid: str) -> str:
+    from .report import esc
+
+    return f'<section class="isms-section isms-report" id="{sid}"><h2>{esc(_x(key, lang))}</h2>{body}</section>'
+
+
+def _h3(key: str, lang: str) -> str:
+    from .report import esc
+
+    return f"<h3>{esc(_x(key, lang))}</h3>"
+
+
+def _p(text: str) -> str:
+    from .report import esc
+
+    return f"<p>{esc(text)}</p>"
+
+
+MAX_ROWS = 100
+
+
+def _table(frame: pd.DataFrame, lang: str, table_id: str, limit: int = MAX_ROWS) -> str:
+    """An escaped HTML table of at most ``limit`` rows (a line says how many more there are)."""
+    from .report import html_table
+
+    head = frame.head(limit)
+    shown = head.astype("object").where(head.notna(), "")  # missing values print as blanks
+    out = html_table(shown, table_id=table_id, sortable=len(head) > 5, lang=lang)
+    if len(frame) > limit:
+        out += _p(_x("more_rows", lang).format(n=len(frame) - limit))
+    return out
+
+
+def _fig(fig: Any, div_id: str) -> str:
+    from .report import esc
+
+    body = fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config={"displaylogo": False, "responsive": False},
+    )
+    return f'<div class="isms-figure" data-figure="{esc(div_id)}">{body}</div>'
+
+
+# -- sections -----------------------------------------------------------------------------
+def _soa_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str) -> str:
+    if a.soa is None:
+        return _section("sec_soa", _p(_x("no_soa", lang)), lang, "soa-section")
+    cov = S.coverage(a.soa, lang)
+    cov_table = cov.reset_index()
+    flags = S.soa_flags(a.soa, lang)
+    flag_counts = (
+        flags.groupby("message", sort=False).size().rename(_x("flag_count", lang)).reset_index()
+        if len(flags)
+        else flags.iloc[:0]
+    )
+    flag_counts = flag_counts.rename(columns={"message": S.HEADINGS["message"][1 if lang == "en" else 0]})
+    own = S.own_controls(a.soa, lang)
+    gaps = S.treatment_gaps(scores, a.risks, a.soa, matrix=m, lang=lang)
+    gaps = gaps.assign(
+        level=_level_text(gaps["level"], m, lang), perspective=_perspective_text(gaps["perspective"], lang)
+    ).drop(columns="reason")
+    body = (
+        _fig(S.coverage_figure(cov), "fig-soa-coverage")
+        + _table(cov_table, lang, "soa-coverage")
+        + _h3("sub_soa_flags", lang)
+        + _table(flag_counts, lang, "soa-flags")
+        + _h3("sub_own", lang)
+        + _table(own, lang, "soa-own-controls")
+        + _h3("sub_gaps", lang)
+        + _table(S.display(gaps, lang), lang, "soa-treatment-gaps")
+    )
+    return _section("sec_soa", body, lang, "soa-section")
+
+
+def _effect_section(a: Assessment, scores: pd.DataFrame, lang: str, top: int = 10) -> str:
+    eff = S.control_effectiveness(scores, a.soa, a.risks, lang=lang)
+    if eff.empty:
+        return _section("sec_effect", _p(_x("none", lang)), lang, "control-effect-section")
+    chosen = eff.groupby("control_id")["reduction"].sum().sort_values(ascending=False, kind="stable").head(top)
+    rows = eff[eff["control_id"].isin(chosen.index)].copy()
+    rows["_order"] = rows["control_id"].map({c: i for i, c in enumerate(chosen.index)})
+    rows = rows.sort_values(["_order", "perspective"], kind="stable").drop(columns="_order")
+    rows["perspective"] = _perspective_text(rows["perspective"], lang)
+    body = (
+        _p(_x("intro_effect", lang))
+        + _fig(S.effectiveness_figure(eff, top=top, lang=lang), "fig-control-effect")
+        + _table(S.display(rows, lang, {"status": "soa_status"}), lang, "control-effect")
+    )
+    return _section("sec_effect", body, lang, "control-effect-section")
+
+
+def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
+    if a.wheel is None:
+        return _section("sec_wheel", _p(_x("no_wheel", lang)), lang, "wheel-section")
+    start, end = W.quarter_of(as_of)
+    q = W.due_in_quarter(a.wheel, as_of)
+    counts = q["status"].value_counts()
+    intro = _x("intro_wheel", lang).format(
+        start=start.strftime("%Y-%m-%d"), end=end.strftime("%Y-%m-%d"), as_of=as_of.strftime("%Y-%m-%d")
+    )
+    count_line = _x("wheel_counts", lang).format(**{k: int(counts.get(k, 0)) for k in ("done", "due", "overdue")})
+    shown = q.assign(
+        due_date=_date_text(q["due_date"]),
+        last_done=_date_text(q["last_done"]),
+        status=q["status"].map({k: v[1 if lang == "en" else 0] for k, v in W.OCCURRENCE_STATUSES.items()}),
+    )
+    shown = S.display(shown, lang, {"frequency": "frequency", "wheel_status": "wheel_status"})
+    dd = W.due_dates(a.wheel, as_of)
+    problems = dd[dd["problem"].notna()]
+    body = _p(intro) + _p(count_line) + _fig(W.wheel_figure(a.wheel, as_of.year, as_of, lang=lang), "fig-wheel")
+    body += _table(shown, lang, "wheel-quarter")
+    if len(problems):
+        pr = pd.DataFrame(
+            {
+                "activity_id": problems["activity_id"],
+                "title": problems.get("title", pd.NA),
+                "problem": problems["problem"].map({k: v[1 if lang == "en" else 0] for k, v in W.PROBLEMS.items()}),
+            }
+        )
+        body += _h3("wheel_problems", lang) + _table(S.display(pr, lang), lang, "wheel-problems")
+    return _section("sec_wheel", body, lang, "wheel-section")
+
+
+def _actions_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: pd.Timestamp, lang: str) -> str:
+    if a.actions is None:
+        return _section("sec_actions", _p(_x("no_actions", lang)), lang, "actions-section")
+    st = W.action_status(a.actions, as_of)
+    i = 1 if lang == "en" else 0
+    by_status = st.by_status.assign(
+        status=st.by_status["status"].map(
+            lambda v: ACTION_STATUSES[v][i] if v in ACTION_STATUSES else _x("not_given", lang)
+        )
+    )
+    overdue = st.overdue.assign(deadline=_date_text(st.overdue["deadline"]))
+    by_resp = st.by_responsible.assign(responsible=st.by_responsible["responsible"].fillna(_x("not_given", lang)))
+    high = W.actions_for_high_risks(a.actions, scores, matrix=m)
+    high = high.assign(
+        level=_level_text(high["level"].astype("string"), m, lang),
+        perspective=_perspective_text(high["perspective"], lang),
+        deadline=_date_text(high["deadline"]),
+    )
+    body = (
+        _h3("sub_by_status", lang)
+        + _table(S.display(by_status, lang), lang, "actions-by-status")
+        + _h3("sub_overdue", lang)
+        + _table(S.display(overdue, lang, {"status": "action_status", "type": "action_type"}), lang, "actions-overdue")
+        + _h3("sub_by_responsible", lang)
+        + _table(S.display(by_resp, lang), lang, "actions-by-responsible")
+        + _h3("sub_high", lang)
+        + _table(S.display(high, lang, {"status": "action_status"}), lang, "actions-high-risks")
+    )
+    return _section("sec_actions", body, lang, "actions-section")
+
+
+def _unverified_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: pd.Timestamp, lang: str) -> str:
+    if a.wheel is None:
+        return _section("sec_unverified", _p(_x("no_wheel", lang)), lang, "unverified-section")
+    un = W.unverified_residuals(scores, a.risks, a.wheel, as_of)
+    shown = un.assign(
+        residual_level=_level_text(un["residual_level"], m, lang),
+        perspective=_perspective_text(un["perspective"], lang),
+        due_date=_date_text(un["due_date"]),
+    )
+    body = _p(_x("intro_unverified", lang).format(n=un.attrs["count"])) + _table(
+        S.display(shown, lang), lang, "unverified-residuals"
+    )
+    return _section("sec_unverified", body, lang, "unverified-section")
+
+
+def followup_sections_html(
+    assessment: Assessment,
+    scores: pd.DataFrame,
+    as_of: dt.date | dt.datetime | str | pd.Timestamp | None,
+    lang: str = "da",
+    matrix: str | Path | RiskMatrix | None = None,
+) -> str:
+    """The follow-up sections of the quarterly report as one HTML fragment: SoA coverage
+    per theme (with SoA gaps and treatment gaps), the controls with the largest risk
+    reduction, the årshjul's status for the quarter of ``as_of``, the action plan's
+    status and the residual risks not verified. Figures are embedded without plotly.js
+    (the report's header includes it once). ``matrix`` defaults to the one the scores
+    were made with."""
+    from .report import resolve_matrix
+
+    m = resolve_matrix(scores, matrix)
+    if list(scores["level"].cat.categories) != m.level_names("da"):
+        scores = rescore(scores, m)
+    if as_of is None or pd.isna(as_of):  # the round's assessment date, else today
+        as_of = assessment.meta.get("assessment_date") or dt.date.today()
+    day = pd.Timestamp(as_of).normalize()
+    return "".join(
+        [
+            _soa_section(assessment, scores, m, lang),
+            _effect_section(assessment, scores, lang),
+            _wheel_section(assessment, day, lang),
+            _actions_section(assessment, scores, m, day, lang),
+            _unverified_section(assessment, scores, m, day, lang),
+        ]
+    )

@@ -1,0 +1,608 @@
+"""The Statement of Applicability (SoA) and its links to the risk assessment.
+
+The SoA lists controls: the 93 of ISO/IEC 27001:2022 Annex A (four themes) and any
+*own controls* the municipality adds (legal requirements, best practice). For each
+control it records whether it is applicable, the justification, the source of the
+requirement, the implementation status, the responsible person and the risks it
+treats. Rules implemented here:
+
+- **Coverage** is counted per Annex A theme; an SoA row whose control ID is not in
+  Annex A is an own control and is counted apart. Implementation status is counted
+  for applicable controls only. Control IDs are compared after trimming and
+  dropping an "A." prefix ("A.5.15" = "5.15").
+- **SoA checks**: a control marked not applicable needs a justification; an
+  applicable control needs a responsible person; every Annex A control must be in
+  the SoA; a control ID must appear once.
+- **Control-risk links** come from both sides: the risk's controls
+  (``Risici.Foranstaltninger``) and the control's risks (``SoA.Risici``).
+- **Treatment gaps**: a risk whose inherent level calls for a management decision
+  (the matrix's first level with treatment class ``may_accept``; KL: Middel) and
+  whose treatment is *mitigate* must be linked to a control that the SoA knows,
+  marks applicable and has started.
+- **Control effectiveness**: per control and perspective, the reduction from
+  inherent to residual score summed over the risks the control treats. The full
+  reduction of a risk is credited to every control it relies on (``reduction``);
+  ``reduction_shared`` splits it equally among them, so those sum to the total.
+
+Analysis frames use English snake_case columns and English keys; ``display``
+turns them into Danish (or English) tables for people.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .catalogue import THEME_LABELS, THEMES, annex_a
+from .layout import SOA_SOURCES, SOA_STATUSES, VOCABULARIES
+from .matrix import RiskMatrix
+from .matrix import matrix as get_matrix
+
+SOA_STATUS_KEYS = tuple(SOA_STATUSES)
+OWN = "own"
+
+# Headings for every analysis column this module and wheel.py produce: key -> (da, en).
+HEADINGS: dict[str, tuple[str, str]] = {
+    "control_id": ("Kontrol-ID", "Control ID"),
+    "title": ("Titel", "Title"),
+    "theme": ("Tema", "Theme"),
+    "applicable": ("Relevant", "Applicable"),
+    "justification": ("Begrundelse", "Justification"),
+    "source": ("Kilde", "Source"),
+    "status": ("Status", "Status"),
+    "responsible": ("Ansvarlig", "Responsible"),
+    "risks": ("Risici", "Risks"),
+    "risk_id": ("Risiko-ID", "Risk ID"),
+    "via": ("Kilde til kobling", "Link found in"),
+    "flag": ("Kontrol", "Check"),
+    "message": ("Bemærkning", "Note"),
+    "reason": ("Årsag", "Reason"),
+    "level": ("Niveau", "Level"),
+    "score": ("Risikoscore", "Risk score"),
+    "perspective": ("Perspektiv", "Perspective"),
+    "treatment": ("Håndtering", "Treatment"),
+    "n_risks": ("Antal risici", "Number of risks"),
+    "inherent": ("Iboende score i alt", "Inherent score, total"),
+    "residual": ("Restscore i alt", "Residual score, total"),
+    "reduction": ("Reduktion", "Reduction"),
+    "reduction_shared": ("Reduktion (delt)", "Reduction (shared)"),
+    "residual_level": ("Restrisikoniveau", "Residual level"),
+    "residual_score": ("Restscore", "Residual score"),
+    "activity_id": ("Aktivitet-ID", "Activity ID"),
+    "activity": ("Aktivitet", "Activity"),
+    "category": ("Kategori", "Category"),
+    "frequency": ("Frekvens", "Frequency"),
+    "month": ("Måned", "Month"),
+    "last_done": ("Senest udført", "Last done"),
+    "next_due": ("Næste frist", "Next due"),
+    "due_date": ("Frist", "Due date"),
+    "overdue": ("Overskredet", "Overdue"),
+    "days_overdue": ("Dage over frist", "Days overdue"),
+    "problem": ("Datafejl", "Data problem"),
+    "carried_over": ("Fra tidligere kvartal", "From an earlier quarter"),
+    "wheel_status": ("Registreret status", "Recorded status"),
+    "controls": ("Kontroller", "Controls"),
+    "action_id": ("Handling-ID", "Action ID"),
+    "type": ("Type", "Type"),
+    "deadline": ("Frist", "Deadline"),
+    "count": ("Antal", "Count"),
+    "open": ("Åbne", "Open"),
+    "done": ("Afsluttede", "Done"),
+    "total": ("I alt", "Total"),
+}
+
+# Coverage columns: key -> (da, en).
+COVERAGE_COLUMNS: dict[str, tuple[str, str]] = {
+    "in_soa": ("I SoA", "In SoA"),
+    "applicable": ("Relevante", "Applicable"),
+    "not_applicable": ("Ikke relevante", "Not applicable"),
+    "applicability_missing": ("Relevans ikke angivet", "Applicability not given"),
+    "implemented": ("Implementeret", "Implemented"),
+    "partly": ("Delvist implementeret", "Partly implemented"),
+    "planned": ("Planlagt", "Planned"),
+    "not_started": ("Ikke startet", "Not started"),
+    "status_missing": ("Status mangler", "Status missing"),
+    "missing_from_soa": ("Mangler i SoA", "Missing from SoA"),
+}
+ROW_LABELS: dict[str, tuple[str, str]] = {
+    **THEME_LABELS,
+    "annex_a": ("Annex A i alt", "Annex A, total"),
+    OWN: ("Egne foranstaltninger", "Own controls"),
+    "total": ("I alt", "Total"),
+}
+GAP_COLUMNS: dict[str, tuple[str, str]] = {
+    "annex_a": ("Kontroller i Annex A", "Controls in Annex A"),
+    "not_applicable": ("Ikke relevante", "Not applicable"),
+    "implemented": ("Implementeret", "Implemented"),
+    "gap": ("Ikke implementeret", "Not implemented"),
+    "missing_from_soa": ("Heraf mangler i SoA", "Of which missing from SoA"),
+    "gap_pct": ("Mangel i %", "Gap in %"),
+    "priority": ("Prioritet", "Priority"),
+}
+FLAG_MESSAGES: dict[str, tuple[str, str]] = {
+    "not_applicable_without_justification": (
+        "Ikke relevant, men uden begrundelse",
+        "Not applicable, but no justification",
+    ),
+    "applicable_without_responsible": ("Relevant, men uden ansvarlig", "Applicable, but no responsible person"),
+    "applicability_missing": ("Det er ikke angivet, om kontrollen er relevant", "Applicability not given"),
+    "missing_from_soa": ("Annex A-kontrol mangler i SoA", "Annex A control missing from the SoA"),
+    "duplicate_control": ("Kontrol-ID står flere gange i SoA", "Control ID appears more than once in the SoA"),
+}
+GAP_REASONS: dict[str, tuple[str, str]] = {
+    "no_control": ("Skal mitigeres, men ingen kontrol er knyttet", "To be mitigated, but no control is linked"),
+    "unknown_control": ("Kontrollen findes ikke i SoA", "The control is not in the SoA"),
+    "not_applicable": ("Kontrollen er markeret ikke relevant i SoA", "The control is marked not applicable in the SoA"),
+    "not_started": ("Kontrollen er ikke startet", "The control has not been started"),
+}
+VIA_LABELS = {
+    "risk": ("Risici", "Risks"),
+    "soa": ("SoA", "SoA"),
+    "both": ("Begge", "Both"),
+}
+# Colours and print patterns of the SoA statuses (figures must read in black and white).
+STATUS_STYLE: dict[str, tuple[str, str]] = {
+    "implemented": ("#2e9e44", ""),
+    "partly": ("#9fd67f", "/"),
+    "planned": ("#f5d329", "."),
+    "not_started": ("#d62728", "x"),
+    "status_missing": ("#7f7f7f", "-"),
+    "not_applicable": ("#d9d9d9", "\\"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+# -- shared helpers ------------------------------------------------------------------------
+def normalise_control_ids(ids: pd.Series) -> pd.Series:
+    """Trimmed control IDs with an "A." / "A " prefix before a digit dropped."""
+    s = ids.astype("string").str.strip()
+    s = s.str.replace(r"^[Aa]\.?\s*(?=\d)", "", regex=True)
+    return s.mask(s == "")
+
+
+def explode_ids(frame: pd.DataFrame, id_col: str, list_col: str, *, out: tuple[str, str] | None = None) -> pd.DataFrame:
+    """One row per (row ID, listed ID) from a text list column ("R-001; R-007" or "5.1, 5.2").
+
+    Blank entries are dropped; duplicates are removed. ``out`` renames the two columns.
+    """
+    a, b = out or (id_col, list_col)
+    if frame is None or frame.empty or list_col not in frame.columns:
+        return pd.DataFrame({a: pd.Series(dtype="string"), b: pd.Series(dtype="string")})
+    parts = frame[list_col].astype("string").str.split(r"[;,\n]", regex=True)
+    long = pd.DataFrame({a: frame[id_col].astype("string").str.strip(), b: parts}).explode(b)
+    long[b] = long[b].astype("string").str.strip()
+    long = long[long[b].notna() & (long[b] != "") & long[a].notna()]
+    return long.drop_duplicates().reset_index(drop=True)
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    t = s.astype("string").str.strip()
+    return t.isna() | (t == "")
+
+
+def _key(s: pd.Series, vocabulary: dict[str, tuple[str, str]]) -> pd.Series:
+    """Vocabulary keys (already keys from the reader); anything else becomes missing."""
+    t = s.astype("string").str.strip().str.casefold()
+    return t.where(t.isin(list(vocabulary)))
+
+
+def _prepare(soa: pd.DataFrame | None) -> pd.DataFrame:
+    """The SoA with normalised IDs, Annex A theme (or "own"), applicability and status keys."""
+    if soa is None:
+        soa = pd.DataFrame({"control_id": pd.Series(dtype="string")})
+    annex = annex_a()
+    cid = normalise_control_ids(soa["control_id"])
+    theme = cid.map(dict(zip(annex["control_id"], annex["theme"].astype("string"), strict=True)))
+    col = lambda c: soa[c] if c in soa.columns else pd.Series(pd.NA, index=soa.index, dtype="string")  # noqa: E731
+    return pd.DataFrame(
+        {
+            "control_id": cid,
+            "title": col("title").astype("string"),
+            "group": theme.astype("string").fillna(OWN),
+            "applicable": col("applicable").astype("boolean"),
+            "justification": col("justification").astype("string"),
+            "source": _key(col("source"), SOA_SOURCES),
+            "status": _key(col("status"), SOA_STATUSES),
+            "responsible": col("responsible").astype("string"),
+            "risks": col("risks").astype("string"),
+        },
+        index=soa.index,
+    ).dropna(subset=["control_id"])
+
+
+def _soa_controls(soa: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per control ID (the first if repeated)."""
+    return _prepare(soa).drop_duplicates("control_id")
+
+
+def _level_index(levels: pd.Series, m: RiskMatrix) -> np.ndarray:
+    """Matrix level index of each level name (Danish or English); -1 when missing."""
+    names = {lv.name_da: i for i, lv in enumerate(m.levels)} | {lv.name_en: i for i, lv in enumerate(m.levels)}
+    return levels.astype("string").map(names).fillna(-1).to_numpy(dtype=np.int16)
+
+
+def _control_sort(frame: pd.DataFrame, *, then: list[str] | None = None) -> pd.DataFrame:
+    """Sort by control ID in Annex A order (5.2 before 5.10), own controls last."""
+    parts = frame["control_id"].astype("string").str.extract(r"^(\d+)\.(\d+)$")
+    tmp = frame.assign(
+        _own=parts[0].isna(),
+        _major=pd.to_numeric(parts[0]).astype("Int16"),
+        _minor=pd.to_numeric(parts[1]).astype("Int16"),
+    )
+    keys = ["_own", "_major", "_minor", "control_id", *(then or [])]
+    return tmp.sort_values(keys, kind="stable").drop(columns=["_own", "_major", "_minor"]).reset_index(drop=True)
+
+
+def display(frame: pd.DataFrame, lang: str = "da", values: dict[str, str] | None = None) -> pd.DataFrame:
+    """A table for people: headings in Danish (or English) and the vocabulary keys of
+    the columns named in ``values`` (column -> vocabulary in layout.VOCABULARIES) as labels."""
+    out = frame.copy()
+    for col, vocab in (values or {}).items():
+        if col in out.columns:
+            labels = {k: _pick(v, lang) for k, v in VOCABULARIES[vocab].items()}
+            out[col] = out[col].astype("string").map(lambda x, lb=labels: lb.get(x, x) if x is not pd.NA else x)
+    for col in out.columns:
+        if out[col].dtype == "boolean" or out[col].dtype == bool:
+            yes, no = ("Yes", "No") if lang == "en" else ("Ja", "Nej")
+            out[col] = out[col].map({True: yes, False: no}).astype("string")
+    return out.rename(columns={k: _pick(v, lang) for k, v in HEADINGS.items()})
+
+
+# -- coverage ------------------------------------------------------------------------------
+def _coverage_counts(soa: pd.DataFrame | None) -> pd.DataFrame:
+    """Counts per group key (themes, "annex_a", "own", "total") and coverage column key."""
+    s = _soa_controls(soa)
+    app = s["applicable"]
+    is_app = app.fillna(False).to_numpy(dtype=bool)
+    ind = pd.DataFrame(
+        {
+            "in_soa": np.ones(len(s), dtype=np.int64),
+            "applicable": is_app,
+            "not_applicable": (~app.fillna(True)).to_numpy(dtype=bool),
+            "applicability_missing": app.isna().to_numpy(dtype=bool),
+            **{k: is_app & (s["status"] == k).fillna(False).to_numpy(dtype=bool) for k in SOA_STATUS_KEYS},
+            "status_missing": is_app & s["status"].isna().to_numpy(dtype=bool),
+        },
+        index=s.index,
+    ).astype(np.int64)
+    groups = [*THEMES, OWN]
+    by = ind.groupby(s["group"]).sum().reindex(groups, fill_value=0)
+    annex = annex_a()
+    missing = annex.loc[~annex["control_id"].isin(s["control_id"]), "theme"].astype("string")
+    by["missing_from_soa"] = missing.value_counts().reindex(groups, fill_value=0).to_numpy()
+    rows = [by.loc[list(THEMES)], by.loc[list(THEMES)].sum().rename("annex_a").to_frame().T]
+    rows += [by.loc[[OWN]], by.sum().rename("total").to_frame().T]
+    out = pd.concat(rows)
+    return out[list(COVERAGE_COLUMNS)].astype(np.int64)
+
+
+def coverage(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
+    """SoA coverage per Annex A theme, Annex A in total, own controls and overall.
+
+    Columns: controls in the SoA; applicable / not applicable / applicability not
+    given; for applicable controls the implementation status (implemented, partly,
+    planned, not started, status missing); and Annex A controls missing from the SoA.
+    """
+    counts = _coverage_counts(soa)
+    counts.index = pd.Index([_pick(ROW_LABELS[k], lang) for k in counts.index], name=_pick(HEADINGS["theme"], lang))
+    counts.columns = [_pick(COVERAGE_COLUMNS[k], lang) for k in counts.columns]
+    return counts
+
+
+def own_controls(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
+    """The SoA's controls that are not in Annex A, with their source of requirement."""
+    s = _prepare(soa)
+    own = s[s["group"] == OWN][["control_id", "title", "source", "applicable", "status", "responsible", "risks"]]
+    return display(_control_sort(own), lang, {"source": "soa_source", "status": "soa_status"})
+
+
+def gap_view(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
+    """The SoA's implementation status alone, per Annex A theme: a compliance gap check
+    before (or without) a risk assessment. A control is a gap unless it is implemented
+    or marked not applicable (controls missing from the SoA are gaps); the theme with
+    the largest share of gaps gets priority 1."""
+    c = _coverage_counts(soa).loc[list(THEMES)]
+    annex_n = annex_a()["theme"].astype("string").value_counts().reindex(list(THEMES)).to_numpy()
+    candidates = annex_n - c["not_applicable"].to_numpy()
+    gap = candidates - c["implemented"].to_numpy()
+    out = pd.DataFrame(
+        {
+            "annex_a": annex_n,
+            "not_applicable": c["not_applicable"].to_numpy(),
+            "implemented": c["implemented"].to_numpy(),
+            "gap": gap,
+            "missing_from_soa": c["missing_from_soa"].to_numpy(),
+            "gap_pct": np.round(np.where(candidates > 0, 100 * gap / np.maximum(candidates, 1), 0.0), 1),
+        },
+        index=list(THEMES),
+    )
+    out["priority"] = out["gap_pct"].rank(method="min", ascending=False).astype(np.int64)
+    out = out.sort_values(["priority", "gap"], ascending=[True, False], kind="stable")
+    out.index = pd.Index([_pick(ROW_LABELS[k], lang) for k in out.index], name=_pick(HEADINGS["theme"], lang))
+    out.columns = [_pick(GAP_COLUMNS[k], lang) for k in out.columns]
+    return out
+
+
+# -- checks --------------------------------------------------------------------------------
+def soa_flags(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
+    """SoA rows that need attention: control_id, title, flag (key), message.
+
+    Flags: not applicable without justification; applicable without a responsible
+    person; applicability not given; control ID repeated; Annex A control missing.
+    """
+    s = _prepare(soa)
+    annex = annex_a()
+    checks = {
+        "not_applicable_without_justification": (s["applicable"] == False).fillna(False) & _blank(s["justification"]),  # noqa: E712
+        "applicable_without_responsible": s["applicable"].fillna(False) & _blank(s["responsible"]),
+        "applicability_missing": s["applicable"].isna(),
+        "duplicate_control": s["control_id"].duplicated(keep="first"),
+    }
+    parts = [s.loc[mask.to_numpy(dtype=bool), ["control_id", "title"]].assign(flag=key) for key, mask in checks.items()]
+    missing = annex.loc[~annex["control_id"].isin(s["control_id"])]
+    title_col = "title_en" if lang == "en" else "title_da"
+    parts.append(
+        pd.DataFrame({"control_id": missing["control_id"], "title": missing[title_col], "flag": "missing_from_soa"})
+    )
+    out = pd.concat(parts, ignore_index=True).astype("string")
+    out["message"] = out["flag"].map({k: _pick(v, lang) for k, v in FLAG_MESSAGES.items()}).astype("string")
+    return _control_sort(out, then=["flag"])
+
+
+def control_risk_links(soa: pd.DataFrame | None, risks: pd.DataFrame) -> pd.DataFrame:
+    """Control-risk pairs from both sides: ``via`` is "risk" (Risici.Foranstaltninger
+    only), "soa" (SoA.Risici only) or "both"."""
+    from_risks = explode_ids(risks, "risk_id", "controls", out=("risk_id", "control_id"))
+    from_risks["control_id"] = normalise_control_ids(from_risks["control_id"])
+    if soa is not None and "risks" in soa.columns:
+        s = soa.assign(control_id=normalise_control_ids(soa["control_id"]))
+        from_soa = explode_ids(s, "control_id", "risks", out=("control_id", "risk_id"))
+    else:
+        from_soa = pd.DataFrame({"control_id": pd.Series(dtype="string"), "risk_id": pd.Series(dtype="string")})
+    links = from_risks.drop_duplicates().merge(
+        from_soa.drop_duplicates(), on=["control_id", "risk_id"], how="outer", indicator=True
+    )
+    via = links["_merge"].astype("string").map({"left_only": "risk", "right_only": "soa", "both": "both"})
+    out = pd.DataFrame(
+        {
+            "control_id": links["control_id"].astype("string"),
+            "risk_id": links["risk_id"].astype("string"),
+            "via": via.astype("string"),
+        }
+    )
+    return _control_sort(out, then=["risk_id"])
+
+
+def treatment_gaps(
+    scores: pd.DataFrame,
+    risks: pd.DataFrame,
+    soa: pd.DataFrame | None,
+    matrix: str | Path | RiskMatrix = "kl",
+    lang: str = "da",
+) -> pd.DataFrame:
+    """Risks to be mitigated whose controls do not (yet) exist.
+
+    A risk qualifies when its highest inherent level (over the perspectives) is at
+    or above the matrix's first ``may_accept`` level and its treatment is
+    "mitigate". It is reported once per problem: no linked control (from either
+    sheet), or a linked control that the SoA does not know, marks not applicable,
+    or marks not started. Columns: risk_id, level, score, perspective, control_id,
+    reason (key), message.
+    """
+    m = get_matrix(matrix)
+    worst = _worst_level(scores, m, stages=("inherent",))
+    worst = worst[worst["level_index"] >= m.first_level_with("may_accept")]
+    treat = pd.DataFrame(
+        {
+            "risk_id": risks["risk_id"].astype("string").str.strip(),
+            "treatment": risks["treatment"].astype("string").str.strip().str.casefold(),
+        }
+    ).drop_duplicates("risk_id")
+    cand = worst.merge(treat, on="risk_id", how="inner")
+    cand = cand[cand["treatment"] == "mitigate"]
+    links = control_risk_links(soa, risks)[["risk_id", "control_id"]]
+    soa_c = _soa_controls(soa)[["control_id", "applicable", "status"]].assign(in_soa=True)
+    j = cand.merge(links, on="risk_id", how="left").merge(soa_c, on="control_id", how="left")
+    no_control = j["control_id"].isna()
+    unknown = ~no_control & j["in_soa"].isna()
+    not_app = ~no_control & ~unknown & (j["applicable"] == False).fillna(False)  # noqa: E712
+    not_started = ~no_control & ~unknown & ~not_app & (j["status"] == "not_started").fillna(False)
+    reason = np.select(
+        [no_control.to_numpy(bool), unknown.to_numpy(bool), not_app.to_numpy(bool), not_started.to_numpy(bool)],
+        ["no_control", "unknown_control", "not_applicable", "not_started"],
+        default="",
+    )
+    j = j.assign(reason=reason)
+    out = j.loc[j["reason"] != "", ["risk_id", "level", "score", "perspective", "control_id", "reason"]]
+    out = out.assign(message=out["reason"].map({k: _pick(v, lang) for k, v in GAP_REASONS.items()}))
+    out = out.astype({"risk_id": "string", "control_id": "string", "reason": "string", "message": "string"})
+    return out.sort_values(["risk_id", "control_id"], kind="stable", na_position="first").reset_index(drop=True)
+
+
+def _worst_level(scores: pd.DataFrame, m: RiskMatrix, stages: tuple[str, ...]) -> pd.DataFrame:
+    """Per risk: the highest level over perspectives (and the given stages) with its
+    score and perspective. Columns: risk_id, level_index, level, score, perspective."""
+    sc = scores[scores["stage"].astype("string").isin(stages)]
+    frame = pd.DataFrame(
+        {
+            "risk_id": sc["risk_id"].astype("string"),
+            "level_index": _level_index(sc["level"], m),
+            "score": sc["score"].astype("Int16"),
+            "perspective": sc["perspective"].astype("string"),
+        }
+    )
+    frame = frame.sort_values(["level_index", "score"], ascending=False, kind="stable").drop_duplicates("risk_id")
+    names = np.array(m.level_names("da") + [None], dtype=object)
+    frame["level"] = pd.array(names[frame["level_index"].to_numpy()], dtype="string")
+    return frame[["risk_id", "level_index", "level", "score", "perspective"]].reset_index(drop=True)
+
+
+def control_effectiveness(
+    scores: pd.DataFrame, soa: pd.DataFrame | None, risks: pd.DataFrame, lang: str = "da"
+) -> pd.DataFrame:
+    """Per control and perspective: how much score the control takes away.
+
+    Columns: control_id, title, status, applicable, perspective, n_risks, inherent,
+    residual (sums over the risks it treats), reduction (inherent - residual summed;
+    each risk's full reduction counts for every control it relies on) and
+    reduction_shared (each risk's reduction divided equally among its controls).
+    Sorted by reduction, largest first. Planned controls show the reduction they
+    would bring when the residual risk assumes them.
+    """
+    sc = scores[["risk_id", "perspective", "stage", "score"]].astype(
+        {"risk_id": "string", "perspective": "string", "stage": "string", "score": "Int64"}
+    )
+    wide = sc.pivot_table(index=["risk_id", "perspective"], columns="stage", values="score", aggfunc="first")
+    wide = wide.reindex(columns=["inherent", "residual"]).reset_index()
+    wide["reduction"] = wide["inherent"] - wide["residual"]
+    links = control_risk_links(soa, risks)[["control_id", "risk_id"]]
+    links["n_controls"] = links.groupby("risk_id")["control_id"].transform("size")
+    j = links.merge(wide, on="risk_id", how="inner")
+    j["reduction_shared"] = j["reduction"] / j["n_controls"]
+    agg = (
+        j.groupby(["control_id", "perspective"], observed=True)
+        .agg(
+            n_risks=("risk_id", "nunique"),
+            inherent=("inherent", "sum"),
+            residual=("residual", "sum"),
+            reduction=("reduction", "sum"),
+            reduction_shared=("reduction_shared", "sum"),
+        )
+        .reset_index()
+    )
+    agg = agg.astype({"n_risks": "int64", "inherent": "int64", "residual": "int64", "reduction": "int64"})
+    agg["reduction_shared"] = agg["reduction_shared"].round(2)
+    info = _soa_controls(soa)[["control_id", "title", "status", "applicable"]]
+    annex = annex_a()
+    annex_title = dict(zip(annex["control_id"], annex["title_en" if lang == "en" else "title_da"], strict=True))
+    out = agg.merge(info, on="control_id", how="left")
+    out["title"] = out["title"].fillna(out["control_id"].map(annex_title)).astype("string")
+    cols = ["control_id", "title", "status", "applicable", "perspective", "n_risks", "inherent", "residual"]
+    out = out[[*cols, "reduction", "reduction_shared"]]
+    return out.sort_values(["reduction", "control_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+# -- figures -------------------------------------------------------------------------------
+def _resolve(frame: pd.DataFrame, table: dict[str, tuple[str, str]]) -> tuple[dict[str, str], str]:
+    """Map keys to the frame's (Danish or English) headings; returns (key -> column, lang)."""
+    lang = "en" if any(v[1] in frame.columns and v[1] != v[0] for v in table.values()) else "da"
+    return {k: _pick(v, lang) for k, v in table.items() if _pick(v, lang) in frame.columns}, lang
+
+
+def coverage_figure(coverage_frame: pd.DataFrame) -> go.Figure:
+    """A stacked horizontal bar per theme (and own controls) of the SoA's status:
+    implemented, partly, planned, not started, status missing, not applicable. Colour,
+    pattern and the count printed on each segment, so it reads in black and white."""
+    cols, lang = _resolve(coverage_frame, COVERAGE_COLUMNS)
+    keep_rows = [_pick(ROW_LABELS[k], lang) for k in (*THEMES, OWN)]
+    frame = coverage_frame.loc[[r for r in keep_rows if r in coverage_frame.index]]
+    y = [html.escape(str(r)) for r in frame.index]
+    stacked = [
+        k for k in ("implemented", "partly", "planned", "not_started", "status_missing", "not_applicable") if k in cols
+    ]
+    stack_max = int(frame[[cols[k] for k in stacked]].sum(axis=1).max()) if len(frame) else 0
+    fig = go.Figure()
+    for key in stacked:
+        values = frame[cols[key]].to_numpy()
+        colour, pattern = STATUS_STYLE[key]
+        fig.add_trace(
+            go.Bar(
+                name=html.escape(cols[key]),
+                y=y,
+                x=values,
+                orientation="h",
+                marker={"color": colour, "line": {"color": "#333333", "width": 1}, "pattern": {"shape": pattern}},
+                text=[str(v) if v else "" for v in values],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont={"color": "#000000"},
+            )
+        )
+    title = "SoA: status per tema" if lang != "en" else "SoA: status per theme"
+    fig.update_layout(
+        barmode="stack",
+        title=title,
+        width=900,
+        height=420,
+        template="plotly_white",
+        xaxis={
+            "title": "Antal kontroller" if lang != "en" else "Number of controls",
+            "tickformat": "d",
+            "rangemode": "tozero",
+            **({"dtick": 1} if stack_max <= 10 else {}),
+        },
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
+        margin={"l": 260, "r": 30, "t": 110, "b": 60},
+    )
+    return fig
+
+
+def _short(text: str, n: int = 45) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def effectiveness_figure(effectiveness_frame: pd.DataFrame, top: int = 10, lang: str = "da") -> go.Figure:
+    """The ``top`` controls by total score reduction (over perspectives), one bar per
+    perspective (colour + pattern), the value printed on each bar and the SoA status in
+    the control's label."""
+    f = effectiveness_frame
+    total = f.groupby("control_id", observed=True)["reduction"].sum().sort_values(ascending=False, kind="stable")
+    chosen = total.head(top).index
+    f = f[f["control_id"].isin(chosen)]
+    first = f.drop_duplicates("control_id").set_index("control_id")
+    status_labels = {k: _pick(v, lang) for k, v in SOA_STATUSES.items()}
+    unknown = "status ukendt" if lang != "en" else "status unknown"
+    label = {
+        cid: html.escape(
+            f"{cid} {_short(first.at[cid, 'title'] if pd.notna(first.at[cid, 'title']) else '')} "
+            f"({status_labels.get(first.at[cid, 'status'], unknown) if pd.notna(first.at[cid, 'status']) else unknown})"
+        )
+        for cid in chosen
+    }
+    styles = {"municipality": ("#1f77b4", ""), "data_subject": ("#ff7f0e", "/"), "society": ("#7f7f7f", ".")}
+    persp_names = {"municipality": ("Kommunen", "Municipality"), "data_subject": ("De registrerede", "Data subjects"),
+                   "society": ("Samfundet", "Society")}  # fmt: skip
+    fig = go.Figure()
+    for persp, (colour, pattern) in styles.items():
+        part = f[f["perspective"] == persp].set_index("control_id").reindex(chosen)
+        if part["reduction"].isna().all():
+            continue
+        values = part["reduction"].fillna(0).to_numpy()
+        fig.add_trace(
+            go.Bar(
+                name=_pick(persp_names[persp], lang),
+                y=[label[c] for c in chosen],
+                x=values,
+                orientation="h",
+                marker={"color": colour, "line": {"color": "#333333", "width": 1}, "pattern": {"shape": pattern}},
+                text=[f"{v:g}" for v in values],
+                textposition="outside",
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        title=(
+            f"Kontroller med størst risikoreduktion (top {top})"
+            if lang != "en"
+            else f"Controls with the largest risk reduction (top {top})"
+        ),
+        width=900,
+        height=200 + 45 * max(len(chosen), 1),
+        template="plotly_white",
+        xaxis_title="Reduktion i risikoscore (iboende − rest)"
+        if lang != "en"
+        else "Score reduction (inherent − residual)",
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
+        margin={"l": 380, "r": 40, "t": 100, "b": 60},
+    )
+    return fig
