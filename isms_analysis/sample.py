@@ -1,0 +1,1069 @@
+"""A deterministic synthetic municipality ("Eksempel Kommune") over quarterly rounds.
+
+The sample exercises every part of the method in KL's playbook with data a
+coordinator would recognise, and nothing real:
+
+- **Assets** across the municipality's areas (social services, health and elderly
+  care, children, job centre, schools, finance, IT infrastructure, paper archives,
+  citizen service, technical services) of every asset type; processing activities
+  carry KLE numbers; assets without personal data have no data-subject
+  consequences (blank), so they are scored for the municipality only.
+- **Risks** are asset x relevant threat from the default threat catalogue; the
+  likelihood, the treatment and the residual risk follow the KL matrix: the level
+  (asked from the matrix, never derived from the product) decides whether a risk is
+  accepted, mitigated, transferred or avoided. Accepted risks at a level where
+  management must decide always name who accepted them and when; a few accepted
+  low risks on critical assets deliberately do not, so the report has a case to flag.
+- **Movement between rounds**: risks keep their IDs; new risks appear (also on
+  new assets), others close (also with a retired asset), completed mitigations
+  lower the likelihood, a few risks escalate, and in one quarter (2025 Q3 with the
+  defaults) a ransomware scare raises the likelihood of malware-type threats,
+  which are then treated down.
+- **Optional sheets**: a risk profile with a lower tolerance for areas holding
+  "life, honour and welfare" data, an SoA of all 93 Annex A controls plus own
+  controls, an action plan and an annual wheel whose activities check controls.
+
+Everything is drawn from ``numpy.random.default_rng(seed)`` in a fixed order and
+dated from the round labels: the same arguments give the same frames and files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .assessment import Assessment
+from .catalogue import annex_a, default_threats
+from .matrix import TREATMENT_CLASSES, RiskMatrix
+from .matrix import matrix as get_matrix
+
+MUNICIPALITY = "Eksempel Kommune"
+LAST_ROUND = (2026, 3)  # the newest round is "2026 Q3"
+SCARE_ROUND = "2025 Q3"  # the ransomware quarter (with the default 8 rounds)
+MATRIX = "KL"
+FILE_PREFIX = "eksempel-kommune"
+
+ISK = "Camilla Holt (informationssikkerhedskoordinator)"
+COMMITTEE = "Informationssikkerhedsudvalget"
+TOP_MANAGEMENT = "Direktionen v/ kommunaldirektør Lone Bjerre"
+DPO = "Anders Mejer (databeskyttelsesrådgiver)"
+IT_SECURITY = "Sara Nyholm (it-sikkerhedsansvarlig)"
+
+# -- the municipality -------------------------------------------------------------------------
+# area -> (head of area = risk owner, system owner, data owner); all names are fictional.
+AREAS: dict[str, tuple[str, str, str]] = {
+    "Socialområdet": (
+        "Birgitte Holm (socialchef)",
+        "Rasmus Krog (teamleder, myndighed)",
+        "Susanne Friis (afdelingsleder, voksenhandicap)",
+    ),
+    "Sundhed og ældre": (
+        "Henrik Lauritsen (sundheds- og ældrechef)",
+        "Maja Thygesen (systemansvarlig, omsorg)",
+        "Lene Bach (leder af hjemmeplejen)",
+    ),
+    "Børn og unge": (
+        "Anja Kjær (børne- og ungechef)",
+        "Thomas Winther (systemansvarlig, børn og unge)",
+        "Pia Dam (afdelingsleder, familieafdelingen)",
+    ),
+    "Jobcenter": (
+        "Morten Skov (jobcenterchef)",
+        "Louise Brandt (systemansvarlig, jobcenter)",
+        "Kasper Møller (afdelingsleder, ydelser)",
+    ),
+    "Skoler": (
+        "Jesper Nørgaard (skolechef)",
+        "Sofie Lind (it-koordinator, skoler)",
+        "Karin Juhl (skoleleder)",
+    ),
+    "Økonomi": (
+        "Charlotte Bay (økonomichef)",
+        "Nikolaj Frost (systemansvarlig, økonomi)",
+        "Dorthe Ravn (løn- og personalechef)",
+    ),
+    "IT-infrastruktur": (
+        "Peter Vang (it-chef)",
+        "Mads Eskildsen (driftsansvarlig)",
+        "Peter Vang (it-chef)",
+    ),
+    "Fysiske arkiver": (
+        "Ole Riis (administrationschef)",
+        "Hanne Mørk (arkivansvarlig)",
+        "Hanne Mørk (arkivansvarlig)",
+    ),
+    "Borgerservice": (
+        "Signe Dahl (borgerservicechef)",
+        "Jonas Krogh (systemansvarlig, borgerservice)",
+        "Signe Dahl (borgerservicechef)",
+    ),
+    "Teknik og miljø": (
+        "Lars Bonde (teknik- og miljøchef)",
+        "Emil Schou (GIS-koordinator)",
+        "Tina Høj (afdelingsleder, byg og miljø)",
+    ),
+}
+# The committee's tolerance per area: lower where the data concern life, honour and
+# welfare, higher for purely economic risks; the other areas get DEFAULT_TOLERANCE.
+TOLERANCE = {"Socialområdet": "Lav", "Børn og unge": "Lav", "Økonomi": "Middel"}
+DEFAULT_TOLERANCE = "Under middel"
+
+
+@dataclass(frozen=True)
+class _AssetTemplate:
+    name: str
+    type: str
+    area: str
+    personal_data: str
+    critical: bool
+    municipality: tuple[int, int, int]
+    data_subject: tuple[int, int, int] | None
+    downtime: str = ""
+    kle: str = ""
+    notes: str = ""
+    first: int = 0  # first round present, counted from the end (0 = from the start)
+    last: int = 0  # last round present, counted from the end (0 = still present)
+
+
+def _a(name: str, type_: str, area: str, pd_: str, critical: bool, mun: tuple[int, int, int],
+       ds: tuple[int, int, int] | None, downtime: str = "", kle: str = "", notes: str = "",
+       first: int = 0, last: int = 0) -> _AssetTemplate:  # fmt: skip
+    return _AssetTemplate(name, type_, area, pd_, critical, mun, ds, downtime, kle, notes, first, last)
+
+
+S, B, J, SK, OE, IT, F, BS, T, SU = (
+    "Socialområdet", "Børn og unge", "Jobcenter", "Skoler", "Økonomi",
+    "IT-infrastruktur", "Fysiske arkiver", "Borgerservice", "Teknik og miljø", "Sundhed og ældre",
+)  # fmt: skip
+# Consequences: (C, I, A) for the municipality, then for the data subjects (None = no
+# personal data, so no data-subject perspective). "first"/"last" count rounds from the
+# newest one: first=3 appears three rounds before the end; last=4 is removed after the
+# round four before the end.
+ASSET_TEMPLATES: tuple[_AssetTemplate, ...] = (
+    _a("Sagsbehandling af hjælp til voksne med handicap", "processing_activity", S, "sensitive", True, (3, 3, 2), (4, 3, 2), "3 dage", "27.57"),
+    _a("Fagsystem til voksensager", "it_system", S, "sensitive", True, (3, 3, 3), (4, 3, 3), "1 dag"),
+    _a("Indberetning og opfølgning på magtanvendelse", "processing_activity", S, "sensitive", False, (3, 3, 1), (4, 3, 2), "1 uge", "27.66"),
+    _a("Dokumentation i bo- og bostøttetilbud", "processing_activity", S, "sensitive", True, (3, 3, 3), (4, 3, 3), "1 dag", "27.45"),
+    _a("Behandling af rusmiddelproblemer", "processing_activity", S, "sensitive", False, (3, 2, 2), (4, 3, 2), "3 dage", "27.51"),
+    _a("Socialrådgivere på voksenområdet", "people", S, "sensitive", False, (2, 2, 3), (3, 2, 2), "3 dage"),
+    _a("Elektronisk omsorgsjournal", "it_system", SU, "sensitive", True, (3, 4, 4), (4, 4, 4), "Under ½ dag", notes="Driftes af leverandør i dansk datacenter"),
+    _a("Visitation og levering af hjemmepleje", "processing_activity", SU, "sensitive", True, (3, 3, 4), (3, 3, 4), "Under ½ dag", "27.36"),
+    _a("Genoptræning efter sygehusophold", "processing_activity", SU, "sensitive", False, (2, 3, 2), (3, 3, 2), "3 dage", "29.21"),
+    _a("Journalføring i den kommunale tandpleje", "processing_activity", SU, "sensitive", False, (2, 3, 2), (3, 3, 2), "1 dag", "29.15"),
+    _a("Tablets og telefoner i hjemmeplejen", "infrastructure", SU, "sensitive", False, (2, 2, 3), (3, 2, 2), "1 dag"),
+    _a("Nødkaldeanlæg på plejecentre", "infrastructure", SU, "ordinary", True, (2, 3, 4), (2, 3, 4), "Under ½ dag"),
+    _a("Plejepersonale og sygeplejersker", "people", SU, "sensitive", False, (2, 2, 3), (3, 2, 3), "1 dag"),
+    _a("Udlån af hjælpemidler", "processing_activity", SU, "sensitive", False, (2, 2, 2), (3, 2, 2), "1 uge", "27.60"),
+    _a("Lokalt regneark over udlånte hjælpemidler", "it_system", SU, "sensitive", False, (2, 2, 2), (3, 2, 1), "1 uge", notes="Udfases; erstattes af fagsystemet", last=4),
+    _a("Mobilapp til hjemmeplejens ruter", "it_system", SU, "sensitive", False, (2, 2, 3), (3, 2, 2), "1 dag", first=6),
+    _a("Børnefaglige undersøgelser og underretninger", "processing_activity", B, "sensitive", True, (4, 3, 3), (4, 4, 3), "1 dag", "27.24"),
+    _a("Fagsystem til børne- og ungesager", "it_system", B, "sensitive", True, (4, 3, 3), (4, 4, 3), "1 dag"),
+    _a("Kriminalitetsforebyggende samarbejde (SSP)", "processing_activity", B, "criminal", False, (3, 2, 1), (4, 3, 1), "1 uge", "27.25"),
+    _a("Anvisning af pladser i dagtilbud", "processing_activity", B, "cpr", False, (2, 2, 2), (2, 2, 2), "3 dage", "28.09"),
+    _a("Sundhedspleje til børn og unge", "processing_activity", B, "sensitive", False, (2, 3, 2), (3, 3, 2), "3 dage", "29.12"),
+    _a("Forældreapp i daginstitutioner", "it_system", B, "ordinary", False, (2, 2, 1), (3, 2, 1), "1 uge", notes="Cloudtjeneste hos ekstern leverandør"),
+    _a("Pædagogisk personale", "people", B, "ordinary", False, (2, 1, 2), (2, 2, 1), "3 dage"),
+    _a("Indsats for ledige borgere", "processing_activity", J, "cpr", False, (2, 2, 2), (3, 2, 2), "3 dage", "15.20"),
+    _a("Sager om sygedagpenge", "processing_activity", J, "sensitive", True, (3, 3, 3), (3, 3, 3), "1 dag", "32.30"),
+    _a("Beregning og udbetaling af kontanthjælp", "processing_activity", J, "cpr", True, (3, 4, 4), (3, 4, 4), "Under ½ dag", "32.24"),
+    _a("Fleksjob og ressourceforløb", "processing_activity", J, "sensitive", False, (3, 3, 2), (4, 3, 2), "1 uge", "15.17"),
+    _a("Fagsystem til beskæftigelse", "it_system", J, "sensitive", True, (3, 3, 3), (3, 3, 3), "1 dag"),
+    _a("Jobcentrets medarbejdere", "people", J, "sensitive", False, (2, 2, 2), (3, 2, 2), "3 dage"),
+    _a("Elevadministration", "it_system", SK, "cpr", False, (2, 3, 2), (3, 2, 2), "3 dage"),
+    _a("Specialundervisning og PPR-sager", "processing_activity", SK, "sensitive", False, (3, 3, 2), (4, 3, 2), "3 dage", "17.03"),
+    _a("Kommunikationsplatform mellem skole og hjem", "it_system", SK, "ordinary", False, (2, 2, 3), (3, 2, 2), "1 dag"),
+    _a("Elevernes computere og tablets", "infrastructure", SK, "ordinary", False, (1, 2, 2), (2, 1, 1), "1 uge"),
+    _a("Lærere og skoleledere", "people", SK, "ordinary", False, (2, 2, 2), (2, 2, 1), "3 dage"),
+    _a("Kørsel af elever til og fra skole", "processing_activity", SK, "ordinary", False, (1, 2, 3), (2, 2, 3), "3 dage", "17.21"),
+    _a("Afvikling af prøver og test", "business_process", SK, "ordinary", False, (2, 3, 3), (2, 2, 1), "1 dag"),
+    _a("Økonomisystem", "it_system", OE, "cpr", True, (2, 4, 3), (2, 2, 1), "1 dag"),
+    _a("Lønsystem", "it_system", OE, "cpr", True, (3, 4, 4), (3, 3, 3), "1 dag"),
+    _a("Ansættelser og personalesager", "processing_activity", OE, "sensitive", False, (3, 3, 2), (3, 3, 2), "1 uge", "81.03"),
+    _a("Opkrævning af restancer", "processing_activity", OE, "cpr", False, (2, 3, 2), (3, 3, 1), "1 uge", "25.45"),
+    _a("Budget- og regnskabsproces", "business_process", OE, "none", False, (2, 3, 2), None, "1 uge"),
+    _a("Modtagelse og betaling af fakturaer", "business_process", OE, "none", False, (1, 3, 2), None, "3 dage"),
+    _a("Adgang til kommunens bankkonti", "intangible", OE, "none", True, (3, 4, 3), None, "1 dag"),
+    _a("Brugerkatalog og fælles login", "infrastructure", IT, "ordinary", True, (4, 4, 4), (3, 2, 2), "Under ½ dag"),
+    _a("Netværksudstyr (routere, switche, firewalls)", "infrastructure", IT, "none", True, (3, 4, 4), None, "Under ½ dag"),
+    _a("Servere og virtualiseringsplatform", "infrastructure", IT, "sensitive", True, (4, 4, 4), (4, 3, 3), "Under ½ dag"),
+    _a("Backup og genetablering", "infrastructure", IT, "sensitive", True, (4, 4, 3), (4, 3, 3), "1 dag"),
+    _a("E-mail og kalender i skyen", "it_system", IT, "ordinary", True, (3, 3, 3), (3, 2, 2), "1 dag"),
+    _a("Medarbejdernes computere og telefoner", "infrastructure", IT, "ordinary", False, (2, 2, 2), (3, 2, 1), "1 dag"),
+    _a("It-afdelingens driftsmedarbejdere", "people", IT, "ordinary", True, (3, 3, 3), (2, 2, 1), "1 dag"),
+    _a("Fjernadgang (VPN)", "infrastructure", IT, "none", True, (3, 3, 3), None, "1 dag"),
+    _a("Printere og multifunktionsmaskiner", "infrastructure", IT, "ordinary", False, (2, 1, 1), (2, 1, 1), "1 uge"),
+    _a("Telefoni og omstilling", "infrastructure", IT, "none", False, (1, 2, 3), None, "Under ½ dag"),
+    _a("Serverrum og nødstrøm", "physical", IT, "none", True, (2, 3, 4), None, "Under ½ dag"),
+    _a("Kommunens hjemmeside", "it_system", IT, "none", False, (1, 3, 2), None, "3 dage"),
+    _a("Intranet og dokumentdeling", "it_system", IT, "ordinary", False, (2, 2, 2), (2, 1, 1), "3 dage"),
+    _a("Papirarkiv på rådhuset", "physical", F, "sensitive", False, (3, 2, 2), (4, 2, 1), "1 uge"),
+    _a("Fjernarkiv med ældre personsager", "physical", F, "sensitive", False, (2, 2, 2), (3, 2, 1), "Mere end 1 uge"),
+    _a("Journalisering og arkivering", "business_process", F, "sensitive", False, (2, 3, 2), (3, 3, 1), "3 dage"),
+    _a("Indgående post og scanning", "business_process", F, "cpr", False, (2, 2, 2), (3, 2, 1), "1 dag"),
+    _a("Folkeregistrering og flytninger", "processing_activity", BS, "cpr", True, (2, 3, 3), (3, 3, 2), "1 dag", "23.05"),
+    _a("Udstedelse af pas og kørekort", "processing_activity", BS, "cpr", False, (2, 2, 2), (3, 2, 2), "3 dage", "23.09"),
+    _a("Personlig og telefonisk borgerbetjening", "business_process", BS, "cpr", False, (2, 2, 3), (2, 2, 2), "Under ½ dag"),
+    _a("Selvbetjening og digital post", "it_system", BS, "cpr", True, (3, 3, 3), (3, 3, 2), "1 dag"),
+    _a("Kommunens omdømme og borgernes tillid", "intangible", BS, "none", False, (4, 2, 1), None),
+    _a("Chatrobot til borgerhenvendelser", "it_system", BS, "ordinary", False, (2, 2, 2), (2, 2, 1), "3 dage", notes="Ny løsning; databehandleraftale indgået", first=3),
+    _a("Behandling af byggesager", "processing_activity", T, "ordinary", False, (1, 2, 2), (2, 2, 1), "1 uge", "02.34"),
+    _a("Geografisk informationssystem (GIS)", "it_system", T, "none", False, (1, 2, 2), None, "1 uge"),
+    _a("Tilmelding og takster for affaldsordninger", "processing_activity", T, "ordinary", False, (1, 2, 2), (1, 1, 1), "1 uge", "07.18"),
+    _a("Vejvedligehold og vintertjeneste", "business_process", T, "none", False, (1, 2, 3), None, "Under ½ dag"),
+    _a("Styring af tekniske anlæg og pumpestationer", "infrastructure", T, "none", True, (2, 3, 4), None, "Under ½ dag"),
+    _a("Miljøtilsyn med virksomheder", "processing_activity", T, "ordinary", False, (1, 2, 1), (1, 1, 1), "1 uge", "09.00"),
+)  # fmt: skip
+
+# -- threats: relevance, vulnerabilities, existing controls, controls ---------------------------
+# Relevance of a threat category for an asset type: the probability that a pair is
+# in the municipality's universe of risks (draws by weight, without replacement).
+_TYPES = ("business_process", "it_system", "processing_activity", "infrastructure", "physical", "people", "intangible")
+_RELEVANCE = {
+    "Cyberangreb": (0.5, 1.0, 0.8, 1.0, 0.0, 0.5, 0.3),
+    "Menneskelige fejl": (0.8, 0.7, 1.0, 0.4, 0.5, 1.0, 0.2),
+    "Misbrug og uautoriseret adgang": (0.6, 1.0, 1.0, 0.6, 0.6, 0.8, 0.3),
+    "Tyveri og tab": (0.4, 0.3, 0.7, 0.8, 1.0, 0.7, 0.1),
+    "Tekniske fejl": (0.4, 1.0, 0.6, 1.0, 0.2, 0.0, 0.1),
+    "Leverandører og databehandlere": (0.5, 1.0, 0.8, 0.7, 0.2, 0.1, 0.4),
+    "Forsyningssvigt": (0.6, 0.6, 0.3, 1.0, 1.0, 0.3, 0.1),
+    "Fysiske skader og miljø": (0.3, 0.3, 0.2, 1.0, 1.0, 0.1, 0.1),
+}
+_DEFAULT_RELEVANCE = (0.5,) * len(_TYPES)
+_VULNERABILITIES = {
+    "Cyberangreb": ("Medarbejdere kan narres af troværdige mails", "Løsningen kan nås fra internettet",
+                    "Sikkerhedsopdateringer installeres med forsinkelse", "Netværket er ikke opdelt i zoner"),
+    "Menneskelige fejl": ("Manuelle arbejdsgange uden dobbeltkontrol", "Travlhed og mange ensartede sager",
+                          "Uklare retningslinjer for deling af oplysninger"),
+    "Misbrug og uautoriseret adgang": ("Rettigheder gennemgås sjældent", "Fælles brugerkonti i enkelte enheder",
+                                       "Opslag i logningen følges ikke systematisk op"),
+    "Tyveri og tab": ("Udstyr og papirer tages med uden for kontoret", "Lagringsmedier er ikke krypterede",
+                      "Lokaler står ulåste i åbningstiden"),
+    "Tekniske fejl": ("Ældre hardware", "Mange integrationer mellem systemer", "Opdateringer testes kun kort"),
+    "Leverandører og databehandlere": ("Afhængighed af én leverandør", "Tilsynet med databehandleren er ikke gennemført",
+                                       "Kontrakten mangler en plan for exit"),
+    "Forsyningssvigt": ("Ingen nødstrøm på lokationen", "Kun én internetforbindelse",
+                        "Viden er samlet hos få medarbejdere"),
+    "Fysiske skader og miljø": ("Placeret i kælder", "Ældre bygning uden automatisk slukning",
+                                "Udsat beliggenhed ved skybrud"),
+}  # fmt: skip
+_DEFAULT_VULNERABILITIES = ("Ikke beskrevet nærmere",)
+_EXISTING = {
+    "Cyberangreb": "Antivirus, spamfilter og firewall",
+    "Menneskelige fejl": "Vejledninger og introduktion af nye medarbejdere",
+    "Misbrug og uautoriseret adgang": "Personlige brugere og rollebaserede rettigheder",
+    "Tyveri og tab": "Adgangskort til bygningen og aflåste skabe",
+    "Tekniske fejl": "Serviceaftale og overvågning af driften",
+    "Leverandører og databehandlere": "Databehandleraftale efter kommunens skabelon",
+    "Forsyningssvigt": "UPS på de centrale servere",
+    "Fysiske skader og miljø": "Brandalarm og forsikring",
+}
+# Annex A controls that treat a threat category (the first ones are the most typical).
+_CONTROLS = {
+    "Cyberangreb": ("8.7", "8.8", "8.20", "8.22", "8.23", "5.24", "8.16", "6.3", "8.5", "8.9"),
+    "Menneskelige fejl": ("6.3", "5.14", "8.12", "5.10", "5.37", "8.3", "5.12"),
+    "Misbrug og uautoriseret adgang": ("5.15", "5.18", "8.2", "8.15", "8.16", "5.3", "8.5", "6.4"),
+    "Tyveri og tab": ("8.1", "8.24", "7.9", "7.10", "7.7", "5.11", "7.14", "8.10"),
+    "Tekniske fejl": ("8.13", "8.14", "8.32", "7.13", "8.6", "8.9", "5.30", "8.19"),
+    "Leverandører og databehandlere": ("5.19", "5.20", "5.21", "5.22", "5.23", "5.30"),
+    "Forsyningssvigt": ("7.11", "8.14", "5.29", "5.30", "7.12", "5.37"),
+    "Fysiske skader og miljø": ("7.5", "7.8", "7.11", "7.1", "7.2", "5.29", "8.13"),
+}
+_DEFAULT_CONTROLS = ("5.1", "5.9", "6.3")
+# Threats the ransomware scare concerns, and the controls that treat them.
+_SCARE_PATTERN = r"ransomware|malware|løsepenge|skadelig software"
+_SCARE_CONTROLS = "5.24; 8.7; 8.8; 8.13"
+
+# Who answers for controls (SoA, action plan, wheel), by the control's theme.
+_RESPONSIBLE = {
+    "organisational": ISK,
+    "people": "Dorthe Ravn (løn- og personalechef)",
+    "physical": "Kim Lassen (ejendomschef)",
+    "technological": IT_SECURITY,
+}
+_NOT_APPLICABLE = {  # control -> justification ("" = left blank on purpose)
+    "8.4": "Kommunen udvikler ikke selv software og har ikke kildekode; krav til leverandører dækkes af 8.30.",
+    "8.25": "Ingen egen systemudvikling; sikker udvikling kræves af leverandørerne i kontrakten (8.30).",
+    "8.28": "Ingen egen programmering i kommunen.",
+    "8.31": "",
+    "8.33": "",
+}
+_LEGAL = ("5.31", "5.32", "5.33", "5.34", "6.6", "5.5")
+_OWN_CONTROLS = (  # control_id, title, source, status by round position (early, late)
+    ("K-01", "Fortegnelse over behandlingsaktiviteter (GDPR art. 30)", "implemented", "implemented"),
+    ("K-02", "Konsekvensanalyse (DPIA) før nye behandlinger med høj risiko (GDPR art. 35)", "partly", "implemented"),
+    (
+        "K-03",
+        "Anmeldelse af brud på persondatasikkerheden til Datatilsynet inden 72 timer",
+        "implemented",
+        "implemented",
+    ),
+    ("K-04", "Ledelsens uddannelse i cybersikkerhed efter NIS2-reglerne", "not_started", "partly"),
+)
+_OWN_RESPONSIBLE = {"K-01": DPO, "K-02": DPO, "K-03": DPO, "K-04": ISK}
+_NSIS = {"5.16": "NSIS: identitetssikring", "5.17": "NSIS: autentifikation", "8.5": "NSIS: sikringsniveau"}
+
+# Improvement plan (årsplan): action_id, title, controls, start, deadline, months late when done.
+_IMPROVEMENTS = (
+    ("H-101", "Indføre totrinslogin for alle medarbejdere", "5.17; 8.5", "2024-07-01", "2025-06-30", 0),
+    ("H-102", "Opdatere it-beredskabsplanen og øve den", "5.29; 5.30", "2025-01-01", "2025-12-31", 3),
+    ("H-103", "Gennemgå databehandleraftaler og lægge en tilsynsplan", "5.20; 5.22", "2024-10-01", "2025-09-30", 0),
+    ("H-104", "Opdele netværket på plejecentre og skoler", "8.20; 8.22", "2025-07-01", "2026-06-30", 9),
+    ("H-105", "Kryptere alle bærbare enheder", "8.1; 8.24", "2024-04-01", "2025-03-31", 0),
+    ("H-106", "Samle logning centralt og overvåge den", "8.15; 8.16", "2025-10-01", "2026-12-31", 0),
+    ("H-107", "Forberede kommunen på NIS2-kravene", "5.1; K-04", "2025-04-01", "2027-06-30", 0),
+)  # fmt: skip
+
+# Årshjul: activity_id, title, category, frequency, month, responsible, controls.
+_WHEEL = (
+    ("AH-01", "Gennemgang af brugerrettigheder i fagsystemerne", "Kontrol", "quarterly", 2, ISK, "5.18; 8.2"),
+    ("AH-02", "Stikprøvekontrol af logning af opslag", "Kontrol", "monthly", None, IT_SECURITY, "8.15; 8.16"),
+    ("AH-03", "Tilsyn med databehandlere", "Kontrol", "yearly", 9, DPO, "5.20; 5.22"),
+    ("AH-04", "Test af it-beredskabsplanen", "Beredskab", "yearly", 11, "Peter Vang (it-chef)", "5.29; 5.30"),
+    ("AH-05", "Test af genetablering fra backup", "Beredskab", "half_yearly", 4, "Mads Eskildsen (driftsansvarlig)", "8.13"),
+    ("AH-06", "Awarenesskampagne for alle medarbejdere", "Awareness", "yearly", 10, ISK, "6.3"),
+    ("AH-07", "Phishingtest", "Awareness", "quarterly", 3, IT_SECURITY, "6.3; 8.7"),
+    ("AH-08", "Status til informationssikkerhedsudvalget", "Rapportering", "quarterly", 1, ISK, "5.4"),
+    ("AH-09", "Årsrapport til direktionen og kommunalbestyrelsen", "Rapportering", "yearly", 12, ISK, "5.1; 5.4"),
+    ("AH-10", "Opfølgning på risikovurderingen og handlingsplanen", "Opfølgning", "quarterly", 3, ISK, "5.9"),
+    ("AH-11", "Gennemgang af informationssikkerhedspolitikken", "Opfølgning", "yearly", 5, ISK, "5.1"),
+    ("AH-12", "Gennemgang af SoA", "Opfølgning", "half_yearly", 6, ISK, "5.36"),
+    ("AH-13", "Kontrol af sårbarhedsscanning og opdateringer", "Kontrol", "monthly", None, IT_SECURITY, "8.8"),
+    ("AH-14", "Gennemgang af adgangskort og nøgler", "Kontrol", "half_yearly", 3, "Kim Lassen (ejendomschef)", "7.2"),
+    ("AH-15", "Intern audit af ISMS", "Kontrol", "yearly", 8, "Ekstern revisor via økonomiafdelingen", "5.35"),
+)  # fmt: skip
+_NEVER_DONE = "AH-04"
+STILL_PRESENT = 10**6  # "last round" of an asset that is not retired
+_PERIOD = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+
+# Risk treatments and statuses as codes in the simulation.
+_TREAT = np.array(["mitigate", "accept", "avoid", "transfer"], dtype=object)
+NONE, MITIGATE, ACCEPT, AVOID, TRANSFER = -1, 0, 1, 2, 3
+OPEN, IN_PROGRESS, CLOSED = 0, 1, 2
+_STATUS = np.array(["open", "in_progress", "closed"], dtype=object)
+
+
+# -- calendar -------------------------------------------------------------------------------------
+def round_labels(rounds: int = 8) -> list[str]:
+    """The quarterly round labels, oldest first, ending with "2026 Q3"."""
+    end = LAST_ROUND[0] * 4 + LAST_ROUND[1] - 1
+    return [_label(q) for q in range(end - rounds + 1, end + 1)]
+
+
+def _label(qn: int) -> str:
+    return f"{qn // 4} Q{qn % 4 + 1}"
+
+
+def _quarter_last_day(qn: int) -> dt.date:
+    year, month = qn // 4, (qn % 4 + 1) * 3
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _weekday_on_or_before(day: dt.date) -> dt.date:
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def assessment_date(qn: int) -> dt.date:
+    """The last working day of the quarter (before Christmas in Q4)."""
+    last = _quarter_last_day(qn)
+    if last.month == 12:
+        last = last.replace(day=18)
+    return _weekday_on_or_before(last)
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def approval_date(qn: int) -> dt.date:
+    """The committee meets the third Wednesday of the month after the round; after
+    the second quarter it meets after the summer holiday, in the second week of August."""
+    year, q = qn // 4, qn % 4 + 1
+    if q == 2:
+        return _nth_weekday(year, 8, 2, 2)
+    month = q * 3 + 1
+    return _nth_weekday(year + (month > 12), (month - 1) % 12 + 1, 2, 3)
+
+
+def scare_index(labels: list[str]) -> int | None:
+    """Position of the ransomware quarter: SCARE_ROUND, else the middle round."""
+    if SCARE_ROUND in labels:
+        return labels.index(SCARE_ROUND)
+    return len(labels) // 2 if len(labels) >= 2 else None
+
+
+# -- the generator --------------------------------------------------------------------------------
+def generate(rounds: int = 8, risks: int = 1500, seed: int = 0) -> list[Assessment]:
+    """One :class:`Assessment` per quarterly round, oldest first (newest "2026 Q3").
+
+    Each round has about ``risks`` risks (between 95 % and 100 % of it, growing
+    towards the newest round). Pure and deterministic: the same arguments give
+    equal frames.
+    """
+    if rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    if risks < 1:
+        raise ValueError("risks must be at least 1")
+    rng = np.random.default_rng(seed)
+    m = get_matrix(MATRIX)
+    labels = round_labels(rounds)
+    end_qn = LAST_ROUND[0] * 4 + LAST_ROUND[1] - 1
+    qns = [end_qn - rounds + 1 + r for r in range(rounds)]
+
+    threats = default_threats()[["threat_id", "name", "category", "description", "affects_c", "affects_i", "affects_a"]]
+    assets, a_first, a_last = _assets(rng, rounds, risks, threats["category"].astype("string").fillna(""))
+    sim = _Simulation(rng, m, assets, a_first, a_last, threats, rounds, risks, qns)
+    control_titles = annex_a()
+    profile = _profile()
+    out = []
+    for r, label in enumerate(labels):
+        risk_frame = sim.step(r)
+        present = (a_first <= r) & (a_last >= r)
+        meta = {
+            "municipality": MUNICIPALITY,
+            "round": label,
+            "assessment_date": pd.Timestamp(assessment_date(qns[r])),
+            "prepared_by": ISK,
+            "approved_by": COMMITTEE,
+            "approved_date": pd.Timestamp(approval_date(qns[r])),
+            "matrix": MATRIX,
+        }
+        actions = _actions(risk_frame, sim.completed, control_titles, meta["assessment_date"])
+        out.append(
+            Assessment(
+                assets=assets.loc[present].reset_index(drop=True),
+                threats=threats,
+                risks=risk_frame,
+                profile=profile,
+                meta=meta,
+                soa=_soa(control_titles, actions, r, rounds, sim.scare, seed),
+                actions=actions,
+                wheel=_wheel(meta["assessment_date"], qns[r], seed),
+            )
+        )
+    return out
+
+
+def _relevance(categories: pd.Series | np.ndarray, types: pd.Series | np.ndarray) -> np.ndarray:
+    """Relevance weight of every asset (rows) x threat (columns) pair, from the
+    threat's category and the asset's type."""
+    weights = np.array([_RELEVANCE.get(str(c), _DEFAULT_RELEVANCE) for c in categories], dtype=float)  # t x types
+    return weights[:, pd.Index(_TYPES).get_indexer(pd.Index(types))].T
+
+
+def _assets(
+    rng: np.random.Generator, rounds: int, risks: int, categories: pd.Series
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The assets ever present, with the first and last round index of each.
+
+    A few non-critical templates are left out (which ones depends on the seed), and
+    some consequences move one step. For a very large number of risks the templates
+    are repeated per unit ("enhed 2", ...) so that an asset keeps about 25-35 risks.
+    """
+    tpl = ASSET_TEMPLATES
+    n = len(tpl)
+    droppable = np.flatnonzero(
+        [
+            not (t.critical or t.first or t.last or t.personal_data == "criminal")
+            and t.type in ("processing_activity", "it_system")
+            for t in tpl
+        ]
+    )
+    n_drop = int(rng.integers(2, 7))
+    drop = set(rng.choice(droppable, size=n_drop, replace=False).tolist())
+    keep = [i for i in range(n) if i not in drop]
+    pairs = int((_relevance(categories, [tpl[i].type for i in keep]) > 0).sum())  # relevant pairs per copy
+    copies = max(1, int(np.ceil(1.3 * risks / (0.85 * max(pairs, 1)))))
+
+    rows = []
+    for c in range(copies):
+        for i in keep:
+            t = tpl[i]
+            rows.append((t, c))
+    n_rows = len(rows)
+    width = max(3, len(str(n_rows)))
+    mun = np.array([t.municipality for t, _ in rows], dtype=np.int16)
+    has_ds = np.array([t.data_subject is not None for t, _ in rows])
+    ds = np.array([t.data_subject or (0, 0, 0) for t, _ in rows], dtype=np.int16)
+    # Each consequence moves one step up or down with a small probability.
+    shift = rng.choice([-1, 0, 1], size=(n_rows, 6), p=[0.06, 0.88, 0.06]).astype(np.int16)
+    mun = np.clip(mun + shift[:, :3], 1, 4)
+    ds = np.where(has_ds[:, None], np.clip(ds + shift[:, 3:], 1, 4), 0)
+
+    def cons(values: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
+        return pd.arrays.IntegerArray(values.astype(np.int8), ~mask)
+
+    frame = pd.DataFrame(
+        {
+            "asset_id": [f"A-{k + 1:0{width}d}" for k in range(n_rows)],
+            "name": [t.name if c == 0 else f"{t.name} (enhed {c + 1})" for t, c in rows],
+            "type": [t.type for t, _ in rows],
+            "area": [t.area for t, _ in rows],
+            "kle": [t.kle or None for t, _ in rows],
+            "system_owner": [AREAS[t.area][1] for t, _ in rows],
+            "data_owner": [AREAS[t.area][2] for t, _ in rows],
+            "risk_owner": [AREAS[t.area][0] for t, _ in rows],
+            "critical": pd.array([t.critical for t, _ in rows], dtype="boolean"),
+            "personal_data": [t.personal_data for t, _ in rows],
+            **{f"consequence_municipality_{p}": cons(mun[:, k], np.ones(n_rows, bool)) for k, p in enumerate("cia")},
+            **{f"consequence_data_subject_{p}": cons(ds[:, k], has_ds) for k, p in enumerate("cia")},
+            "tolerable_downtime": [t.downtime or None for t, _ in rows],
+            "notes": [t.notes or None for t, _ in rows],
+        }
+    )
+    first = np.array([max(0, rounds - t.first) if t.first else 0 for t, _ in rows], dtype=np.int32)
+    last = np.array([rounds - 1 - t.last if t.last else STILL_PRESENT for t, _ in rows], dtype=np.int32)
+    # An asset whose life falls outside the rounds generated is left out.
+    alive = (first <= last) & (last >= 0) & (first <= rounds - 1)
+    frame = frame.loc[alive].reset_index(drop=True)
+    return frame, first[alive], last[alive]
+
+
+class _Simulation:
+    """The risk register as arrays over every (asset, threat) pair that can occur.
+
+    ``step(r)`` moves the register to round ``r`` and returns its risks frame.
+    Per-round work is vectorised over the pairs; the only loop is over rounds.
+    """
+
+    def __init__(self, rng: np.random.Generator, m: RiskMatrix, assets: pd.DataFrame, a_first: np.ndarray,
+                 a_last: np.ndarray, threats: pd.DataFrame, rounds: int, risks: int, qns: list[int]) -> None:  # fmt: skip
+        self.rng, self.m, self.qns, self.rounds, self.risks = rng, m, qns, rounds, risks
+        self.labels = [_label(q) for q in qns]
+        self.scare = scare_index(self.labels)
+        n_t = len(threats)
+        category = threats["category"].astype("string").fillna("").to_numpy(dtype=object)
+        w = _relevance(category, assets["type"].astype("string"))  # a x t
+        # The universe: pairs drawn by weight without replacement (Efraimidis-Spirakis keys).
+        keys = np.where(w > 0, rng.random(w.shape) ** (1 / np.where(w > 0, w, 1)), -1.0).ravel()
+        size = min(int(np.ceil(1.3 * risks)) + 5, int((w > 0).sum()))
+        chosen = np.sort(np.argsort(-keys, kind="stable")[:size])
+        self.asset = (chosen // n_t).astype(np.intp)
+        self.threat = (chosen % n_t).astype(np.intp)
+        u = len(chosen)
+        self.asset_ids = assets["asset_id"].to_numpy(dtype=object)
+        self.threat_ids = threats["threat_id"].to_numpy(dtype=object)
+        self.a_first, self.a_last = a_first[self.asset], a_last[self.asset]
+        self.critical = assets["critical"].fillna(False).to_numpy(dtype=bool)[self.asset]
+        self.area = assets["area"].to_numpy(dtype=object)[self.asset]
+        self.cat = category[self.threat]
+        self.scare_threat = (
+            threats["name"].astype("string").str.contains(_SCARE_PATTERN, case=False, regex=True).fillna(False)
+            .to_numpy(dtype=bool)[self.threat]
+        )  # fmt: skip
+
+        def max_cons(persp: str) -> np.ndarray:
+            cols = [f"consequence_{persp}_{p}" for p in "cia"]
+            return assets[cols].fillna(0).to_numpy(dtype=np.int16).max(axis=1)[self.asset]
+
+        self.cons_m, self.cons_d = max_cons("municipality"), max_cons("data_subject")
+        self.tclass = np.array([TREATMENT_CLASSES.index(lv.treatment) for lv in m.levels], dtype=np.int8)
+        self.may_accept = TREATMENT_CLASSES.index("may_accept")
+
+        # Fixed per pair: vulnerability text, owner, and the pool the controls come from.
+        vul_sets = [_VULNERABILITIES.get(c, _DEFAULT_VULNERABILITIES) for c in category]
+        pick = rng.integers(0, 1 << 30, size=u)
+        self.vulnerability = np.array(
+            [vul_sets[t][k % len(vul_sets[t])] for t, k in zip(self.threat, pick, strict=True)], dtype=object
+        )
+        self.existing = np.array([_EXISTING.get(c, "") or None for c in self.cat], dtype=object)
+        owners = assets[["risk_owner", "system_owner"]].to_numpy(dtype=object)[self.asset]
+        self.owner = np.where(rng.random(u) < 0.85, owners[:, 0], owners[:, 1])
+
+        # State.
+        self.state = np.zeros(u, np.int8)  # 0 never active, 1 active, 2 gone
+        self.number = np.zeros(u, np.int64)
+        self.next_number = 1
+        self.width = max(4, len(str(u)))
+        self.like = np.zeros(u, np.int16)
+        self.treat = np.full(u, NONE, np.int8)
+        self.res_like = np.zeros(u, np.int16)
+        self.res_cm = np.zeros(u, np.int16)
+        self.res_cd = np.zeros(u, np.int16)
+        self.controls = np.full(u, None, dtype=object)
+        self.accepted_by = np.full(u, None, dtype=object)
+        self.accepted_q = np.full(u, -1, np.int32)  # round index of the acceptance
+        self.keep_blank = np.zeros(u, bool)  # a low accepted risk on a critical asset left without who/when
+        self.status = np.zeros(u, np.int8)
+        self.deadline_q = np.full(u, -1, np.int32)  # quarter number of the deadline
+        self.notes = np.full(u, None, dtype=object)
+        self.closing = np.zeros(u, bool)
+        self.completed = pd.DataFrame({"risk_id": [], "controls": [], "deadline": []})
+
+    # -- helpers ------------------------------------------------------------------------------
+    def level_class(self, idx: np.ndarray, like: np.ndarray | None = None) -> np.ndarray:
+        """Treatment class (0 acceptable ... 3 must treat) of the worse perspective."""
+        lk = self.like[idx] if like is None else like
+        lm = self.m.lookup(self.cons_m[idx], lk)
+        ld = self.m.lookup(self.cons_d[idx], lk)
+        return self.tclass[np.maximum(lm, ld)]
+
+    def decide(self, idx: np.ndarray, r: int, new: bool) -> None:
+        """Choose treatment, residual risk, controls, acceptance, status and deadline."""
+        rng, n = self.rng, len(idx)
+        cls = self.level_class(idx)
+        u = rng.random(n)
+        treat = np.select(
+            [cls == 0, cls == 1, cls == 2],
+            [
+                np.where(u < 0.75, ACCEPT, NONE),
+                np.select([u < 0.45, u < 0.93], [ACCEPT, MITIGATE], TRANSFER),
+                np.select([u < 0.8, u < 0.92, u < 0.985], [MITIGATE, TRANSFER, AVOID], ACCEPT),
+            ],
+            np.where(u < 0.9, MITIGATE, AVOID),
+        ).astype(np.int8)
+        if new:  # some new risks await the committee's decision
+            treat = np.where((cls >= self.may_accept) & (rng.random(n) < 0.12), NONE, treat).astype(np.int8)
+        self.treat[idx] = treat
+
+        # Residual risk for treated risks.
+        like = self.like[idx]
+        step = np.where(rng.random(n) < 0.6, 1, 2)
+        res_like = np.select([treat == MITIGATE, treat == AVOID], [np.maximum(1, like - step), 1], 0)
+        lower_m = (treat == TRANSFER) | ((treat == MITIGATE) & (rng.random(n) < 0.25))
+        lower_d = (treat == MITIGATE) & (self.cons_d[idx] > 0) & (rng.random(n) < 0.2)
+        self.res_like[idx] = res_like
+        self.res_cm[idx] = np.where(lower_m, np.maximum(1, self.cons_m[idx] - 1), 0)
+        self.res_cd[idx] = np.where(lower_d, np.maximum(1, self.cons_d[idx] - 1), 0)
+
+        # Controls: one to three from the threat category's pool, in Annex A order.
+        treated = (treat == MITIGATE) | (treat == TRANSFER) | (treat == AVOID)
+        k = rng.integers(1, 4, size=n)
+        order = rng.random((n, 10))
+        ctrl = np.full(n, None, dtype=object)
+        for cat in np.unique(self.cat[idx]):
+            sel = np.flatnonzero(self.cat[idx] == cat)
+            pool = np.array(_CONTROLS.get(cat, _DEFAULT_CONTROLS), dtype=object)
+            # Earlier controls are likelier: sort by a key that favours low positions.
+            rank = np.argsort(order[sel, : len(pool)] * (1 + np.arange(len(pool)) / 3), axis=1)
+            for j, row in zip(sel, rank, strict=True):
+                ctrl[j] = "; ".join(_sort_controls(pool[row[: k[j]]]))
+        self.controls[idx] = np.where(treated, ctrl, None)
+
+        # Acceptance: always documented from the first "may accept" level; at low
+        # levels mostly on critical assets, with a few left blank on purpose.
+        crit = self.critical[idx]
+        accept = treat == ACCEPT
+        self.keep_blank[idx] = accept & crit & (cls < self.may_accept) & (rng.random(n) < 0.03)
+        documented = accept & ~self.keep_blank[idx] & ((cls >= self.may_accept) | crit | (rng.random(n) < 0.4))
+        area_head = np.array([AREAS[a][0] for a in self.area[idx]], dtype=object)
+        by = np.where(crit, TOP_MANAGEMENT, np.where(cls >= self.may_accept, COMMITTEE, area_head))
+        self.accepted_by[idx] = np.where(documented, by, None)
+        self.accepted_q[idx] = np.where(documented, r, -1)
+
+        # Status and deadline.
+        started = rng.random(n) < 0.7
+        self.status[idx] = np.where(treated & started, IN_PROGRESS, OPEN)
+        ahead = np.select([treat == MITIGATE, treat == TRANSFER], [rng.integers(1, 5, n), rng.integers(1, 3, n)],
+                          rng.integers(1, 4, n))  # fmt: skip
+        self.deadline_q[idx] = np.where(treated, self.qns[r] + ahead, -1)
+
+    def activate(self, idx: np.ndarray, r: int) -> None:
+        idx = np.sort(idx)  # numbered in asset, then threat order
+        self.state[idx] = 1
+        self.number[idx] = np.arange(self.next_number, self.next_number + len(idx))
+        self.next_number += len(idx)
+        p = np.array([0.22, 0.38, 0.28, 0.12])
+        like = self.rng.choice(np.arange(1, 5), size=len(idx), p=p).astype(np.int16)
+        cyber = self.cat[idx] == "Cyberangreb"
+        like = np.where(cyber & (self.rng.random(len(idx)) < 0.3), np.minimum(4, like + 1), like)
+        self.like[idx] = like
+        self.notes[idx] = None
+        self.decide(idx, r, new=True)
+
+    # -- one round ----------------------------------------------------------------------------
+    def step(self, r: int) -> pd.DataFrame:
+        rng = self.rng
+        self.state[self.closing] = 2  # closed last round: gone now
+        self.closing[:] = False
+        self.completed = self.completed.iloc[0:0]
+        self.notes[self.state == 1] = None
+        active = self.state == 1
+        scare_now = self.scare is not None and r == self.scare
+
+        if r > 0:
+            # Assets retired after this round: their risks close now.
+            retiring = active & (self.a_last == r)
+            self.closing |= retiring
+            self.status[retiring] = CLOSED
+            self.notes[retiring] = "Lukket: aktivet udfases"
+
+            # Planned treatments get started; those whose deadline has come are mostly carried out.
+            planned = active & ~retiring & (self.status == OPEN) & (self.deadline_q >= 0)
+            self.status[planned & (rng.random(len(planned)) < 0.6)] = IN_PROGRESS
+            due = active & ~retiring & (self.status == IN_PROGRESS) & (self.deadline_q <= self.qns[r])
+            if scare_now:
+                due &= ~self.scare_threat
+            after_scare = self.scare is not None and r > self.scare
+            p_done = np.where(after_scare & self.scare_threat, 0.9, 0.7)
+            done = due & (rng.random(len(due)) < p_done)
+            mit = np.flatnonzero(done & (self.treat == MITIGATE))
+            self.completed = pd.DataFrame(
+                {
+                    "risk_id": [f"R-{k:0{self.width}d}" for k in self.number[mit]],
+                    "controls": self.controls[mit],
+                    "deadline": _quarter_ends(self.deadline_q[mit]),
+                }
+            )
+            self.like[mit] = np.where(self.res_like[mit] > 0, self.res_like[mit], self.like[mit])
+            self.existing[mit] = _append_existing(self.existing[mit], self.controls[mit])
+            avoid = done & (self.treat == AVOID)
+            self.closing |= avoid
+            self.status[avoid] = CLOSED
+            self.notes[avoid] = "Lukket: aktiviteten er ændret, så truslen ikke længere er relevant"
+            transfer = np.flatnonzero(done & (self.treat == TRANSFER))
+            self.status[transfer], self.deadline_q[transfer] = OPEN, -1
+            if len(mit):
+                self.decide(mit, r, new=False)
+                self.notes[mit] = "Sandsynlighed nedsat: foranstaltninger gennemført"
+
+            # A few risks close because they are no longer relevant.
+            open_ = active & ~self.closing & ~done
+            closing = open_ & (rng.random(len(open_)) < 0.025)
+            self.closing |= closing
+            self.status[closing] = CLOSED
+            self.notes[closing] = "Lukket: risikoen er ikke længere relevant"
+
+            # A few escalate.
+            esc = np.flatnonzero(open_ & ~closing & (self.like < 4) & (rng.random(len(open_)) < 0.015))
+            before = self.level_class(esc)
+            self.like[esc] += 1
+            self.notes[esc] = "Sandsynlighed øget efter hændelser i kvartalet"
+            changed = esc[self.level_class(esc) > before]
+            if len(changed):
+                self.decide(changed, r, new=False)
+
+            # Risks still awaiting a decision are mostly decided now.
+            pending = np.flatnonzero(active & ~self.closing & (self.treat == NONE) & (rng.random(len(active)) < 0.8))
+            pending = pending[self.level_class(pending) >= self.may_accept]
+            if len(pending):
+                self.decide(pending, r, new=False)
+
+        # New risks: all pairs of assets that arrive now, then others up to the target.
+        target = int(round(self.risks * (0.95 + 0.05 * r / max(1, self.rounds - 1))))
+        live = (self.a_first <= r) & (self.a_last > r)
+        fresh = np.flatnonzero((self.state == 0) & live & (self.a_first == r) & (r > 0))
+        count = int((self.state == 1).sum()) + len(fresh)
+        others = np.flatnonzero((self.state == 0) & live & (self.a_first < r if r > 0 else True))
+        need = max(0, target - count)
+        if r > 0:
+            need = max(need, min(len(others), int(0.01 * self.risks) + 1))  # there is always something new
+        extra = rng.choice(others, size=min(need, len(others)), replace=False) if need and len(others) else []
+        new = np.concatenate([fresh, np.asarray(extra, dtype=np.intp)]).astype(np.intp)
+        if len(new):
+            self.activate(new, r)
+
+        if scare_now:
+            hit = np.flatnonzero((self.state == 1) & ~self.closing & self.scare_threat)
+            base = self.like[hit].copy()
+            self.like[hit] = np.minimum(4, base + 1)
+            self.treat[hit] = MITIGATE
+            self.controls[hit] = _SCARE_CONTROLS
+            self.res_like[hit] = np.maximum(1, base - 1)
+            self.status[hit] = IN_PROGRESS
+            self.deadline_q[hit] = self.qns[r] + 1
+            self.accepted_by[hit], self.accepted_q[hit] = None, -1
+            self.notes[hit] = "Skærpet efter ransomwareangreb mod andre kommuner i kvartalet"
+
+        # Accepted risks at a level where management decides always say who and when.
+        act = np.flatnonzero(self.state == 1)
+        undocumented = act[(self.treat[act] == ACCEPT) & (self.accepted_q[act] < 0)]
+        must = undocumented[self.level_class(undocumented) >= self.may_accept]
+        self.accepted_by[must] = np.where(self.critical[must], TOP_MANAGEMENT, COMMITTEE)
+        self.accepted_q[must] = r
+        self.keep_blank[must] = False
+        return self.frame(r)
+
+    def frame(self, r: int) -> pd.DataFrame:
+        idx = np.flatnonzero(self.state == 1)
+        idx = idx[np.argsort(self.number[idx], kind="stable")]
+        approvals = np.array([np.datetime64(approval_date(q), "ns") for q in self.qns], dtype="datetime64[ns]")
+        acc_q = self.accepted_q[idx]
+        accepted_date = np.where(acc_q >= 0, approvals[np.clip(acc_q, 0, None)], np.datetime64("NaT", "ns"))
+        deadline = _quarter_ends(self.deadline_q[idx])
+        treat = self.treat[idx]
+        has_d = self.cons_d[idx] > 0
+
+        def ints(values: np.ndarray, mask: np.ndarray) -> pd.arrays.IntegerArray:
+            return pd.arrays.IntegerArray(values.astype(np.int8), ~mask)
+
+        return pd.DataFrame(
+            {
+                "risk_id": [f"R-{k:0{self.width}d}" for k in self.number[idx]],
+                "asset_id": self.asset_ids[self.asset[idx]],
+                "threat_id": self.threat_ids[self.threat[idx]],
+                "vulnerability": self.vulnerability[idx],
+                "existing_controls": self.existing[idx],
+                "likelihood": ints(self.like[idx], np.ones(len(idx), bool)),
+                "treatment": np.where(treat >= 0, _TREAT[np.clip(treat, 0, None)], None),
+                "controls": self.controls[idx],
+                "residual_likelihood": ints(self.res_like[idx], self.res_like[idx] > 0),
+                "residual_consequence_municipality": ints(self.res_cm[idx], self.res_cm[idx] > 0),
+                "residual_consequence_data_subject": ints(self.res_cd[idx], (self.res_cd[idx] > 0) & has_d),
+                "owner": self.owner[idx],
+                "accepted_by": self.accepted_by[idx],
+                "accepted_date": accepted_date,
+                "status": _STATUS[self.status[idx]],
+                "deadline": deadline,
+                "notes": self.notes[idx],
+            }
+        )
+
+
+def _quarter_ends(qn: np.ndarray) -> np.ndarray:
+    """The last calendar day of quarter numbers (year * 4 + quarter - 1); NaT where negative."""
+    qn = np.asarray(qn, dtype=np.int64)
+    ok = qn >= 0
+    first_next = pd.to_datetime(
+        {"year": np.where(ok, (qn + 1) // 4, 2000), "month": np.where(ok, (qn + 1) % 4 * 3 + 1, 1), "day": 1}
+    )
+    out = (first_next - pd.Timedelta(days=1)).to_numpy(dtype="datetime64[ns]")
+    out[~ok] = np.datetime64("NaT")
+    return out
+
+
+def _sort_controls(ids: np.ndarray) -> list[str]:
+    return sorted((str(x) for x in ids), key=lambda c: tuple(int(p) for p in c.split(".")))
+
+
+def _append_existing(existing: np.ndarray, controls: np.ndarray) -> np.ndarray:
+    out = []
+    for e, c in zip(existing, controls, strict=True):
+        add = f"Annex A {c}" if c else ""
+        out.append("; ".join(x for x in (e, add) if x) or None)
+    return np.array(out, dtype=object)
+
+
+# -- optional sheets ------------------------------------------------------------------------------
+def _profile() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"area": list(AREAS), "max_accepted_level": [TOLERANCE.get(a, DEFAULT_TOLERANCE) for a in AREAS]}
+    )
+
+
+def _actions(risks: pd.DataFrame, completed: pd.DataFrame, annex: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The action plan: one risk-treatment action per control that treated risks rely
+    on first (linking up to ten of them; done when only mitigations completed this
+    round rely on it), plus the improvement plan's actions that are current."""
+    positions = {c: i for i, c in enumerate(annex["control_id"])}
+    titles = dict(zip(annex["control_id"], annex["title_da"], strict=True))
+    treated = risks.loc[
+        risks["treatment"].isin(["mitigate", "transfer", "avoid"])
+        & risks["controls"].notna()
+        & risks["deadline"].notna()
+        & (risks["status"] != "closed"),
+        ["risk_id", "controls", "deadline", "status"],
+    ]
+    done = completed.loc[completed["controls"].notna()].assign(status="done")
+    both = pd.concat([treated.assign(rank=0), done.assign(rank=1)], ignore_index=True)
+    both["control"] = both["controls"].astype("string").str.split(";").str[0].str.strip()
+    both = both.sort_values(["control", "rank", "risk_id"], kind="stable")
+    both = both[both["rank"] == both.groupby("control")["rank"].transform("min")]  # working ones first
+    rows = []
+    for ctrl, group in both.groupby("control", sort=True):
+        linked = group.head(10)
+        statuses = set(linked["status"])
+        status = "done" if statuses == {"done"} else ("in_progress" if "in_progress" in statuses else "not_started")
+        rows.append(
+            {
+                "action_id": f"H-{positions.get(ctrl, 98) + 1:03d}",
+                "title": f"Styrke {ctrl} {titles.get(ctrl, '')}".strip(),
+                "type": "risk_treatment",
+                "risks": "; ".join(linked["risk_id"]),
+                "controls": ctrl,
+                "responsible": _RESPONSIBLE.get(_theme_of(ctrl), ISK),
+                "deadline": linked["deadline"].min(),
+                "status": status,
+            }
+        )
+    for aid, title, controls, start, deadline, late in _IMPROVEMENTS:
+        start_, due = pd.Timestamp(start), pd.Timestamp(deadline)
+        finished = due + pd.DateOffset(months=late)
+        if as_of < start_ or as_of > finished + pd.DateOffset(months=6):
+            continue
+        begun = as_of >= start_ + pd.DateOffset(months=2)
+        status = "done" if as_of >= finished else ("in_progress" if begun else "not_started")
+        rows.append(
+            {
+                "action_id": aid, "title": title, "type": "improvement_plan", "risks": None, "controls": controls,
+                "responsible": ISK if "K-" in controls else _RESPONSIBLE.get(_theme_of(controls), ISK),
+                "deadline": due, "status": status,
+            }
+        )  # fmt: skip
+    columns = ["action_id", "title", "type", "risks", "controls", "responsible", "deadline", "status"]
+    frame = pd.DataFrame(rows, columns=columns).sort_values("action_id", kind="stable").reset_index(drop=True)
+    frame["deadline"] = pd.to_datetime(frame["deadline"]).astype("datetime64[ns]")
+    return frame.astype({c: "string" for c in columns if c != "deadline"})
+
+
+def _theme_of(cid: str) -> str:
+    return {"5": "organisational", "6": "people", "7": "physical", "8": "technological"}.get(
+        cid.strip()[:1], "organisational"
+    )
+
+
+def _soa(annex: pd.DataFrame, actions: pd.DataFrame, r: int, rounds: int, scare: int | None, seed: int) -> pd.DataFrame:
+    """All Annex A controls plus own controls. Status improves over the rounds; the
+    ransomware-related controls are implemented after the scare."""
+    rng = np.random.default_rng([seed, 27001])  # the same controls progress in every round
+    n = len(annex)
+    ids = annex["control_id"].to_numpy(dtype=object)
+    # Round (counted from the first) at which each control reaches partly / implemented.
+    partly_at = rng.integers(-6, rounds + 2, size=n)
+    impl_at = partly_at + rng.integers(1, 6, size=n)
+    planned_at = partly_at - rng.integers(1, 3, size=n)
+    if scare is not None:
+        fast = np.isin(ids, [c.strip() for c in _SCARE_CONTROLS.split(";")])
+        impl_at = np.where(fast, np.minimum(impl_at, scare + 1), impl_at)
+    status = np.select(
+        [r >= impl_at, r >= partly_at, r >= planned_at], ["implemented", "partly", "planned"], "not_started"
+    )
+    applicable = ~np.isin(ids, list(_NOT_APPLICABLE))
+    justification = np.array([_NOT_APPLICABLE.get(c) or None for c in ids], dtype=object)
+    used = {c for pool in _CONTROLS.values() for c in pool}
+    source = np.where(
+        np.isin(ids, _LEGAL), "legal", np.where(np.isin(ids, list(used)), "risk_assessment", "best_practice")
+    )
+    theme = annex["theme"].astype("string").to_numpy(dtype=object)
+    responsible = np.array([_RESPONSIBLE[t] for t in theme], dtype=object)
+    responsible[np.isin(ids, ["5.34", "5.31"])] = DPO
+    responsible[np.isin(ids, ["7.3", "5.13"])] = None  # two left blank on purpose
+    links: dict[str, list[str]] = {}
+    for ctrls, rks in zip(actions["controls"], actions["risks"], strict=True):
+        if isinstance(rks, str):
+            for c in str(ctrls).split(";"):
+                links.setdefault(c.strip(), []).extend(x.strip() for x in rks.split(";"))
+    soa = pd.DataFrame(
+        {
+            "control_id": ids,
+            "title": annex["title_da"].to_numpy(dtype=object),
+            "theme": theme,
+            "applicable": applicable,
+            "justification": justification,
+            "source": source,
+            "status": np.where(applicable, status, None),
+            "responsible": np.where(applicable, responsible, None),
+            "risks": [("; ".join(sorted(set(links[c]))) if c in links else None) for c in ids],
+            "nsis": [_NSIS.get(c) for c in ids],
+        }
+    )
+    late = r >= rounds // 2
+    own = pd.DataFrame(
+        {
+            "control_id": [c[0] for c in _OWN_CONTROLS],
+            "title": [c[1] for c in _OWN_CONTROLS],
+            "theme": "Egne foranstaltninger",
+            "applicable": True,
+            "justification": None,
+            "source": "legal",
+            "status": [c[3] if late else c[2] for c in _OWN_CONTROLS],
+            "responsible": [_OWN_RESPONSIBLE[c[0]] for c in _OWN_CONTROLS],
+            "risks": None,
+            "nsis": None,
+        }
+    )
+    out = pd.concat([soa, own], ignore_index=True)
+    out["applicable"] = out["applicable"].astype("boolean")
+    return out.astype({c: "string" for c in out.columns if c != "applicable"})
+
+
+def _wheel(as_of: pd.Timestamp, qn: int, seed: int) -> pd.DataFrame:
+    """The annual wheel as of the round: the last time each activity was done is the
+    latest scheduled month before the round, or one period earlier when it is late;
+    one activity has never been done."""
+    rng = np.random.default_rng([seed, 9001, qn])
+    month_now = as_of.year * 12 + as_of.month - 1
+    rows = []
+    for aid, title, category, freq, month, responsible, controls in _WHEEL:
+        period = _PERIOD[freq]
+        anchor = 0 if month is None else month - 1
+        latest = month_now - ((month_now - anchor) % period)  # the latest scheduled month up to now
+        late = rng.random() < 0.2
+        done_month = latest - period if late else latest
+        day = 8 + (int(aid[-2:]) * 5) % 17
+        last_done = pd.Timestamp(dt.date(done_month // 12, done_month % 12 + 1, day))
+        if last_done > as_of:
+            done_month -= period
+            last_done = pd.Timestamp(dt.date(done_month // 12, done_month % 12 + 1, day))
+        status = "done" if done_month == latest else ("in_progress" if rng.random() < 0.5 else "planned")
+        if aid == _NEVER_DONE:
+            last_done, status = pd.NaT, "planned"
+        rows.append(
+            {
+                "activity_id": aid, "title": title, "category": category, "frequency": freq, "month": month,
+                "responsible": responsible, "last_done": last_done, "status": status, "controls": controls,
+            }
+        )  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame["month"] = frame["month"].astype("Int8")
+    frame["last_done"] = frame["last_done"].astype("datetime64[ns]")
+    return frame.astype({c: "string" for c in frame.columns if c not in ("month", "last_done")})
+
+
+# -- writing --------------------------------------------------------------------------------------
+def file_name(label: str) -> str:
+    """The workbook name of a round, e.g. "eksempel-kommune-2026-Q3.xlsx"."""
+    return f"{FILE_PREFIX}-{label.replace(' ', '-')}.xlsx"
+
+
+def write_sample(
+    directory: str | Path, rounds: int = 8, risks: int = 1500, seed: int = 0, lang: str = "da"
+) -> list[Path]:
+    """Write one KL-style workbook per round (and a short README.md) into ``directory``.
+
+    Returns the workbook paths, oldest round first. Files are byte-identical for the
+    same arguments.
+    """
+    from .template import write_workbook
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    assessments = generate(rounds=rounds, risks=risks, seed=seed)
+    paths = [write_workbook(a, directory / file_name(a.meta["round"]), lang=lang) for a in assessments]
+    (directory / "README.md").write_text(_readme(assessments, rounds, risks, seed), encoding="utf-8")
+    return [Path(p) for p in paths]
+
+
+def _readme(assessments: list[Assessment], rounds: int, risks: int, seed: int) -> str:
+    first, last = assessments[0].meta["round"], assessments[-1].meta["round"]
+    scare = scare_index([a.meta["round"] for a in assessments])
+    scare_label = assessments[scare].meta["round"] if scare is not None else "-"
+    lines = [
+        f"# {MUNICIPALITY}: eksempeldata / sample data",
+        "",
+        f"Genereret med / generated with `isms sample DIR --rounds {rounds} --risks {risks} --seed {seed}`.",
+        "",
+        "## Dansk",
+        "",
+        f"En opdigtet kommune med én arbejdsbog pr. kvartalsvis risikovurdering ({first} til {last}).",
+        "Alle navne, personer og tal er opdigtede. Arbejdsbøgerne følger projektets KL-lignende skabelon",
+        "(Om, Aktiver, Trusler, Risici, Risikoprofil, SoA, Handlingsplan, Årshjul) og kan læses med",
+        "`isms validate` og `isms score`.",
+        "",
+        "- Aktiver fra kommunens områder, både med og uden personoplysninger; aktiver uden",
+        "  personoplysninger har ingen konsekvens for de registrerede.",
+        "- Risici bevarer deres Risiko-ID mellem runderne; nye kommer til, andre lukkes, og",
+        "  gennemførte foranstaltninger sænker sandsynligheden.",
+        f"- I {scare_label} øges sandsynligheden for ransomware og malware efter angreb på andre",
+        "  kommuner; de følgende kvartaler bringer den ned igen.",
+        "- Enkelte risici er bevidst ufuldstændige (accept uden hvem/hvornår på kritiske aktiver,",
+        "  SoA-linjer uden begrundelse eller ansvarlig, overskredne frister), så rapporternes",
+        "  markeringer har noget at vise.",
+        "",
+        "## English",
+        "",
+        f"A fictional municipality with one workbook per quarterly risk assessment ({first} to {last}).",
+        "All names, people and figures are made up. The workbooks follow the project's KL-style",
+        "template and can be read with `isms validate` and `isms score`. Risk IDs persist between",
+        f"rounds; risks are added, closed and treated down; {scare_label} has a ransomware scare. A few",
+        "gaps are deliberate (acceptances on critical assets without who/when, SoA rows without",
+        "justification or owner, overdue deadlines) so that the reports' flags have something to show.",
+        "",
+    ]
+    return "\n".join(lines)
