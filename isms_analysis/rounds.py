@@ -1,0 +1,1086 @@
+"""Assessment rounds over time: comparison with attribution, migration and trends.
+
+KL's playbook repeats the risk assessment with the same method so results are
+comparable between rounds, and asks that risks are followed up: are the controls
+in place and working, have assets, threats or consequences changed. This module
+answers "what changed between two rounds, and why":
+
+- :func:`compare_rounds` matches two scored frames on (risk_id, perspective, stage)
+  and classifies each row as new, closed, unchanged, escalated or de-escalated (by
+  the order of the matrix levels), then attributes the change: likelihood,
+  consequence (which of C/I/A), controls (the residual changed while the inherent
+  did not), or a new risk matrix (the level the new score would have had under the
+  old matrix). A risk whose asset or threat changed under the same ID is flagged,
+  not silently matched.
+- :func:`migration_matrix`, :func:`trend`, :func:`trend_by`, :func:`movers` and
+  :func:`time_to_treatment` summarise many rounds (a *history*: the long frame of
+  :func:`stack_rounds` or :func:`isms_analysis.store.load_rounds`).
+
+Levels are compared by the matrix's own order; the levels that call for treatment
+are those whose treatment class is ``should_treat`` or ``must_treat`` -- the matrix
+says which, nothing here knows level names. Everything is vectorised (merges and
+group-bys, no per-risk loops).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .matrix import TREATMENT_CLASSES, MatrixError, RiskMatrix
+from .matrix import matrix as get_matrix
+from .scoring import PERSPECTIVES, STAGES, rescore
+
+KEYS = ["risk_id", "perspective", "stage"]
+CHANGES = ("new", "closed", "unchanged", "escalated", "de-escalated")
+CHANGE_DTYPE = pd.CategoricalDtype(list(CHANGES))
+TREAT_CLASSES = ("should_treat", "must_treat")
+CLASS_DTYPE = pd.CategoricalDtype(list(TREATMENT_CLASSES), ordered=True)
+
+_TEXT: dict[str, tuple[str, str]] = {
+    "new": ("Ny risiko", "New risk"),
+    "gone": ("Ikke med i den nye runde", "Not in the new round"),
+    "closed": ("Lukket", "Closed"),
+    "asset_changed": ("Aktiv ændret", "Asset changed"),
+    "threat_changed": ("Trussel ændret", "Threat changed"),
+    "likelihood": ("sandsynlighed", "likelihood"),
+    "consequence": ("konsekvens", "consequence"),
+    "controls": ("restrisiko ændret af foranstaltninger", "residual changed by controls"),
+    "matrix": ("ny risikomatrix", "new risk matrix"),
+    "unchanged": ("Uændret", "Unchanged"),
+    "row_new": ("ny", "new"),
+    "col_closed": ("lukket", "closed"),
+    "level_before": ("Niveau før", "Level before"),
+    "level_after": ("Niveau efter", "Level after"),
+    "round": ("Runde", "Round"),
+    "count": ("Antal risici", "Number of risks"),
+    "to_treat": ("Risici der skal håndteres", "Risks to treat"),
+    "level_dist": ("Fordeling på niveauer pr. runde", "Level distribution per round"),
+    "migration": ("Bevægelser mellem runder", "Movement between rounds"),
+    "trend_by": ("Risici der skal håndteres pr. runde", "Risks to treat per round"),
+    "ttt": ("Antal runder på et niveau der skal håndteres", "Rounds at a level that calls for treatment"),
+    "risks": ("Risici", "Risks"),
+    "asset_type": ("Aktivtype", "Asset type"),
+    "area": ("Område", "Area"),
+    "perspective": ("Perspektiv", "Perspective"),
+    "municipality": ("Kommunen", "Municipality"),
+    "data_subject": ("De registrerede", "Data subjects"),
+    "society": ("Samfundet", "Society"),
+    "inherent": ("Iboende", "Inherent"),
+    "residual": ("Rest", "Residual"),
+}
+# CIA letters: English C, I, A; Danish FIT (fortrolighed, integritet, tilgængelighed).
+_PROPS = (("c", "C", "F"), ("i", "I", "I"), ("a", "A", "T"))
+
+
+def _t(key: str, lang: str) -> str:
+    da, en = _TEXT.get(key, (key, key))
+    return en if lang == "en" else da
+
+
+# -- levels across matrices ----------------------------------------------------------------
+def combine_levels(orders: Sequence[Sequence[str]]) -> list[str]:
+    """Merge level orders (lowest first) into one order that respects each of them.
+
+    The first order is the base; a level only another order knows is inserted right
+    after the nearest lower level the two share (KL's "Middel" lands between "Under
+    middel" and "Over middel" of a matrix that has no "Middel")."""
+    merged: list[str] = []
+    for order in orders:
+        order = [str(x) for x in order]
+        for i, name in enumerate(order):
+            if name in merged:
+                continue
+            lower = [x for x in order[:i] if x in merged]
+            pos = merged.index(lower[-1]) + 1 if lower else 0
+            merged.insert(pos, name)
+    return merged
+
+
+def _level_order(frame: pd.DataFrame) -> list[str]:
+    d = frame["level"].dtype
+    if isinstance(d, pd.CategoricalDtype):
+        return [str(c) for c in d.categories]
+    return sorted(frame["level"].dropna().astype(str).unique())
+
+
+@lru_cache(maxsize=64)
+def _matrix_from_json(spec: str) -> RiskMatrix:
+    return RiskMatrix.from_dict(json.loads(spec), source="history")
+
+
+def _matrix_json(m: RiskMatrix) -> str:
+    from .store import matrix_spec
+
+    return json.dumps(matrix_spec(m), ensure_ascii=False, sort_keys=True)
+
+
+def history_matrices(history: pd.DataFrame) -> dict[str, RiskMatrix]:
+    """Each round's RiskMatrix (kept in ``history.attrs["matrices"]`` as JSON text)."""
+    return {r: _matrix_from_json(spec) for r, spec in history.attrs.get("matrices", {}).items()}
+
+
+def _resolve_matrix(m: str | RiskMatrix | None, frame: pd.DataFrame) -> RiskMatrix | None:
+    candidate = m if m is not None else frame.attrs.get("matrix")
+    if candidate is None:
+        return None
+    try:
+        return get_matrix(candidate)
+    except MatrixError:
+        return None
+
+
+# -- building a history ----------------------------------------------------------------------
+def enrich(
+    scores: pd.DataFrame,
+    risks: pd.DataFrame | None = None,
+    assets: pd.DataFrame | None = None,
+    threats: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Add ``controls`` (from the risks), ``asset_name``/``asset_type`` (from the assets)
+    and ``threat_name`` (from the threats) to a scored frame, as categoricals."""
+    out = scores.copy()
+
+    def lookup(keys: pd.Series, table: pd.DataFrame | None, key: str, col: str) -> pd.Categorical | None:
+        if table is None or col not in table.columns:
+            return None
+        t = table.drop_duplicates(key)
+        mapping = pd.Series(t[col].astype("string").to_numpy(), index=t[key].astype("string").to_numpy())
+        return pd.Categorical(keys.astype("string").map(mapping).astype("string"))
+
+    for name, (table, key, col) in {
+        "controls": (risks, "risk_id", "controls"),
+        "asset_name": (assets, "asset_id", "name"),
+        "asset_type": (assets, "asset_id", "type"),
+        "threat_name": (threats, "threat_id", "name"),
+    }.items():
+        values = lookup(out[key], table, key, col)
+        if values is not None:
+            out[name] = values
+    return out
+
+
+def stack_rounds(
+    frames: Mapping[Any, pd.DataFrame],
+    *,
+    matrices: Mapping[Any, RiskMatrix] | None = None,
+    sha256: Mapping[Any, str | None] | None = None,
+    municipality: str | None = None,
+) -> pd.DataFrame:
+    """Stack scored frames of several rounds into one long *history*, oldest first.
+
+    ``frames`` maps a round label (or a (municipality, round) pair) to the round's
+    scored frame, in chronological order. Adds ``municipality``, ``round`` (ordered
+    categorical), ``matrix`` and ``treatment_class``; the level becomes one ordered
+    categorical across the rounds' matrices. ``attrs["matrices"]`` maps each round
+    to its matrix (see :func:`history_matrices`), ``attrs["sha256"]`` to its source
+    fingerprint."""
+    parts = []
+    labels: list[str] = []
+    round_matrices: dict[str, RiskMatrix] = {}
+    fingerprints: dict[str, str | None] = {}
+    for key, frame in frames.items():
+        mun, rnd = key if isinstance(key, tuple) else (municipality, key)
+        rnd = str(rnd)
+        m = (matrices or {}).get(key) or _resolve_matrix(None, frame)
+        if m is None:
+            raise ValueError(
+                f"Runde {rnd}: ukendt risikomatrix; angiv matrices / round {rnd}: unknown matrix, pass matrices"
+            )
+        classes = {lv.name_da: lv.treatment for lv in m.levels} | {lv.name_en: lv.treatment for lv in m.levels}
+        part = frame.assign(
+            municipality=mun,
+            round=rnd,
+            matrix=m.name,
+            treatment_class=frame["level"].astype("string").map(classes).astype("string"),
+        )
+        part["level"] = part["level"].astype("string")
+        for col in part.columns:
+            if isinstance(part[col].dtype, pd.CategoricalDtype) and col not in ("perspective", "stage"):
+                part[col] = part[col].astype("string")
+        parts.append(part)
+        if rnd not in labels:
+            labels.append(rnd)
+        round_matrices[rnd] = m
+        fingerprints[rnd] = (sha256 or {}).get(key)
+    if not parts:
+        return pd.DataFrame(columns=["municipality", "round", *KEYS, "level", "score", "treatment_class"])
+    level_order = combine_levels([_level_order(f) for f in frames.values()])
+    history = pd.concat(parts, ignore_index=True)
+    history["round"] = pd.Categorical(history["round"], categories=labels, ordered=True)
+    history["level"] = pd.Categorical(history["level"], categories=level_order, ordered=True)
+    history["treatment_class"] = pd.Categorical(history["treatment_class"], dtype=CLASS_DTYPE)
+    history["perspective"] = pd.Categorical(history["perspective"].astype("string"), categories=list(PERSPECTIVES))
+    history["stage"] = pd.Categorical(history["stage"].astype("string"), categories=list(STAGES))
+    for col in history.columns:
+        if history[col].dtype == "string" or history[col].dtype == object:
+            history[col] = history[col].astype("category")
+    front = ["municipality", "round", *KEYS]
+    history = history[front + [c for c in history.columns if c not in front]]
+    history.attrs["matrices"] = {r: _matrix_json(m) for r, m in round_matrices.items()}
+    history.attrs["sha256"] = fingerprints
+    return history
+
+
+def round_frame(history: pd.DataFrame, round: str) -> pd.DataFrame:
+    """One round's scored frame out of a history (``attrs["matrix"]`` set)."""
+    part = history[history["round"] == round].reset_index(drop=True)
+    m = history_matrices(history).get(str(round))
+    if m is not None:
+        part.attrs = {"matrix": m.name}
+    elif "matrix" in part.columns and len(part):
+        part.attrs = {"matrix": str(part["matrix"].iloc[0])}
+    return part
+
+
+def _rounds_in(history: pd.DataFrame) -> list[str]:
+    present = set(history["round"].astype(str).unique())
+    return [str(r) for r in history["round"].cat.categories if str(r) in present]
+
+
+# -- comparing two rounds -------------------------------------------------------------------
+def _side(frame: pd.DataFrame, risks: pd.DataFrame | None) -> pd.DataFrame:
+    wanted = [
+        "asset_id", "threat_id", "consequence_c", "consequence_i", "consequence_a",
+        "consequence", "likelihood", "score", "level", "status", "controls",
+        "area", "asset_name", "threat_name",
+    ]  # fmt: skip
+    cols = [c for c in wanted if c in frame.columns]
+    side = frame[KEYS + cols].copy()
+    for c in ("risk_id", "asset_id", "threat_id", "perspective", "stage", "status", "controls", "area",
+              "asset_name", "threat_name"):  # fmt: skip
+        if c in side.columns:
+            side[c] = side[c].astype("string")
+    if "controls" not in side.columns and risks is not None and "controls" in risks.columns:
+        r = risks.drop_duplicates("risk_id")
+        mapping = pd.Series(r["controls"].astype("string").to_numpy(), index=r["risk_id"].astype("string").to_numpy())
+        side["controls"] = side["risk_id"].map(mapping).astype("string")
+    side["level"] = side["level"].astype("string")
+    for c in ("consequence_c", "consequence_i", "consequence_a", "consequence", "likelihood", "score"):
+        if c not in side.columns:
+            side[c] = pd.array([pd.NA] * len(side), dtype="Int16")
+        side[c] = side[c].astype("Int16")
+    return side
+
+
+def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Element-wise "a and b differ", where missing equals missing."""
+    x = a.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    y = b.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return ~((x == y) | (np.isnan(x) & np.isnan(y)))
+
+
+def _split_controls(risk_ids: pd.Series, controls: pd.Series) -> pd.DataFrame:
+    items = controls.fillna("").astype("string").str.replace(",", ";", regex=False).str.split(";")
+    long = pd.DataFrame({"risk_id": risk_ids.to_numpy(), "control": items.to_numpy()}).explode("control")
+    long["control"] = long["control"].astype("string").str.strip()
+    return long[long["control"].notna() & (long["control"] != "")].drop_duplicates()
+
+
+def _controls_diff(both: pd.DataFrame) -> pd.DataFrame:
+    """Per risk whose controls text changed: controls added and removed between the
+    rounds (sorted, ``", "``-joined)."""
+    per_risk = both.drop_duplicates("risk_id")
+    per_risk = per_risk[_str_differs(per_risk["controls_old"].fillna(""), per_risk["controls_new"].fillna(""))]
+    old = _split_controls(per_risk["risk_id"], per_risk["controls_old"])
+    new = _split_controls(per_risk["risk_id"], per_risk["controls_new"])
+    merged = old.merge(new, on=["risk_id", "control"], how="outer", indicator=True)
+    merged = merged.sort_values(["risk_id", "control"], kind="stable")
+    out = pd.DataFrame(index=pd.Index(per_risk["risk_id"].unique(), name="risk_id"))
+    for col, side in (("controls_added", "right_only"), ("controls_removed", "left_only")):
+        sel = merged[merged["_merge"] == side]
+        joined = (sel["control"].astype("string") + ", ").groupby(sel["risk_id"]).sum()
+        out[col] = joined.str[:-2]
+    return out.fillna("").astype("string")
+
+
+def _join(parts: list[np.ndarray], sep: str = "; ") -> np.ndarray:
+    """Join string arrays element-wise, skipping empty parts."""
+    out = np.full(len(parts[0]) if parts else 0, "", dtype=object)
+    for p in parts:
+        p = np.asarray(p, dtype=object)
+        has = p != ""
+        out = np.where(has & (out != ""), out + sep + p, np.where(has, p, out))
+    return out
+
+
+def _arrow(a: pd.Series, b: pd.Series) -> np.ndarray:
+    return (a.astype("string").fillna("–") + " → " + b.astype("string").fillna("–")).to_numpy(dtype=object)
+
+
+def compare_rounds(
+    old: pd.DataFrame,
+    new: pd.DataFrame,
+    *,
+    old_risks: pd.DataFrame | None = None,
+    new_risks: pd.DataFrame | None = None,
+    old_matrix: str | RiskMatrix | None = None,
+    new_matrix: str | RiskMatrix | None = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """Compare two scored frames row by row (risk_id x perspective x stage).
+
+    The matrices default to ``frame.attrs["matrix"]``. Controls come from a
+    ``controls`` column on the frames (see :func:`enrich`) or from ``old_risks`` /
+    ``new_risks``; without them ``controls_added``/``controls_removed`` are empty.
+    Returns one row per key with the levels and scores of both rounds, ``change``
+    (new, closed, unchanged, escalated, de-escalated), ``level_change`` (steps in
+    level order) and the attribution columns ``likelihood_changed``,
+    ``consequence_changed``, ``changed_properties`` ("C,A"),
+    ``residual_controls_changed``, ``controls_added``, ``controls_removed``,
+    ``matrix_changed``, ``level_old_matrix``, ``identity_changed`` and ``reason``."""
+    m_old = _resolve_matrix(old_matrix, old)
+    m_new = _resolve_matrix(new_matrix, new)
+    name_old = m_old.name if m_old is not None else old.attrs.get("matrix")
+    name_new = m_new.name if m_new is not None else new.attrs.get("matrix")
+    matrix_changed = bool(m_old != m_new) if (m_old is not None and m_new is not None) else name_old != name_new
+
+    a, b = _side(old, old_risks), _side(new, new_risks)
+    if m_old is not None and len(new):
+        b["level_old_matrix"] = rescore(new, m_old)["level"].astype("string").to_numpy()
+    else:
+        b["level_old_matrix"] = pd.array([pd.NA] * len(b), dtype="string")
+    a = a.rename(columns={c: f"{c}_old" for c in a.columns if c not in KEYS})
+    b = b.rename(columns={c: f"{c}_new" for c in b.columns if c not in KEYS and c != "level_old_matrix"})
+    c = a.merge(b, on=KEYS, how="outer", indicator=True)
+    both = (c["_merge"] == "both").to_numpy()
+    only_old = (c["_merge"] == "left_only").to_numpy()
+    only_new = (c["_merge"] == "right_only").to_numpy()
+    closed_old = (c["status_old"] == "closed").fillna(False).to_numpy(dtype=bool) if "status_old" in c else False
+    closed_new = (c["status_new"] == "closed").fillna(False).to_numpy(dtype=bool) if "status_new" in c else False
+    closed_in_new = both & closed_new & ~closed_old
+    closed = only_old | closed_in_new
+
+    order = combine_levels([_level_order(new), _level_order(old)])
+    level_dtype = pd.CategoricalDtype(order, ordered=True)
+    lo = pd.Categorical(c["level_old"], dtype=level_dtype)
+    ln = pd.Categorical(c["level_new"], dtype=level_dtype)
+    valid = (lo.codes >= 0) & (ln.codes >= 0)
+    step = ln.codes.astype(np.int16) - lo.codes.astype(np.int16)
+    compared = both & ~closed
+    change = np.where(
+        only_new, "new",
+        np.where(closed, "closed",
+                 np.where(compared & valid & (step > 0), "escalated",
+                          np.where(compared & valid & (step < 0), "de-escalated", "unchanged"))),
+    )  # fmt: skip
+
+    # Attribution (only meaningful where the risk is in both rounds).
+    like_changed = both & _differs(c["likelihood_old"], c["likelihood_new"])
+    cons_changed = both & _differs(c["consequence_old"], c["consequence_new"])
+    props_en, props_da = [], []
+    for p, en, da in _PROPS:
+        d = both & _differs(c[f"consequence_{p}_old"], c[f"consequence_{p}_new"])
+        props_en.append(np.where(d, en, ""))
+        props_da.append(np.where(d, da, ""))
+    changed_props = _join(props_en, ",")
+    changed_props_da = _join(props_da, ",")
+
+    out = pd.DataFrame(
+        {
+            "risk_id": c["risk_id"].astype("string"),
+            "perspective": pd.Categorical(c["perspective"], categories=list(PERSPECTIVES)),
+            "stage": pd.Categorical(c["stage"], categories=list(STAGES)),
+            "asset_id": c["asset_id_new"].fillna(c["asset_id_old"]),
+            "threat_id": c["threat_id_new"].fillna(c["threat_id_old"]),
+            "level_old": lo,
+            "level_new": ln,
+            "score_old": c["score_old"],
+            "score_new": c["score_new"],
+            "change": pd.Categorical(change, dtype=CHANGE_DTYPE),
+            "level_change": pd.array(np.where(both & valid, step, 0), dtype="Int16"),
+            "likelihood_old": c["likelihood_old"],
+            "likelihood_new": c["likelihood_new"],
+            "consequence_old": c["consequence_old"],
+            "consequence_new": c["consequence_new"],
+            "likelihood_changed": like_changed,
+            "consequence_changed": cons_changed,
+            "changed_properties": pd.array(changed_props, dtype="string"),
+        }
+    )
+    out.loc[~(both & valid), "level_change"] = pd.NA
+
+    # Residual changed while the inherent assessment did not: the controls did it.
+    inh = out.loc[out["stage"] == "inherent", ["risk_id", "perspective", "likelihood_changed", "consequence_changed"]]
+    inh = inh.rename(columns={"likelihood_changed": "_li", "consequence_changed": "_ci"})
+    with_inh = out[["risk_id", "perspective"]].merge(inh, on=["risk_id", "perspective"], how="left")
+    inherent_moved = (with_inh["_li"].fillna(False) | with_inh["_ci"].fillna(False)).to_numpy(dtype=bool)
+    residual = (out["stage"] == "residual").to_numpy()
+    out["residual_controls_changed"] = residual & (like_changed | cons_changed) & ~inherent_moved
+
+    if "controls_old" in c.columns and "controls_new" in c.columns:
+        diff = _controls_diff(c.loc[both, ["risk_id", "controls_old", "controls_new"]])
+        added = out["risk_id"].map(diff["controls_added"]).astype("string").fillna("")
+        removed = out["risk_id"].map(diff["controls_removed"]).astype("string").fillna("")
+    else:
+        added = pd.Series("", index=out.index, dtype="string")
+        removed = pd.Series("", index=out.index, dtype="string")
+    out["controls_added"] = added.where(both, "")
+    out["controls_removed"] = removed.where(both, "")
+
+    lom = pd.Categorical(c["level_old_matrix"].astype("string"), dtype=level_dtype)
+    out["matrix_changed"] = matrix_changed
+    out["level_old_matrix"] = lom
+    out["matrix_old"] = name_old
+    out["matrix_new"] = name_new
+    asset_moved = both & _str_differs(c["asset_id_old"], c["asset_id_new"])
+    threat_moved = both & _str_differs(c["threat_id_old"], c["threat_id_new"])
+    out["identity_changed"] = asset_moved | threat_moved
+    for col in ("asset_id", "threat_id"):
+        out[f"{col}_old"] = c[f"{col}_old"]
+        out[f"{col}_new"] = c[f"{col}_new"]
+    for col in ("area", "asset_name", "threat_name"):
+        if f"{col}_new" in c.columns or f"{col}_old" in c.columns:
+            newer = c[f"{col}_new"] if f"{col}_new" in c.columns else pd.Series(pd.NA, index=c.index, dtype="string")
+            older = c[f"{col}_old"] if f"{col}_old" in c.columns else pd.Series(pd.NA, index=c.index, dtype="string")
+            out[col] = newer.fillna(older)
+
+    # The reason, built column-wise.
+    matrix_moved = both & matrix_changed & (lom.codes != ln.codes) & (ln.codes >= 0)
+    ctrl = _join(
+        [
+            np.where(out["controls_added"].to_numpy(dtype=object) != "", "+" + out["controls_added"].to_numpy(dtype=object), ""),
+            np.where(out["controls_removed"].to_numpy(dtype=object) != "", "−" + out["controls_removed"].to_numpy(dtype=object), ""),
+        ]
+    )
+    props = changed_props_da if lang != "en" else changed_props
+    parts = [
+        np.where(only_new, _t("new", lang), ""),
+        np.where(only_old, _t("gone", lang), ""),
+        np.where(closed_in_new, _t("closed", lang), ""),
+        np.where(asset_moved, _t("asset_changed", lang) + " " + _arrow(c["asset_id_old"], c["asset_id_new"]), ""),
+        np.where(threat_moved, _t("threat_changed", lang) + " " + _arrow(c["threat_id_old"], c["threat_id_new"]), ""),
+        np.where(like_changed, _t("likelihood", lang) + " " + _arrow(c["likelihood_old"], c["likelihood_new"]), ""),
+        np.where(
+            cons_changed | (props != ""),
+            _t("consequence", lang) + " " + _arrow(c["consequence_old"], c["consequence_new"])
+            + np.where(props != "", " (" + props.astype(object) + ")", ""),
+            "",
+        ),
+        np.where(
+            out["residual_controls_changed"].to_numpy(),
+            _t("controls", lang) + np.where(ctrl != "", " (" + ctrl + ")", ""),
+            "",
+        ),
+        np.where(matrix_moved, f"{_t('matrix', lang)} ({name_old} → {name_new})", ""),
+    ]
+    reason = _join(parts)
+    reason = np.where(reason == "", _t("unchanged", lang), reason)
+    reason = pd.Series(reason, index=out.index, dtype="string")
+    out["reason"] = reason.str[:1].str.upper() + reason.str[1:]
+    out = out.sort_values(["risk_id", "perspective", "stage"], kind="stable").reset_index(drop=True)
+    out.attrs = {"matrix_old": name_old, "matrix_new": name_new, "lang": lang}
+    return out
+
+
+def _str_differs(a: pd.Series, b: pd.Series) -> np.ndarray:
+    x, y = a.astype("string"), b.astype("string")
+    return ((x != y) & x.notna() & y.notna()).fillna(False).to_numpy(dtype=bool)
+
+
+def migration_matrix(
+    comparison: pd.DataFrame, perspective: str, stage: str = "residual", lang: str = "da"
+) -> pd.DataFrame:
+    """Counts of risks by level in the old round (rows, plus "ny") x level in the new
+    round (columns, plus "lukket"), for one perspective and stage. All levels shown."""
+    c = comparison[(comparison["perspective"] == perspective) & (comparison["stage"] == stage)]
+    levels = [str(x) for x in comparison["level_new"].cat.categories]
+    new_label, closed_label = _t("row_new", lang), _t("col_closed", lang)
+    change = c["change"].astype("string")
+    src = np.where(change == "new", new_label, c["level_old"].astype("string").fillna("").to_numpy(dtype=object))
+    dst = np.where(change == "closed", closed_label, c["level_new"].astype("string").fillna("").to_numpy(dtype=object))
+    rows = pd.Categorical(src, categories=[new_label, *levels])
+    cols = pd.Categorical(dst, categories=[*levels, closed_label])
+    table = pd.crosstab(rows, cols, dropna=False)
+    table = table.reindex(index=[new_label, *levels], columns=[*levels, closed_label], fill_value=0)
+    table.index.name = _t("level_before", lang)
+    table.columns.name = _t("level_after", lang)
+    return table.astype("int64")
+
+
+# -- many rounds ---------------------------------------------------------------------------
+def _active(history: pd.DataFrame, stage: str | None, include_closed: bool) -> pd.DataFrame:
+    h = history
+    if stage is not None:
+        h = h[h["stage"] == stage]
+    if not include_closed and "status" in h.columns:
+        h = h[(h["status"].astype("string") != "closed").fillna(True)]
+    return h
+
+
+def _treat_mask(history: pd.DataFrame) -> np.ndarray:
+    """Rows at a level whose treatment class is should_treat or must_treat."""
+    if "treatment_class" in history.columns:
+        return history["treatment_class"].astype("string").isin(TREAT_CLASSES).to_numpy(dtype=bool)
+    m = _resolve_matrix(None, history) or get_matrix("kl")
+    classes = {lv.name_da: lv.treatment for lv in m.levels}
+    return history["level"].astype("string").map(classes).isin(TREAT_CLASSES).to_numpy(dtype=bool)
+
+
+def trend(history: pd.DataFrame, stage: str = "residual", *, include_closed: bool = False) -> pd.DataFrame:
+    """Level distribution per round and perspective: count and share of risks at each
+    level (every level shown, zeros included). Closed risks are left out by default."""
+    h = _active(history, stage, include_closed)
+    counts = h.groupby(["round", "perspective", "level"], observed=False).size().rename("count").reset_index()
+    present = h.groupby(["round", "perspective"], observed=True).size().rename("total").reset_index()
+    out = counts.merge(present, on=["round", "perspective"], how="inner")
+    out["share"] = (out["count"] / out["total"]).where(out["total"] > 0, 0.0)
+    out["count"] = out["count"].astype("int64")
+    return out.sort_values(["round", "perspective", "level"]).reset_index(drop=True)
+
+
+def trend_by(
+    history: pd.DataFrame,
+    by: str = "area",
+    stage: str = "residual",
+    *,
+    include_closed: bool = False,
+) -> pd.DataFrame:
+    """Per round, perspective and ``by`` group (``area`` or ``asset_type``): number of
+    risks, mean score, risks at a level that calls for treatment and their share."""
+    if by not in ("area", "asset_type"):
+        raise ValueError(f"by skal være area eller asset_type / by must be area or asset_type, not {by!r}")
+    if by not in history.columns:
+        raise ValueError(f"Historikken mangler kolonnen {by!r} / the history lacks column {by!r} (see enrich)")
+    h = _active(history, stage, include_closed)
+    h = h.assign(
+        _treat=_treat_mask(h),
+        _score=h["score"].astype("Float64"),
+        _group=h[by].astype("string").fillna("–"),
+    )
+    out = (
+        h.groupby(["round", "perspective", "_group"], observed=True)
+        .agg(risks=("risk_id", "size"), mean_score=("_score", "mean"), to_treat=("_treat", "sum"))
+        .reset_index()
+        .rename(columns={"_group": by})
+    )
+    out["to_treat"] = out["to_treat"].astype("int64")
+    out["share_to_treat"] = out["to_treat"] / out["risks"]
+    return out.sort_values(["round", "perspective", by]).reset_index(drop=True)
+
+
+def compare_history(
+    history: pd.DataFrame, first: str | None = None, last: str | None = None, lang: str = "da"
+) -> pd.DataFrame:
+    """:func:`compare_rounds` between two rounds of a history (default: first and last)."""
+    labels = _rounds_in(history)
+    if len(labels) < 2:
+        raise ValueError("Der skal være mindst to runder / at least two rounds are needed")
+    first = first or labels[0]
+    last = last or labels[-1]
+    matrices = history_matrices(history)
+    return compare_rounds(round_frame(history, first), round_frame(history, last),
+                          old_matrix=matrices.get(first), new_matrix=matrices.get(last), lang=lang)  # fmt: skip
+
+
+def consecutive_comparisons(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
+    """:func:`compare_rounds` for each pair of consecutive rounds, stacked, with
+    ``round_old`` and ``round_new`` columns."""
+    labels = _rounds_in(history)
+    parts = [
+        compare_history(history, a, b, lang=lang).assign(round_old=a, round_new=b)
+        for a, b in zip(labels[:-1], labels[1:], strict=True)
+    ]
+    if not parts:
+        return pd.DataFrame(columns=[*KEYS, "change", "round_old", "round_new"])
+    levels = combine_levels([[str(x) for x in p["level_new"].cat.categories] for p in parts])
+    dtype = pd.CategoricalDtype(levels, ordered=True)
+    for p in parts:
+        for col in ("level_old", "level_new", "level_old_matrix"):
+            p[col] = p[col].astype("string").astype(dtype)
+    out = pd.concat(parts, ignore_index=True)
+    out["round_old"] = pd.Categorical(out["round_old"], categories=labels, ordered=True)
+    out["round_new"] = pd.Categorical(out["round_new"], categories=labels, ordered=True)
+    return out
+
+
+def movers(
+    data: pd.DataFrame,
+    n: int = 10,
+    *,
+    stage: str = "residual",
+    perspective: str | None = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """The risks that moved most, with the attribution columns and the reason.
+
+    ``data`` is a comparison (:func:`compare_rounds`) or a history (then its first and
+    last rounds are compared). Ranked by level steps, then score change, largest
+    first; new and closed risks are left out."""
+    comp = data if "change" in data.columns else compare_history(data, lang=lang)
+    c = comp[comp["stage"] == stage]
+    if perspective is not None:
+        c = c[c["perspective"] == perspective]
+    c = c[c["change"].isin(["escalated", "de-escalated", "unchanged"])]
+    delta = (c["score_new"].astype("Float64") - c["score_old"].astype("Float64")).fillna(0)
+    c = c.assign(score_change=delta.astype("Int16"), _lv=c["level_change"].fillna(0).abs(), _sc=delta.abs())
+    c = c[(c["_lv"] > 0) | (c["_sc"] > 0)]
+    c = c.sort_values(["_lv", "_sc", "risk_id"], ascending=[False, False, True], kind="stable")
+    return c.drop(columns=["_lv", "_sc"]).head(n).reset_index(drop=True)
+
+
+def time_to_treatment(
+    history: pd.DataFrame, stage: str = "residual", *, perspective: str | None = None
+) -> pd.DataFrame:
+    """How many consecutive rounds each risk has stayed at a level that calls for
+    treatment (treatment class should_treat or must_treat in the round's matrix).
+
+    One row per risk x perspective that ever reached such a level: ``rounds`` is the
+    length of its latest run, ``first_round``/``last_round`` bound that run,
+    ``longest`` is its longest run, ``still_open`` says whether the run reaches the
+    last round of the history (not yet treated), ``level_last`` is its latest level.
+    A round where the risk is missing, closed or below such a level ends a run."""
+    h = history[history["stage"] == stage]
+    if perspective is not None:
+        h = h[h["perspective"] == perspective]
+    labels = [str(x) for x in history["round"].cat.categories]
+    pos = pd.Series(np.arange(len(labels)), index=labels)
+    h = h.assign(
+        _pos=h["round"].astype("string").map(pos).astype("int64").to_numpy(),
+        _treat=_treat_mask(h) & (h["status"].astype("string") != "closed").fillna(True).to_numpy(dtype=bool),
+        _rid=h["risk_id"].astype("string"),
+    ).sort_values(["_rid", "perspective", "_pos"], kind="stable")
+    key_new = (h["_rid"] != h["_rid"].shift()) | (h["perspective"] != h["perspective"].shift())
+    gap = h["_pos"].diff().fillna(1) != 1
+    prev_treat = h["_treat"].shift(fill_value=False)
+    start = h["_treat"] & (key_new | gap | ~prev_treat)
+    h = h.assign(_run=start.cumsum())
+    runs = (
+        h[h["_treat"]]
+        .groupby("_run")
+        .agg(risk_id=("_rid", "first"), perspective=("perspective", "first"),
+             first_pos=("_pos", "min"), last_pos=("_pos", "max"), rounds=("_pos", "size"))
+    )  # fmt: skip
+    last_seen = h.groupby(["_rid", "perspective"], observed=True).agg(
+        last_any=("_pos", "max"), level_last=("level", "last")
+    )
+    last_present = int(h["_pos"].max()) if len(h) else -1
+    if runs.empty:
+        return pd.DataFrame(
+            columns=["risk_id", "perspective", "rounds", "first_round", "last_round", "longest", "still_open", "level_last"]
+        )
+    runs = runs.sort_values(["risk_id", "perspective", "last_pos"])
+    latest = runs.groupby(["risk_id", "perspective"], observed=True).tail(1).set_index(["risk_id", "perspective"])
+    longest = runs.groupby(["risk_id", "perspective"], observed=True)["rounds"].max()
+    out = latest.assign(longest=longest).join(last_seen.rename_axis(["risk_id", "perspective"]), how="left")
+    out["still_open"] = out["last_pos"] == last_present
+    out["first_round"] = pd.Categorical(np.asarray(labels, dtype=object)[out["first_pos"]], categories=labels, ordered=True)
+    out["last_round"] = pd.Categorical(np.asarray(labels, dtype=object)[out["last_pos"]], categories=labels, ordered=True)
+    out = out.reset_index()[
+        ["risk_id", "perspective", "rounds", "first_round", "last_round", "longest", "still_open", "level_last"]
+    ]
+    out["risk_id"] = out["risk_id"].astype("string")
+    out["rounds"] = out["rounds"].astype("int64")
+    out["longest"] = out["longest"].astype("int64")
+    return out.sort_values(["still_open", "rounds", "risk_id"], ascending=[False, False, True]).reset_index(drop=True)
+
+
+# -- figures (Plotly) ----------------------------------------------------------------------
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _level_names(history: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Danish level name -> display name in ``lang`` (from the rounds' matrices)."""
+    names = {str(lv): str(lv) for lv in history["level"].cat.categories}
+    if lang == "en":
+        for m in history_matrices(history).values():
+            names.update({lv.name_da: lv.name_en for lv in m.levels})
+    return names
+
+
+def _level_colours(history: pd.DataFrame) -> dict[str, str]:
+    if "colour" not in history.columns:
+        return {}
+    pairs = history[["level", "colour"]].dropna().drop_duplicates("level")
+    return dict(zip(pairs["level"].astype(str), pairs["colour"].astype(str), strict=True))
+
+
+def level_distribution_figure(history: pd.DataFrame, stage: str = "residual", lang: str = "da") -> Any:
+    """Stacked bars: number of risks per level in each round, one panel per perspective."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    data = trend(history, stage)
+    persps = [p for p in PERSPECTIVES if (data["perspective"] == p).any()]
+    names, colours = _level_names(history, lang), _level_colours(history)
+    fig = make_subplots(rows=1, cols=max(len(persps), 1), shared_yaxes=True,
+                        subplot_titles=[_esc(_t(p, lang)) for p in persps])  # fmt: skip
+    for col, persp in enumerate(persps, start=1):
+        d = data[data["perspective"] == persp]
+        for level in data["level"].cat.categories:
+            dl = d[d["level"] == level]
+            fig.add_trace(
+                go.Bar(
+                    x=[_esc(r) for r in dl["round"].astype(str)],
+                    y=dl["count"].to_list(),
+                    name=_esc(names.get(str(level), level)),
+                    legendgroup=str(level),
+                    showlegend=col == 1,
+                    marker_color=colours.get(str(level)),
+                    hovertemplate="%{x}: %{y}<extra>" + _esc(names.get(str(level), level)) + "</extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_layout(barmode="stack", title=_esc(f"{_t('level_dist', lang)} ({_t(stage, lang).lower()})"),
+                      yaxis_title=_esc(_t("count", lang)), legend_traceorder="reversed")  # fmt: skip
+    return fig
+
+
+def migration_sankey_figure(
+    history: pd.DataFrame,
+    perspective: str = "municipality",
+    stage: str = "residual",
+    lang: str = "da",
+    *,
+    comparisons: pd.DataFrame | None = None,
+) -> Any:
+    """Sankey of level migration between consecutive rounds (new and closed risks as
+    their own nodes). ``comparisons`` may pass :func:`consecutive_comparisons` ready-made."""
+    import plotly.graph_objects as go
+
+    comps = comparisons if comparisons is not None else consecutive_comparisons(history, lang=lang)
+    comps = comps[(comps["perspective"] == perspective) & (comps["stage"] == stage)]
+    names, colours = _level_names(history, lang), _level_colours(history)
+    new_label, closed_label = _t("row_new", lang), _t("col_closed", lang)
+    change = comps["change"].astype("string")
+    src_level = np.where(change == "new", new_label, comps["level_old"].astype("string").fillna("").to_numpy(dtype=object))
+    dst_level = np.where(change == "closed", closed_label, comps["level_new"].astype("string").fillna("").to_numpy(dtype=object))
+    links = pd.DataFrame(
+        {
+            "src": comps["round_old"].astype(str).to_numpy(dtype=object) + "|" + src_level,
+            "dst": comps["round_new"].astype(str).to_numpy(dtype=object) + "|" + dst_level,
+        }
+    )
+    links = links[~links["src"].str.endswith("|") & ~links["dst"].str.endswith("|")]
+    flows = links.groupby(["src", "dst"]).size().rename("n").reset_index()
+    nodes = pd.Index(pd.unique(pd.concat([flows["src"], flows["dst"]], ignore_index=True)))
+    node_round = [s.split("|", 1)[0] for s in nodes]
+    node_level = [s.split("|", 1)[1] for s in nodes]
+    label = [_esc(f"{r}: {names.get(lv, lv)}") for r, lv in zip(node_round, node_level, strict=True)]
+    colour = [colours.get(lv, "#9e9e9e") for lv in node_level]
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={"label": label, "color": colour, "pad": 12},
+            link={"source": nodes.get_indexer(flows["src"]).tolist(),
+                  "target": nodes.get_indexer(flows["dst"]).tolist(),
+                  "value": flows["n"].tolist()},  # fmt: skip
+        )
+    )
+    fig.update_layout(title=_esc(f"{_t('migration', lang)} – {_t(perspective, lang)} ({_t(stage, lang).lower()})"))
+    return fig
+
+
+def trend_by_figure(
+    history: pd.DataFrame,
+    by: str = "area",
+    perspective: str = "municipality",
+    stage: str = "residual",
+    lang: str = "da",
+) -> Any:
+    """Lines per area (or asset type): risks at a level that calls for treatment, per round."""
+    import plotly.graph_objects as go
+
+    from .layout import label as vocab_label
+
+    data = trend_by(history, by=by, stage=stage)
+    data = data[data["perspective"] == perspective]
+    fig = go.Figure()
+    for group, d in data.groupby(by, sort=True):
+        text = vocab_label("asset_type", group, lang) if by == "asset_type" else group
+        fig.add_trace(
+            go.Scatter(
+                x=[_esc(r) for r in d["round"].astype(str)],
+                y=d["to_treat"].to_list(),
+                mode="lines+markers",
+                name=_esc(text),
+                hovertemplate="%{x}: %{y}<extra>" + _esc(text) + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title=_esc(f"{_t('trend_by', lang)} – {_t(by, lang)}, {_t(perspective, lang)}"),
+        xaxis_title=_esc(_t("round", lang)),
+        yaxis_title=_esc(_t("to_treat", lang)),
+    )
+    return fig
+
+
+def time_to_treatment_figure(history: pd.DataFrame, stage: str = "residual", lang: str = "da") -> Any:
+    """Bars: how many risks have stayed 1, 2, 3 ... rounds at a level that calls for
+    treatment (latest run), split into still open and treated."""
+    import plotly.graph_objects as go
+
+    ttt = time_to_treatment(history, stage)
+    fig = go.Figure()
+    for still_open, name in ((True, ("Stadig åben", "Still open")), (False, ("Håndteret", "Treated"))):
+        d = ttt[ttt["still_open"] == still_open]["rounds"].value_counts().sort_index()
+        fig.add_trace(go.Bar(x=d.index.to_list(), y=d.to_list(), name=_esc(name[1] if lang == "en" else name[0])))
+    fig.update_layout(barmode="stack", title=_esc(_t("ttt", lang)), xaxis_title=_esc(_t("ttt", lang)),
+                      yaxis_title=_esc(_t("risks", lang)))  # fmt: skip
+    return fig
+
+
+# -- the trend report -----------------------------------------------------------------------
+_REPORT_TEXT: dict[str, tuple[str, str]] = {
+    "title": ("Trendrapport", "Trend report"),
+    "sec_distribution": ("Niveauer pr. runde", "Levels per round"),
+    "sec_migration": ("Bevægelser mellem runder", "Movement between rounds"),
+    "sec_movers": ("Største bevægelser", "Top movers"),
+    "sec_areas": ("Udvikling pr. område og aktivtype", "Trends per area and asset type"),
+    "sec_ttt": ("Tid til håndtering", "Time to treatment"),
+    "store": ("Lager", "Store"),
+    "package_version": ("Pakkeversion", "Package version"),
+    "parameter": ("Parameter", "Parameter"),
+    "field": ("Felt", "Field"),
+    "value": ("Værdi", "Value"),
+    "rounds": ("Runder", "Rounds"),
+    "version": ("Version", "Version"),
+    "date": ("Dato", "Date"),
+    "approved_by": ("Godkendt af", "Approved by"),
+    "approved_date": ("Godkendt", "Approved"),
+    "matrix": ("Matrix", "Matrix"),
+    "sha256": ("SHA-256", "SHA-256"),
+    "source": ("Fil", "File"),
+    "municipality_name": ("Kommune", "Municipality"),
+    "one_round": (
+        "Lageret har kun én runde i det valgte interval; bevægelser kræver mindst to.",
+        "The store has only one round in the chosen range; movement needs at least two.",
+    ),
+    "migration_first_last": ("Fra første til sidste runde", "From the first to the last round"),
+    "risk_id": ("Risiko-ID", "Risk ID"),
+    "asset": ("Aktiv", "Asset"),
+    "threat": ("Trussel", "Threat"),
+    "level_old": ("Niveau før", "Level before"),
+    "level_new": ("Niveau efter", "Level after"),
+    "score_old": ("Score før", "Score before"),
+    "score_new": ("Score efter", "Score after"),
+    "reason": ("Årsag", "Reason"),
+    "change": ("Ændring", "Change"),
+    "escalated": ("Forværret", "Escalated"),
+    "de-escalated": ("Forbedret", "De-escalated"),
+    "unchanged": ("Uændret niveau", "Level unchanged"),
+    "rounds_at_level": ("Runder i træk", "Consecutive rounds"),
+    "first_round": ("Fra runde", "From round"),
+    "last_round": ("Til runde", "To round"),
+    "longest": ("Længste forløb", "Longest run"),
+    "still_open": ("Stadig åben", "Still open"),
+    "level_last": ("Seneste niveau", "Latest level"),
+    "yes": ("Ja", "Yes"),
+    "no": ("Nej", "No"),
+    "to_treat_col": ("Skal håndteres", "To treat"),
+    "risks_col": ("Risici", "Risks"),
+    "mean_score": ("Gns. score", "Mean score"),
+}
+
+
+def _h(key: str, lang: str) -> str:
+    da, en = _REPORT_TEXT.get(key, _TEXT.get(key, (key, key)))
+    return en if lang == "en" else da
+
+
+def trend_history(
+    store: Any = None,
+    municipality: str | None = None,
+    first_round: str | None = None,
+    last_round: str | None = None,
+) -> pd.DataFrame:
+    """The history a trend report shows: one municipality's current round versions
+    from ``first_round`` to ``last_round`` (inclusive, in round order). Without a
+    municipality, the store's only one (or the first, alphabetically)."""
+    from . import store as store_mod
+    from .errors import UserError
+
+    listing = store_mod.list_rounds(store)
+    if listing.empty:
+        path = store_mod.store_path(store)
+        raise UserError(f"Lageret {path} har ingen runder.", f"The store {path} has no rounds.")
+    names = sorted(set(listing["municipality"].astype(str)))
+    if municipality is None:
+        municipality = names[0]
+    elif municipality not in names:
+        raise UserError(
+            f"Kommunen {municipality} findes ikke i lageret (kendte: {', '.join(names)}).",
+            f"Municipality {municipality} is not in the store (known: {', '.join(names)}).",
+        )
+    history = store_mod.load_rounds(store, municipality=municipality)
+    labels = _rounds_in(history)
+    for r in (first_round, last_round):
+        if r is not None and str(r) not in labels:
+            raise UserError(
+                f"Runden {r} findes ikke for {municipality} (kendte: {', '.join(labels)}).",
+                f"Round {r} is not stored for {municipality} (known: {', '.join(labels)}).",
+            )
+    lo = labels.index(str(first_round)) if first_round is not None else 0
+    hi = labels.index(str(last_round)) if last_round is not None else len(labels) - 1
+    if lo > hi:
+        raise UserError(
+            f"Første runde ({first_round}) ligger efter sidste runde ({last_round}).",
+            f"The first round ({first_round}) comes after the last round ({last_round}).",
+        )
+    keep = labels[lo : hi + 1]
+    attrs = dict(history.attrs)
+    out = history[history["round"].astype(str).isin(keep)].reset_index(drop=True)
+    out["round"] = out["round"].cat.set_categories(keep, ordered=True)
+    out.attrs = {
+        "matrices": {k: v for k, v in attrs.get("matrices", {}).items() if k in keep},
+        "sha256": {k: v for k, v in attrs.get("sha256", {}).items() if k in keep},
+    }
+    return out
+
+
+def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], lang: str = "da") -> pd.DataFrame:
+    """Where a trend report comes from: the store, each round with its version, dates,
+    approval, matrix and source sha256, the package version and the parameters."""
+    from . import __version__
+    from . import store as store_mod
+
+    path = store_mod.store_path(store)
+    listing = store_mod.list_rounds(path)
+    mun = str(history["municipality"].iloc[0]) if len(history) else ""
+    labels = _rounds_in(history)
+    cur = listing[(listing["municipality"] == mun) & ~listing["superseded"].fillna(False) & listing["round"].isin(labels)]
+    rows = [
+        (_h("store", lang), str(path)),
+        (_h("municipality_name", lang), mun),
+        (_h("rounds", lang), ", ".join(labels)),
+    ]
+    for r in cur.itertuples(index=False):
+        date = "" if pd.isna(r.date) else pd.Timestamp(r.date).strftime("%Y-%m-%d")
+        approved = "" if pd.isna(r.approved_date) else pd.Timestamp(r.approved_date).strftime("%Y-%m-%d")
+        by = "" if pd.isna(r.approved_by) else str(r.approved_by)
+        rows.append(
+            (
+                f"{_t('round', lang)} {r.round}",
+                f"{_h('version', lang)} {r.version}; {_h('date', lang)} {date}; {_h('approved_by', lang)} {by} {approved}; "
+                f"{_h('matrix', lang)} {r.matrix}; {_h('source', lang)} {'' if pd.isna(r.source_name) else r.source_name}; "
+                f"{_h('sha256', lang)} {'' if pd.isna(r.sha256) else r.sha256}",
+            )
+        )
+    rows.append((_h("package_version", lang), __version__))
+    for k, v in params.items():
+        rows.append((f"{_h('parameter', lang)}: {k}", "" if v is None else str(v)))
+    return pd.DataFrame(rows, columns=[_h("field", lang), _h("value", lang)])
+
+
+def movers_table(comparison: pd.DataFrame, n: int = 15, lang: str = "da") -> pd.DataFrame:
+    """Top movers (residual stage, both perspectives) as a display table."""
+    top = movers(comparison, n=n, lang=lang)
+    persp = top["perspective"].astype("string").map(lambda p: _t(p, lang))
+    return pd.DataFrame(
+        {
+            _h("risk_id", lang): top["risk_id"],
+            _h("asset", lang): top["asset_name"] if "asset_name" in top.columns else top["asset_id"],
+            _t("perspective", lang): persp,
+            _h("level_old", lang): top["level_old"].astype("string"),
+            _h("level_new", lang): top["level_new"].astype("string"),
+            _h("score_old", lang): top["score_old"],
+            _h("score_new", lang): top["score_new"],
+            _h("change", lang): top["change"].astype("string").map(lambda c: _h(c, lang)),
+            _h("reason", lang): top["reason"],
+        }
+    )
+
+
+def time_to_treatment_table(history: pd.DataFrame, lang: str = "da", n: int = 25) -> pd.DataFrame:
+    """Risks still at a level that calls for treatment, longest first, as a display table."""
+    ttt = time_to_treatment(history)
+    ttt = ttt[ttt["still_open"]].head(n)
+    names = history[["risk_id", "asset_name"]].drop_duplicates("risk_id") if "asset_name" in history else None
+    asset = (
+        ttt["risk_id"].map(pd.Series(names["asset_name"].astype("string").to_numpy(), index=names["risk_id"].astype("string").to_numpy()))
+        if names is not None
+        else pd.Series("", index=ttt.index)
+    )
+    return pd.DataFrame(
+        {
+            _h("risk_id", lang): ttt["risk_id"],
+            _h("asset", lang): asset,
+            _t("perspective", lang): ttt["perspective"].astype("string").map(lambda p: _t(p, lang)),
+            _h("rounds_at_level", lang): ttt["rounds"],
+            _h("first_round", lang): ttt["first_round"].astype("string"),
+            _h("longest", lang): ttt["longest"],
+            _h("level_last", lang): ttt["level_last"].astype("string"),
+        }
+    )
+
+
+def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, params: dict[str, Any] | None = None,
+                       lang: str = "da") -> str:  # fmt: skip
+    """One section of the trend report as an HTML fragment (all workbook text escaped).
+
+    ``name``: header, distribution, migration, movers, areas, time_to_treatment."""
+    from . import figures
+    from .report import REPORT_CSS, SORT_JS, generated_line, html_table
+
+    def section(key: str, body: str) -> str:
+        return f'<section class="isms-section isms-report" id="{key}"><h2>{_esc(_h(key, lang))}</h2>{body}</section>'
+
+    labels = _rounds_in(history)
+    two = len(labels) >= 2
+    if name == "header":
+        mun = str(history["municipality"].iloc[0]) if len(history) else ""
+        span = f"{labels[0]} – {labels[-1]}" if labels else ""
+        prov = trend_provenance(history, store, params or {}, lang)
+        return (
+            f"<style>{REPORT_CSS}</style>{figures.plotlyjs_html()}<script>{SORT_JS}</script>"
+            f'<section class="isms-report isms-header" id="header"><h1>{_esc(_h("title", lang))} – {_esc(mun)} {_esc(span)}</h1>'
+            f"{generated_line(lang)}"
+            f'<div class="isms-provenance">{html_table(prov, table_id="provenance", lang=lang)}</div></section>'
+        )
+    if name == "distribution":
+        t = trend(history)
+        t = t.assign(perspective=t["perspective"].astype("string").map(lambda p: _t(p, lang)))
+        wide = t.pivot_table(index=["perspective", "round"], columns="level", values="count", observed=True, aggfunc="sum")
+        wide = wide.reset_index().rename(columns={"perspective": _t("perspective", lang), "round": _t("round", lang)})
+        wide.columns = [str(c) for c in wide.columns]
+        return section(
+            "sec_distribution",
+            figures.to_html(level_distribution_figure(history, lang=lang), "fig-trend-levels")
+            + html_table(wide, table_id="level-counts", lang=lang),
+        )
+    if name == "migration":
+        if not two:
+            return section("sec_migration", f'<p class="isms-empty">{_esc(_h("one_round", lang))}</p>')
+        body = ""
+        comp = compare_history(history, lang=lang)
+        steps = consecutive_comparisons(history, lang=lang)
+        for persp in [p for p in PERSPECTIVES if (history["perspective"] == p).any()]:
+            body += f"<h3>{_esc(_t(persp, lang))}</h3>"
+            body += figures.to_html(migration_sankey_figure(history, persp, lang=lang, comparisons=steps), f"fig-sankey-{persp}")
+            mm = migration_matrix(comp, persp, "residual", lang=lang).reset_index()
+            mm.columns = [str(c) for c in mm.columns]
+            body += f"<p>{_esc(_h('migration_first_last', lang))} ({_esc(labels[0])} → {_esc(labels[-1])})</p>"
+            body += html_table(mm, table_id=f"migration-{persp}", lang=lang)
+        return section("sec_migration", body)
+    if name == "movers":
+        if not two:
+            return section("sec_movers", f'<p class="isms-empty">{_esc(_h("one_round", lang))}</p>')
+        comp = compare_history(history, lang=lang)
+        return section(
+            "sec_movers",
+            f"<p>{_esc(labels[0])} → {_esc(labels[-1])}</p>"
+            + html_table(movers_table(comp, lang=lang), table_id="movers", sortable=True, lang=lang),
+        )
+    if name == "areas":
+        body = ""
+        for by in ("area", "asset_type"):
+            if by not in history.columns:
+                continue
+            body += f"<h3>{_esc(_t(by, lang))}</h3>"
+            body += figures.to_html(trend_by_figure(history, by=by, lang=lang), f"fig-trend-{by}")
+        return section("sec_areas", body)
+    if name == "time_to_treatment":
+        return section(
+            "sec_ttt",
+            figures.to_html(time_to_treatment_figure(history, lang=lang), "fig-ttt")
+            + html_table(time_to_treatment_table(history, lang=lang), table_id="ttt", sortable=True, lang=lang),
+        )
+    raise ValueError(f"Ukendt afsnit / unknown section: {name!r}")
