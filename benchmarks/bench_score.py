@@ -62,20 +62,41 @@ def numpy_reference(a: Assessment) -> np.ndarray:
     return KL.cells[cons - 1, like - 1], cons * like
 
 
-def per_row_python(a: Assessment, limit: int) -> list:
-    """A straightforward per-row implementation (both perspectives, inherent only)."""
-    assets = a.assets.set_index("asset_id").to_dict("index")
-    out = []
-    for r in a.risks.head(limit).itertuples():
-        asset = assets[r.asset_id]
+def per_row_python(a: Assessment, limit: int) -> pd.DataFrame:
+    """A straightforward per-row implementation of the same output: both perspectives,
+    both stages, level and the main flags, one risk at a time (iterrows)."""
+    assets = a.assets.set_index("asset_id")
+    rows = []
+    for _, r in a.risks.head(limit).iterrows():
+        asset = assets.loc[r["asset_id"]]
         for persp in ("municipality", "data_subject"):
             vals = [asset[f"consequence_{persp}_{p}"] for p in "cia"]
-            vals = [v for v in vals if not pd.isna(v)]
+            vals = [int(v) for v in vals if not pd.isna(v)]
             if not vals:
                 continue
             c = max(vals)
-            out.append((r.risk_id, persp, c * r.likelihood, KL.level_of(int(c), int(r.likelihood)).name_da))
-    return out
+            like = int(r["likelihood"])
+            res_like = like if pd.isna(r["residual_likelihood"]) else int(r["residual_likelihood"])
+            for stage, li in (("inherent", like), ("residual", res_like)):
+                level = KL.level_of(c, li)
+                rows.append(
+                    {
+                        "risk_id": r["risk_id"],
+                        "perspective": persp,
+                        "stage": stage,
+                        "consequence": c,
+                        "likelihood": li,
+                        "score": c * li,
+                        "level": level.name_da,
+                        "colour": level.colour,
+                        "decision_required": level.treatment != "acceptable" and pd.isna(r["treatment"]),
+                        "not_acceptable": level.treatment in ("should_treat", "must_treat")
+                        and r["treatment"] == "accept",
+                        "data_subject_very_high": persp == "data_subject" and c == 4 and c * li in (4, 8),
+                        "screening_candidate": c <= 2,
+                    }
+                )
+    return pd.DataFrame(rows)
 
 
 def median_time(fn, repeat: int) -> float:

@@ -1,0 +1,112 @@
+"""Every hostile or broken workbook gets a short, bilingual answer from `isms validate`, never a traceback.
+
+The expected outcomes are data: ``CORPUS`` in tests/data/bad/make_corpus.py (also
+rendered as tests/data/bad/README.md).
+
+READER COOPERATION: the tests marked ``# needs reader`` below describe intended
+behaviour that depends on ``workbook.read_workbook``/``validate_workbook``:
+(1) calling ``safety.check_file(path)`` before opening the file and letting its
+``FileRefused`` propagate unchanged; (2) content rules for hidden sheets,
+duplicate headers, empty registers and control characters in messages. They fail
+until the reader does these things.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from isms_analysis.cli import app
+from isms_analysis.errors import WorkbookError
+from isms_analysis.safety import FileRefused, check_file
+
+BAD = Path(__file__).parent / "data" / "bad"
+_spec = importlib.util.spec_from_file_location("make_corpus", BAD / "make_corpus.py")
+mc = importlib.util.module_from_spec(_spec)
+sys.modules.setdefault("make_corpus", mc)
+_spec.loader.exec_module(mc)
+
+# characters that must never reach a terminal raw: escape sequences, bell, invisible marks
+UNPRINTABLE = ("\x1b", "\x07", "\x00", "\u200b", "\u200f", "\u202e")
+runner = CliRunner()
+
+
+def validate(path: Path, lang: str) -> tuple[int, str, float]:
+    args = ["validate", str(path)] + (["--lang", "en"] if lang == "en" else [])
+    t0 = time.perf_counter()
+    result = runner.invoke(app, args)
+    elapsed = time.perf_counter() - t0
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.exit_code, result.output, elapsed
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+@pytest.mark.parametrize("case", mc.CORPUS, ids=lambda c: c.file)
+def test_validate_answers_every_bad_file_briefly(case, lang: str) -> None:
+    # needs reader: the exit codes and words of the refused files come from safety.check_file;
+    # hidden-sheets, duplicate-headers, headers-only and odd-ids need reader rules (see module doc)
+    code, out, elapsed = validate(BAD / case.file, lang)
+    assert "Traceback" not in out
+    assert code == case.exit, out[-2000:]
+    assert case.file in out
+    for where in case.where:
+        assert where in out, (where, out[-2000:])
+    for word in case.da if lang == "da" else case.en:
+        assert word in out, (word, out[-2000:])
+    assert all(len(line) <= 600 for line in out.splitlines()), "messages must stay short"
+    assert not [ch for ch in UNPRINTABLE if ch in out], "control/invisible characters printed raw"
+    assert elapsed < 60
+    if case.exit == 0:
+        assert ("gyldig" if lang == "da" else "valid") in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("case", [c for c in mc.CORPUS if c.code], ids=lambda c: c.file)
+def test_cli_prints_the_gate_message(case) -> None:
+    # needs reader: read_workbook/validate_workbook call check_file first and re-raise FileRefused
+    with pytest.raises(FileRefused) as info:
+        check_file(BAD / case.file)
+    for lang in ("da", "en"):
+        code, out, _ = validate(BAD / case.file, lang)
+        assert code == 2
+        assert info.value.message(lang) in out
+
+
+@pytest.mark.parametrize("case", [c for c in mc.CORPUS if c.code], ids=lambda c: c.file)
+def test_read_workbook_refuses_before_parsing(case) -> None:
+    # needs reader: read_workbook must call safety.check_file before any parser opens the file
+    from isms_analysis.workbook import read_workbook
+
+    t0 = time.perf_counter()
+    with pytest.raises(WorkbookError) as info:
+        read_workbook(BAD / case.file)
+    assert time.perf_counter() - t0 < 2  # the zip bomb is not unpacked (the reader takes seconds)
+    assert getattr(info.value, "code", None) == case.code
+
+
+def test_baseline_is_valid() -> None:
+    # the control file: every case is this round with one thing broken
+    code, out, _ = validate(BAD / mc.BASELINE, "da")
+    assert code == 0, out
+    assert out.strip().endswith("gyldig (0 fejl, 0 advarsler)")
+
+
+def test_installed_console_script(tmp_path: Path) -> None:
+    # needs reader (for the exact refusal text); the console script must never show a traceback
+    isms = Path(sys.executable).parent / "isms"
+    if not isms.exists():
+        pytest.skip("console script not installed")
+    files = [BAD / "pdf-renamed.xlsx", BAD / "billion-laughs.xlsx", BAD / "truncated.xlsx"]
+    proc = subprocess.run(
+        [str(isms), "validate", "--lang", "en", *map(str, files)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stdout + proc.stderr
+    for f in files:
+        assert f"Cannot read '{f.name}'" in proc.stderr
+    assert "PDF" in proc.stderr and "ENTITY" in proc.stderr
