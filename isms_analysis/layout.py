@@ -14,7 +14,8 @@ Column kinds:
   "3", 3.0, "3 - Høj", "Høj" or "Sandsynligt";
 - ``bool``: Ja/Nej, Yes/No, X, ✓, 1/0; ``date``: Danish or ISO dates, Excel serials;
 - ``choice``: one of a vocabulary below (Danish or English label, or the key);
-- ``level``: a level name of the matrix; ``month``: 1-12 or a month name.
+- ``level``: a level name of the matrix; ``month``: 1-12 or a month name;
+- ``int``: a whole number (e.g. a risk score computed by an Excel formula).
 """
 
 from __future__ import annotations
@@ -238,6 +239,10 @@ RISKS = Sheet(
         Column("status", "Status", "Status", "choice", vocabulary="risk_status"),
         Column("deadline", "Frist", "Deadline", "date"),
         Column("notes", "Bemærkninger", "Notes"),
+        # Optional computed columns (often Excel formulas): the reader compares their
+        # cached values with the recomputed inherent score and warns on disagreement.
+        Column("risk_score_municipality", "Risikoscore kommune", "Risk score municipality", "int"),
+        Column("risk_score_data_subject", "Risikoscore registrerede", "Risk score data subjects", "int"),
     ),
     required=True,
 )

@@ -1,0 +1,1521 @@
+"""Read and validate KL-style risk assessment workbooks (.xlsx, .xlsm, .ods).
+
+One workbook holds one assessment round: ``Om`` (the round's facts), ``Aktiver``,
+``Trusler``, ``Risici`` and optionally ``Risikoprofil``, ``SoA``, ``Handlingsplan``
+and ``Årshjul`` (see :mod:`isms_analysis.layout`). Municipalities lay their sheets
+out differently, so the reader is tolerant about form and strict about content:
+
+- sheets and headers are found by name in Danish or English, ignoring case,
+  spaces, punctuation, line breaks, text in brackets and æ/ø/å written ae/oe/aa;
+  title rows above the header are skipped, and a two-row header whose group cell
+  ("Konsekvens for kommunen", "Consequence for data subjects", ...) spans F/I/T
+  (or C/I/A) sub-headers is understood;
+- blank rows are skipped; extra columns are kept as they are;
+- values may be typed the way people type them: numbers stored as text, scale
+  values as 3, "3 - Høj", "Høj" or "Sandsynligt" (labels of the matrix named in
+  ``Om``, default KL), yes/no as Ja/Nej/X/✓/Yes/No/1/0, dates as 24-12-2026,
+  24.12.2026, 24/12/2026, ISO, Excel serials or date cells.
+
+Every value that breaks a rule becomes a *problem* with the exact cell ("Risici!F17"),
+the value and what is allowed, in Danish and English. Errors (the round cannot be
+used as it is): unreadable or out-of-range values, unknown vocabulary values,
+empty mandatory cells, duplicate IDs, references to unknown assets or threats,
+missing sheets or columns, unknown matrix or risk-profile levels, and accepted
+risks at a level where management must accept (the matrix's first "may accept"
+level and above, KL: Middel) that lack who accepted them and when. Warnings:
+residual above inherent risk, missing risk owners, critical assets with personal
+data but no data-subject consequences, passed deadlines on risks that are not
+closed, and computed score columns whose (cached formula) value disagrees with
+the recomputed inherent score. No row is dropped silently: a row with a bad cell
+stays in, with that cell set to missing, and its error names it.
+
+The mapping file (TOML) tells the reader a municipality's own sheet and column
+names; keys are the canonical sheet keys (``meta``, ``assets``, ``threats``,
+``risks``, ``profile``, ``soa``, ``actions``, ``wheel``) and field names of
+:mod:`isms_analysis.layout`; a value may be one name or a list of names::
+
+    [sheets]
+    risks = "Risikoregister"
+    assets = ["Aktivliste", "Systemer"]
+
+    [columns.risks]
+    likelihood = "Sandsynlighed (1-4)"
+    owner = ["Ansvarlig", "Ejer"]
+
+    [header_rows]        # optional: the Excel row of the header, when guessing fails
+    risks = 3
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import html
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import layout as L
+from . import schema as S
+from .assessment import PROBLEM_COLUMNS, Assessment
+from .errors import UserError, ValidationFailed, WorkbookError
+from .matrix import KL, MatrixError, RiskMatrix
+from .matrix import matrix as get_matrix
+
+__all__ = ["format_problems", "load_mapping", "problems_to_records", "read_workbook", "validate_workbook"]
+
+HEADER_SCAN_ROWS = 30
+_BAD = object()  # a value that cannot be parsed
+
+# -- text folding -------------------------------------------------------------------------
+_DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+def fold(text: Any) -> str:
+    """Compare-key of a label: lower case, æ/ø/å as ae/oe/aa, accents, spaces and punctuation dropped."""
+    s = unicodedata.normalize("NFKD", str(text).translate(_DANISH).casefold())
+    return re.sub(r"[^0-9a-z]+", "", "".join(ch for ch in s if not unicodedata.combining(ch)))
+
+
+def _tokens(text: Any) -> list[str]:
+    s = unicodedata.normalize("NFKD", str(text).translate(_DANISH).casefold())
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    return [t for t in re.split(r"[^0-9a-z]+", s) if t]
+
+
+@lru_cache(maxsize=4096)
+def _header_keys(text: Any) -> frozenset[str]:
+    """Fold with and without bracketed text: "Sandsynlighed (1-4)" matches "Sandsynlighed"."""
+    keys = {fold(text)}
+    stripped = fold(_BRACKETS.sub(" ", str(text)))
+    if stripped:
+        keys.add(stripped)
+    keys.discard("")
+    return frozenset(keys)
+
+
+def col_letter(idx: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
+    s = ""
+    idx += 1
+    while idx:
+        idx, r = divmod(idx - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+# -- consequence headers ("Konsekvens for kommunen" + "F") ----------------------------------
+_PROPS = {
+    "f": "c", "c": "c", "fortrolighed": "c", "confidentiality": "c",
+    "i": "i", "integritet": "i", "integrity": "i",
+    "t": "a", "a": "a", "tilgaengelighed": "a", "availability": "a",
+    "autenticitet": "authenticity", "authenticity": "authenticity", "ae": "authenticity",
+}  # fmt: skip
+
+
+def _perspective(tokens: list[str]) -> str | None:
+    for t in tokens:
+        if t.startswith(("kommun", "municipal", "organisation", "organization")):
+            return "municipality"
+        if t.startswith(("registrere", "subject", "borger", "citizen", "person")):
+            return "data_subject"
+        if t.startswith(("samfund", "society", "societal")):
+            return "society"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _consequence_field(header: str) -> str | None:
+    """consequence_<perspective>_<c|i|a|authenticity> for a combined consequence header."""
+    tok = _tokens(header)
+    if len(tok) < 3 or not any(t.startswith(("konsekvens", "consequence", "impact")) for t in tok):
+        return None
+    if any(t.startswith(("rest", "residual")) for t in tok):
+        return None
+    persp = _perspective(tok)
+    prop = _PROPS.get(tok[-1])
+    if persp is None or prop is None:
+        return None
+    if tok[-1] == "a" and persp == "society" and any(t.startswith("konsekvens") for t in tok):
+        prop = "authenticity"  # Danish FITA: A is autenticitet
+    return f"consequence_{persp}_{prop}"
+
+
+# -- the mapping file -------------------------------------------------------------------------
+def load_mapping(path: str | Path) -> dict[str, Any]:
+    """Read and check a mapping TOML (format in the module docstring)."""
+    p = Path(path)
+    try:
+        spec = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(
+            f"Mappingfilen findes ikke: {p}. Angiv stien til en .toml-fil.",
+            f"Mapping file not found: {p}. Give the path of a .toml file.",
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(
+            f"{p.name}: mappingfilen er ikke gyldig TOML ({exc}).",
+            f"{p.name}: the mapping file is not valid TOML ({exc}).",
+        ) from None
+    return _check_mapping(spec, p.name)
+
+
+def _names(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+
+
+def _check_mapping(spec: dict[str, Any], source: str) -> dict[str, Any]:
+    bad: list[str] = []
+    for top in spec:
+        if top not in ("sheets", "columns", "header_rows"):
+            bad.append(top)
+    for key in list(spec.get("sheets", {})) + list(spec.get("columns", {})) + list(spec.get("header_rows", {})):
+        if key not in L.SHEETS_BY_KEY:
+            bad.append(key)
+    for key, cols in spec.get("columns", {}).items():
+        if key in L.SHEETS_BY_KEY and isinstance(cols, dict):
+            fields = {c.field for c in L.SHEETS_BY_KEY[key].columns}
+            bad += [f"columns.{key}.{f}" for f in cols if f not in fields]
+    if bad:
+        keys = ", ".join(s.key for s in L.SHEETS)
+        raise UserError(
+            f"{source}: ukendte nøgler i mappingfilen: {', '.join(bad)}. Tilladt: [sheets], [columns.<ark>], "
+            f"[header_rows] med ark {keys} og feltnavne fra layoutet.",
+            f"{source}: unknown keys in the mapping file: {', '.join(bad)}. Allowed: [sheets], [columns.<sheet>], "
+            f"[header_rows] with sheets {keys} and the layout's field names.",
+        )
+    return spec
+
+
+# -- opening the file -------------------------------------------------------------------------
+def _unreadable(name: str, da: str, en: str) -> WorkbookError:
+    return WorkbookError(f"Kan ikke læse '{name}': {da}", f"Cannot read '{name}': {en}")
+
+
+def _open(path: Path) -> tuple[Any, dict[str, Any]]:
+    from python_calamine import CalamineWorkbook
+
+    from .safety import check_file
+
+    check_file(path)  # the safety gate: refuses hostile or broken files before any parser opens them
+    name = path.name
+    save_hint_da = "Åbn den i Excel eller LibreOffice og gem den som .xlsx, og prøv igen."
+    save_hint_en = "Open it in Excel or LibreOffice, save it as .xlsx and try again."
+    if not path.exists():
+        raise _unreadable(name, "filen findes ikke. Kontrollér stien.", "the file does not exist. Check the path.")
+    if path.is_dir():
+        raise _unreadable(name, "det er en mappe, ikke en fil.", "it is a folder, not a file.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _unreadable(
+            name, f"filen kan ikke åbnes ({exc.strerror}).", f"the file cannot be opened ({exc.strerror})."
+        ) from None
+    if not data:
+        raise _unreadable(
+            name, f"filen er tom (0 byte). {save_hint_da}", f"the file is empty (0 bytes). {save_hint_en}"
+        )
+    source = {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    ole = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    if ole and path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
+        raise _unreadable(
+            name,
+            "arbejdsbogen er krypteret (beskyttet med adgangskode). Fjern adgangskoden i Excel og gem igen.",
+            "the workbook is encrypted (password protected). Remove the password in Excel and save again.",
+        )
+    if data[:2] != b"PK" and not ole:
+        raise _unreadable(
+            name,
+            f"det er ikke en Excel- eller ODS-arbejdsbog. {save_hint_da}",
+            f"it is not an Excel or ODS workbook. {save_hint_en}",
+        )
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        _ = wb.sheet_names
+    except Exception as exc:  # calamine raises several error types for broken files
+        msg = str(exc).lower()
+        if "password" in msg or "encrypt" in msg:
+            raise _unreadable(
+                name,
+                "arbejdsbogen er beskyttet med adgangskode. Fjern adgangskoden og gem igen.",
+                "the workbook is password protected. Remove the password and save again.",
+            ) from None
+        raise _unreadable(
+            name,
+            f"filen er beskadiget eller ufuldstændig (fx afbrudt kopiering). {save_hint_da}",
+            f"the file is damaged or incomplete (e.g. an interrupted copy). {save_hint_en}",
+        ) from None
+    return wb, source
+
+
+# -- problems ---------------------------------------------------------------------------------
+@dataclass
+class _Problems:
+    file: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(
+        self,
+        severity: str,
+        code: str,
+        da: str,
+        en: str,
+        *,
+        sheet: str = "",
+        cell: str = "",
+        row: int | None = None,
+        column: str = "",
+        value: Any = "",
+    ) -> None:
+        self.rows.append(
+            {
+                "severity": severity,
+                "code": code,
+                "file": self.file,
+                "sheet": sheet,
+                "cell": cell,
+                "row": row,
+                "column": column,
+                "value": "" if value is None else str(value),
+                "message_da": da,
+                "message_en": en,
+            }
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.rows:
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})
+        df = pd.DataFrame(self.rows, columns=list(PROBLEM_COLUMNS)).astype("object")
+        sheet_rank = {s: i for i, s in enumerate(dict.fromkeys(r["sheet"] for r in self.rows))}
+        order = pd.DataFrame(
+            {
+                "sev": (df["severity"] != "error").astype(int),
+                "sheet": df["sheet"].map(sheet_rank),
+                "row": pd.to_numeric(df["row"], errors="coerce").fillna(0),
+                "col": df["cell"].map(lambda c: (len(re.sub(r"\d", "", c)), re.sub(r"\d", "", c))),
+            }
+        )
+        idx = order.sort_values(["sev", "sheet", "row", "col"], kind="stable").index
+        df = df.loc[idx].reset_index(drop=True)
+        df["row"] = df["row"].map(lambda r: None if r is None or r != r else int(r)).astype("object")
+        return df
+
+
+def _display(value: Any) -> str:
+    """A raw cell value as the user would recognise it."""
+    if isinstance(value, bool):
+        return "SAND" if value else "FALSK"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d-%m-%Y") if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.strftime("%d-%m-%Y")
+    return _printable(str(value).strip())
+
+
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00a0\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+MAX_SHOWN = 80
+
+
+def _printable(text: str) -> str:
+    """Text safe to print in a message: control and invisible characters escaped, long text cut."""
+    text = _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+# -- cell parsers (run once per distinct value of a column) -------------------------------------
+_NUM = re.compile(r"^([+-]?\d+)(?:[.,]0+)?(?:\s*[-–—:.)]?\s*(\D.*))?$")
+_TRUE = {"ja", "j", "yes", "y", "x", "sand", "true", "1", "ok", "✓", "✔", "☑", "✅"}
+_FALSE = {"nej", "n", "no", "falsk", "false", "0", "-", "✗", "✘", "☐"}
+_DMY = re.compile(r"^(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{4}|\d{2})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DMONY = re.compile(r"^(\d{1,2})\.?\s*([^\d\s.]+)\.?\s*(\d{4})$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _month_names() -> dict[str, int]:
+    names: dict[str, int] = {}
+    for i, (da, en) in enumerate(zip(L.MONTHS_DA, L.MONTHS_EN, strict=True), start=1):
+        for name in (da, en):
+            names[fold(name)] = i
+            names[fold(name)[:3]] = i
+    names["maj"] = 5
+    names["okt"] = 10
+    return names
+
+
+_MONTHS = _month_names()
+
+
+def _as_int(u: Any) -> Any:
+    if isinstance(u, bool):
+        return _BAD
+    if isinstance(u, int):
+        return u if abs(u) < 32768 else _BAD
+    if isinstance(u, float):
+        return int(u) if u.is_integer() and abs(u) < 32768 else _BAD
+    if isinstance(u, str):
+        m = _NUM.match(u.strip())
+        if m:
+            return _as_int(int(m.group(1)))
+    return _BAD
+
+
+def _scale_parser(labels: dict[str, int]):
+    def parse(u: Any) -> Any:
+        v = _as_int(u)
+        if v is _BAD and isinstance(u, str):
+            return labels.get(fold(u), _BAD)
+        return v
+
+    return parse
+
+
+def _parse_bool(u: Any) -> Any:
+    if isinstance(u, bool):
+        return u
+    if isinstance(u, int | float):
+        return bool(u) if u in (0, 1) else _BAD
+    if isinstance(u, str):
+        s = u.strip().casefold()
+        if s in _TRUE or fold(s) in _TRUE:
+            return True
+        if s in _FALSE or fold(s) in _FALSE:
+            return False
+    return _BAD
+
+
+def _date(y: int, m: int, d: int) -> Any:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return _BAD
+
+
+def _parse_date(u: Any) -> Any:
+    if isinstance(u, dt.datetime):
+        return u.date()
+    if isinstance(u, dt.date):
+        return u
+    if isinstance(u, bool):
+        return _BAD
+    if isinstance(u, int | float):
+        if 1 <= u < 2958466:  # Excel serial day numbers (1900 system)
+            return _EXCEL_EPOCH + dt.timedelta(days=int(u))
+        return _BAD
+    if isinstance(u, str):
+        s = u.strip()
+        if m := _DMY.match(s):
+            y = int(m.group(3))
+            return _date(y + 2000 if y < 100 else y, int(m.group(2)), int(m.group(1)))
+        if m := _ISO.match(s):
+            return _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if m := _DMONY.match(s):
+            month = _MONTHS.get(fold(m.group(2))) or _MONTHS.get(fold(m.group(2))[:3])
+            return _date(int(m.group(3)), month, int(m.group(1))) if month else _BAD
+        if s.isdigit():
+            return _parse_date(int(s))
+    return _BAD
+
+
+def _parse_month(u: Any) -> Any:
+    v = _as_int(u)
+    if v is _BAD and isinstance(u, str):
+        f = fold(u)
+        return _MONTHS.get(f, _MONTHS.get(f[:3], _BAD) if len(f) >= 3 else _BAD)
+    return v
+
+
+def _text(u: Any) -> Any:
+    if isinstance(u, str):
+        s = u.strip()
+        return s or None
+    if isinstance(u, bool):
+        return "Ja" if u else "Nej"
+    if isinstance(u, float) and u.is_integer():
+        return str(int(u))
+    if isinstance(u, dt.datetime):
+        return u.date().isoformat() if u.time() == dt.time() else u.isoformat(sep=" ")
+    if isinstance(u, dt.date | dt.time):
+        return u.isoformat()
+    return str(u)
+
+
+def _parse_list(u: Any) -> Any:
+    s = _text(u)
+    if s is None:
+        return None
+    parts = [p.strip() for p in re.split(r"[;,\n]", s)]
+    return "; ".join(p for p in parts if p) or None
+
+
+def _lookup_parser(table: dict[str, str]):
+    def parse(u: Any) -> Any:
+        s = _text(u)
+        if s is None:
+            return None
+        return table.get(fold(s), s)
+
+    return parse
+
+
+def _choice_table(vocabulary: str) -> dict[str, str]:
+    vocab = L.VOCABULARIES[vocabulary]
+    table: dict[str, str] = {}
+    group = "treatment" if vocabulary == "treatment" else "status" if vocabulary.endswith("status") else None
+    for alias, key in L.CHOICE_ALIASES.get(group, {}).items():
+        if key in vocab:
+            table[fold(alias)] = key
+    for key, (da, en) in vocab.items():
+        for name in (key, da, en):
+            table[fold(name)] = key
+    return table
+
+
+# -- kinds: parser, nullable dtype during validation, final dtype -------------------------------
+_TEXT_KINDS = ("id", "text", "list", "choice", "level")
+
+
+def _kind_phrase(col: L.Column, header: str, m: RiskMatrix) -> tuple[str, str, str, str]:
+    """(Danish noun phrase, English noun phrase, Danish allowed, English allowed) for messages."""
+    if col.kind in ("likelihood", "consequence"):
+        da_lab = m.likelihood_da if col.kind == "likelihood" else m.consequence_da
+        en_lab = m.likelihood_en if col.kind == "likelihood" else m.consequence_en
+        noun = ("sandsynlighed", "likelihood") if col.kind == "likelihood" else ("konsekvens", "consequence")
+        return (
+            f"en gyldig {noun[0]}",
+            f"a valid {noun[1]}",
+            f"1–{len(da_lab)} ({da_lab[0]} … {da_lab[-1]})",
+            f"1–{len(en_lab)} ({en_lab[0]} … {en_lab[-1]})",
+        )
+    if col.kind == "bool":
+        return "en gyldig ja/nej-værdi", "a valid yes/no value", "Ja, Nej, X, ✓, 1, 0", "Yes, No, X, ✓, 1, 0"
+    if col.kind == "date":
+        return (
+            "en gyldig dato",
+            "a valid date",
+            "en dato som 24-12-2026, 24.12.2026 eller 2026-12-24",
+            "a date like 24-12-2026, 24.12.2026 or 2026-12-24",
+        )
+    if col.kind == "month":
+        return "en gyldig måned", "a valid month", "1–12 eller et månedsnavn", "1–12 or a month name"
+    if col.kind == "int":
+        return "et gyldigt heltal", "a valid whole number", "et helt tal", "a whole number"
+    if col.kind == "level":
+        return (
+            f"et niveau i risikomatrixen {m.name}",
+            f"a level of the risk matrix {m.name}",
+            ", ".join(m.level_names("da")),
+            ", ".join(m.level_names("en")),
+        )
+    if col.kind == "choice" and col.vocabulary:
+        vocab = L.VOCABULARIES[col.vocabulary]
+        return (
+            f"en gyldig værdi for '{header}'",
+            f"a valid value for '{header}'",
+            ", ".join(v[0] for v in vocab.values()),
+            ", ".join(v[1] for v in vocab.values()),
+        )
+    return "en gyldig værdi", "a valid value", "tekst", "text"
+
+
+@dataclass
+class _Table:
+    """One data sheet after reading: parsed frame (index = Excel row) and where each field sits."""
+
+    sheet: L.Sheet
+    name: str  # the sheet's name in the workbook
+    frame: pd.DataFrame
+    positions: dict[str, int]  # field -> 0-based column index
+    headers: dict[str, str]  # field -> header text as written
+    raw: dict[str, np.ndarray]  # field -> raw cell values of the kept rows
+    header_row: int  # Excel row of the (last) header row
+
+
+class _Reader:
+    def __init__(self, path: Path, mapping: dict[str, Any] | None) -> None:
+        self.path = path
+        self.mapping = mapping or {}
+        self.problems = _Problems(path.name)
+        self.matrix: RiskMatrix = KL
+        self.duplicate_headers: list[tuple[int, str]] = []
+        self.hidden: set[str] = set()
+        self.error_cells: dict[str, dict[tuple[int, int], str]] = {}
+
+    # -- sheets -----------------------------------------------------------------------------
+    def find_sheet(self, names: list[str], sheet: L.Sheet) -> str | None:
+        mapped = self.mapping.get("sheets", {}).get(sheet.key)
+        wanted = _names(mapped) if mapped else [sheet.da, sheet.en, sheet.key, *sheet.aliases]
+        by_fold: dict[str, str] = {}
+        for n in names:
+            by_fold.setdefault(fold(n), n)
+        for n in names:  # a visible sheet wins over a hidden one of the same name
+            if n not in self.hidden:
+                by_fold[fold(n)] = n
+        for w in wanted:
+            if fold(w) in by_fold:
+                found = by_fold[fold(w)]
+                if found in self.hidden:
+                    self.problems.add(
+                        "error",
+                        "hidden_sheet",
+                        f"arket '{found}' er skjult; vis arket i Excel, hvis det hører til denne runde, "
+                        "eller omdøb det (fx med årstal), hvis det er gammelt",
+                        f"the sheet '{found}' is hidden; unhide it in Excel if it belongs to this round, "
+                        "or rename it (e.g. with the year) if it is old",
+                        sheet=found,
+                    )
+                return found
+        return None
+
+    def missing_sheet(self, sheet: L.Sheet) -> None:
+        mapped = self.mapping.get("sheets", {}).get(sheet.key)
+        wanted = _names(mapped) if mapped else [sheet.da, sheet.en]
+        looked = ", ".join(f"'{w}'" for w in wanted)
+        self.problems.add(
+            "error",
+            "missing_sheet",
+            f"arket '{sheet.da}' mangler (ledte efter {looked})",
+            f"the sheet '{sheet.en}' is missing (looked for {looked})",
+            sheet=sheet.da,
+        )
+
+    # -- headers ----------------------------------------------------------------------------
+    def candidates(self, sheet: L.Sheet) -> dict[str, str]:
+        """Folded header -> field for ``sheet`` (mapping names take precedence)."""
+        table: dict[str, str] = {}
+        for col in sheet.columns:
+            for name in (col.da, col.en, col.field, *col.aliases):
+                for k in _header_keys(name):
+                    table.setdefault(k, col.field)
+        for fld, names in self.mapping.get("columns", {}).get(sheet.key, {}).items():
+            for name in _names(names):
+                for k in _header_keys(name):
+                    table[k] = fld
+        return table
+
+    def match_headers(self, cells: list[Any], sheet: L.Sheet, table: dict[str, str]) -> dict[int, str]:
+        """Column index -> field for one header row (first match of a field wins)."""
+        fields = {c.field for c in sheet.columns}
+        out: dict[int, str] = {}
+        seen: set[str] = set()
+        for j, cell in enumerate(cells):
+            if not isinstance(cell, str) or not cell.strip():
+                continue
+            fld = None
+            for k in _header_keys(cell):
+                if k in table:
+                    fld = table[k]
+                    break
+            if fld is None:
+                cf = _consequence_field(cell)
+                fld = cf if cf in fields else None
+            if fld is not None and fld not in seen:
+                out[j] = fld
+                seen.add(fld)
+            elif fld is not None:
+                self.duplicate_headers.append((j, fld))
+        return out
+
+    def combine(self, upper: list[Any], lower: list[Any], merged: list[tuple[int, int]]) -> list[Any]:
+        """Merge a group row (e.g. "Konsekvens for kommunen") with its sub-header row (F/I/T)."""
+        width = max(len(upper), len(lower))
+        group = [
+            upper[j] if j < len(upper) and isinstance(upper[j], str) and upper[j].strip() else "" for j in range(width)
+        ]
+        for c0, c1 in merged:  # horizontally merged group cells
+            for j in range(c0 + 1, min(c1 + 1, width)):
+                group[j] = group[j] or group[c0]
+        sub = [lower[j] if j < len(lower) else "" for j in range(width)]
+        is_prop = [isinstance(s, str) and fold(s) in _PROPS for s in sub]
+        for j in range(1, width):  # group text written once, over F/I/T cells not merged
+            if is_prop[j] and not group[j] and is_prop[j - 1] and group[j - 1]:
+                group[j] = group[j - 1]
+        out: list[Any] = []
+        for j in range(width):
+            if is_prop[j] and group[j]:
+                out.append(f"{group[j]} {sub[j]}")
+            elif isinstance(sub[j], str) and sub[j].strip():
+                out.append(sub[j])
+            else:
+                out.append(group[j])  # a header merged down over both rows
+        return out
+
+    def locate_header(self, rows: list[list[Any]], sheet: L.Sheet, merged_by_row: dict[int, list[tuple[int, int]]]):
+        """(header cells, index of the last header row) -- best scoring single or two-row header."""
+        table = self.candidates(sheet)
+        forced = self.mapping.get("header_rows", {}).get(sheet.key)
+        scan = range(int(forced) - 1, int(forced)) if forced else range(min(len(rows), HEADER_SCAN_ROWS))
+        best: tuple[int, int, list[Any], int] | None = None  # (score, -rows used, cells, last row)
+        for r in scan:
+            if r >= len(rows) or (best is not None and r > best[3] + 2):
+                break  # past the header: the rest is data
+            single = rows[r]
+            cand = [(single, r)]
+            if r + 1 < len(rows):
+                cand.append((self.combine(rows[r], rows[r + 1], merged_by_row.get(r, [])), r + 1))
+            for cells, last in cand:
+                score = len(self.match_headers(cells, sheet, table))
+                key = (score, -(last - r))
+                if score and (best is None or key > best[:2]):
+                    best = (score, -(last - r), cells, last)
+        if best is None:
+            return None, -1
+        return best[2], best[3]
+
+    # -- a data sheet -----------------------------------------------------------------------
+    def parser(self, col: L.Column):
+        kind = col.kind
+        if kind in ("likelihood", "consequence"):
+            labels = self.matrix.likelihood_da if kind == "likelihood" else self.matrix.consequence_da
+            labels_en = self.matrix.likelihood_en if kind == "likelihood" else self.matrix.consequence_en
+            table: dict[str, int] = {}
+            for i, x in enumerate((*labels, *labels_en)):
+                step = i % len(labels) + 1
+                table.setdefault(fold(x), step)
+                table.setdefault(fold(x).removesuffix("t"), step)  # "Sandsynlig" for "Sandsynligt"
+            return _scale_parser(table)
+        if kind == "int":
+            return _as_int
+        if kind == "bool":
+            return _parse_bool
+        if kind == "date":
+            return _parse_date
+        if kind == "month":
+            return _parse_month
+        if kind == "list":
+            return _parse_list
+        if kind == "choice" and col.vocabulary:
+            return _lookup_parser(_choice_table(col.vocabulary))
+        if kind == "level":
+            t = {}
+            for lv in self.matrix.levels:
+                for n in (lv.key, lv.name_da, lv.name_en):
+                    t[fold(n)] = lv.key
+            return _lookup_parser(t)
+        return _text
+
+    def read_sheet(self, wb: Any, name: str, sheet: L.Sheet) -> _Table | None:
+        ws = wb.get_sheet_by_name(name)
+        rows = ws.to_python(skip_empty_area=False)
+        merged_by_row: dict[int, list[tuple[int, int]]] = {}
+        try:
+            for (r0, c0), (_r1, c1) in ws.merged_cell_ranges or []:
+                merged_by_row.setdefault(r0, []).append((c0, c1))
+        except Exception:  # merged ranges are a hint only (not available for every format)
+            merged_by_row = {}
+        cells, last = self.locate_header(rows, sheet, merged_by_row)
+        if cells is None and not sheet.required and all(_is_blank(v) for row in rows for v in row):
+            cells, last = [], len(rows)  # an empty optional sheet: no rows, no problem
+        elif cells is None:
+            self.problems.add(
+                "error",
+                "missing_header",
+                f"arket '{name}' har ingen genkendelig overskriftsrække (ledte efter fx "
+                + ", ".join(f"'{c.da}'" for c in sheet.columns if c.required)
+                + ")",
+                f"the sheet '{name}' has no recognisable header row (looked for e.g. "
+                + ", ".join(f"'{c.en}'" for c in sheet.columns if c.required)
+                + ")",
+                sheet=name,
+            )
+            cells, last = [], 0 if not rows else -1
+        table = self.candidates(sheet)
+        self.duplicate_headers = []
+        matched = self.match_headers(cells, sheet, table)
+        header_row = last + 1  # Excel row number of the (last) header row
+        first_at = {f: j for j, f in matched.items()}
+        for j, fld in self.duplicate_headers:
+            h = _display(cells[j])
+            c0, c1 = f"{col_letter(first_at[fld])}{header_row}", f"{col_letter(j)}{header_row}"
+            self.problems.add(
+                "error",
+                "duplicate_column",
+                f"kolonnen '{h}' findes flere gange ({c0} og {c1}); slet eller omdøb den ene",
+                f"the column '{h}' occurs more than once ({c0} and {c1}); delete or rename one of them",
+                sheet=name,
+                cell=c1,
+                row=header_row,
+                column=h,
+            )
+        for col in sheet.columns:
+            if col.required and col.field not in matched.values() and cells:
+                names = [col.da, col.en, *_names(self.mapping.get("columns", {}).get(sheet.key, {}).get(col.field, []))]
+                looked = ", ".join(f"'{n}'" for n in dict.fromkeys(names))
+                self.problems.add(
+                    "error",
+                    "missing_column",
+                    f"arket '{name}' mangler kolonnen '{col.da}' (ledte efter {looked} i række {header_row})",
+                    f"the sheet '{name}' lacks the column '{col.en}' (looked for {looked} in row {header_row})",
+                    sheet=name,
+                    row=header_row,
+                )
+        data = rows[last + 1 :] if last >= 0 else rows
+        width = max((len(r) for r in data), default=0)
+        width = max(width, len(cells))
+        n = len(data)
+        if n:
+            arr = np.empty((n, width), dtype=object)
+            arr[:] = ""
+            if all(len(r) == width for r in data):
+                arr[:, :] = data
+            else:
+                for i, r in enumerate(data):
+                    arr[i, : len(r)] = r
+        else:
+            arr = np.empty((0, width), dtype=object)
+        for (r, c), err in self.error_cells.get(name, {}).items():
+            i = r - (last + 2)
+            if 0 <= i < n and c < width:
+                arr[i, c] = ""  # reported here, then treated as missing
+                h = _display(cells[c]) if c < len(cells) and not _is_blank(cells[c]) else ""
+                self.problems.add(
+                    "error",
+                    "excel_error",
+                    f"cellen indeholder Excel-fejlen {err}; ret formlen, eller skriv værdien",
+                    f"the cell holds the Excel error {err}; fix the formula or type the value",
+                    sheet=name,
+                    cell=f"{col_letter(c)}{r}",
+                    row=r,
+                    column=h,
+                    value=err,
+                )
+
+        # Factorise every column once; a row is blank when all its cells are.
+        factorised = []
+        blank = np.ones(n, dtype=bool)
+        for j in range(width):
+            codes, uniques = pd.factorize(arr[:, j], use_na_sentinel=True)
+            ublank = _blank_uniques(uniques)
+            cblank = np.append(ublank, True)[codes]
+            blank &= cblank
+            factorised.append((codes, uniques, cblank))
+        keep = ~blank
+        excel_rows = np.arange(last + 2, last + 2 + n)[keep]
+        if sheet.required and cells and not keep.any():
+            self.problems.add(
+                "error",
+                "empty_sheet",
+                f"arket '{name}' har ingen rækker under overskrifterne (række {header_row}); en runde skal have "
+                "aktiver, trusler og risici",
+                f"the sheet '{name}' has no rows below its headers (row {header_row}); a round needs assets, "
+                "threats and risks",
+                sheet=name,
+                row=header_row,
+            )
+
+        frame: dict[str, Any] = {}
+        positions: dict[str, int] = {}
+        headers: dict[str, str] = {}
+        raw: dict[str, np.ndarray] = {}
+        parse_errors: list[tuple[str, np.ndarray]] = []
+        extra: dict[str, Any] = {}
+        cols_by_field = {c.field: c for c in sheet.columns}
+        for j in range(width):
+            codes, uniques, cblank = factorised[j]
+            codes = codes[keep]
+            fld = matched.get(j)
+            header_text = cells[j] if j < len(cells) else ""
+            if fld is None:
+                if cblank[keep].all() and _is_blank(header_text):
+                    continue
+                label = col_letter(j) if _is_blank(header_text) else str(_text(header_text))
+                while label in extra or label in cols_by_field:
+                    label += "_"
+                extra[label] = _extra_column(codes, uniques)
+                continue
+            col = cols_by_field[fld]
+            values, bad = _parse_column(codes, uniques, self.parser(col), col.kind)
+            frame[fld] = values
+            positions[fld] = j
+            headers[fld] = str(header_text).strip().replace("\n", " ")
+            raw[fld] = np.append(uniques.astype(object), "")[codes] if len(uniques) else np.full(len(codes), "", object)
+            if bad.any():
+                parse_errors.append((fld, bad))
+        index = pd.Index(excel_rows, name="source_row")
+        df = pd.DataFrame({k: pd.Series(v, index=index) for k, v in frame.items()}, index=index)
+        tbl = _Table(sheet, name, df, positions, headers, raw, header_row)
+        for fld, bad in parse_errors:
+            self.cell_errors(tbl, fld, bad, "unparseable")
+            tbl.frame.loc[bad, fld] = pd.NA
+        self.validate(tbl)
+        for k, v in extra.items():
+            tbl.frame[k] = pd.Series(v, index=index)
+        return tbl
+
+    def cell_errors(self, tbl: _Table, fld: str, bad: np.ndarray, code: str) -> None:
+        """Report every flagged cell of ``fld`` with its value and what is allowed."""
+        col = tbl.sheet.column(fld)
+        header = tbl.headers[fld]
+        noun_da, noun_en, allowed_da, allowed_en = _kind_phrase(col, header, self.matrix)
+        letter = col_letter(tbl.positions[fld])
+        rows = tbl.frame.index.to_numpy()[bad]
+        values = tbl.raw[fld][bad]
+        for r, v in zip(rows, values, strict=True):
+            shown = _display(v)
+            self.problems.add(
+                "error",
+                code,
+                f"værdien '{shown}' er ikke {noun_da}; tilladt: {allowed_da}",
+                f"the value '{shown}' is not {noun_en}; allowed: {allowed_en}",
+                sheet=tbl.name,
+                cell=f"{letter}{r}",
+                row=int(r),
+                column=header,
+                value=shown,
+            )
+
+    def validate(self, tbl: _Table) -> None:
+        """Run the sheet's pandera schema; report every failure and blank the bad cells."""
+        df = tbl.frame
+        fc = S.failures(df, S.sheet_schema(tbl.sheet, df.columns, self.matrix))
+        if fc.empty:
+            return
+        pos = {r: i for i, r in enumerate(df.index)}
+        for (fld, check), grp in fc.groupby(["column", "check"], sort=False):
+            mask = np.zeros(len(df), dtype=bool)
+            mask[[pos[int(r)] for r in grp["index"] if int(r) in pos]] = True
+            if check == S.NOT_NULL:
+                self.mandatory_errors(tbl, fld, mask)
+            elif check == S.UNIQUE:
+                mask = self.duplicate_errors(tbl, fld, mask)
+                df.loc[mask, fld] = pd.NA
+            else:
+                code = {S.RANGE: "out_of_range", S.VOCABULARY: "unknown_value", S.LEVEL: "unknown_level"}.get(
+                    check, "invalid"
+                )
+                self.cell_errors(tbl, fld, mask, code)
+                df.loc[mask, fld] = pd.NA
+
+    def mandatory_errors(self, tbl: _Table, fld: str, mask: np.ndarray) -> None:
+        header = tbl.headers[fld]
+        letter = col_letter(tbl.positions[fld])
+        reported = {(p["sheet"], p["cell"]) for p in self.problems.rows}
+        for r in tbl.frame.index.to_numpy()[mask]:
+            if (tbl.name, f"{letter}{r}") in reported:
+                continue  # already reported as unreadable
+            self.problems.add(
+                "error",
+                "mandatory_missing",
+                f"'{header}' skal udfyldes",
+                f"'{header}' must be filled in",
+                sheet=tbl.name,
+                cell=f"{letter}{r}",
+                row=int(r),
+                column=header,
+            )
+
+    def duplicate_errors(self, tbl: _Table, fld: str, mask: np.ndarray) -> np.ndarray:
+        """Name every row of each duplicated ID; return the rows after the first (to blank)."""
+        header = tbl.headers[fld]
+        letter = col_letter(tbl.positions[fld])
+        rows = tbl.frame.index.to_numpy()[mask]
+        values = tbl.frame[fld].to_numpy()[mask]
+        later = np.zeros(len(tbl.frame), dtype=bool)
+        groups: dict[str, list[int]] = {}
+        for r, v in zip(rows, values, strict=True):
+            groups.setdefault(str(v), []).append(int(r))
+        pos = {r: i for i, r in enumerate(tbl.frame.index)}
+        for v, rs in groups.items():
+            listed_da = ", ".join(map(str, rs[:-1])) + f" og {rs[-1]}"
+            listed_en = ", ".join(map(str, rs[:-1])) + f" and {rs[-1]}"
+            for r in rs:
+                self.problems.add(
+                    "error",
+                    "duplicate_id",
+                    f"{header} '{_display(v)}' findes flere gange: rækkerne {listed_da}",
+                    f"{header} '{_display(v)}' occurs more than once: rows {listed_en}",
+                    sheet=tbl.name,
+                    cell=f"{letter}{r}",
+                    row=r,
+                    column=header,
+                    value=v,
+                )
+            for r in rs[1:]:
+                later[pos[r]] = True
+        return later
+
+    # -- the Om sheet -----------------------------------------------------------------------
+    def read_meta(self, wb: Any, name: str | None) -> dict[str, Any]:
+        meta: dict[str, Any] = {c.field: None for c in L.META.columns}
+        if name is None:
+            self.missing_sheet(L.META)
+            return meta
+        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        table = self.candidates(L.META)
+        found: dict[str, tuple[int, int, Any]] = {}
+        for i, row in enumerate(rows):
+            for j, cell in enumerate(row):
+                if not isinstance(cell, str) or not cell.strip():
+                    continue
+                fld = next((table[k] for k in _header_keys(cell) if k in table), None)
+                if fld is None or fld in found:
+                    break
+                value, vj = "", j + 1
+                for k in range(j + 1, len(row)):
+                    if not _is_blank(row[k]):
+                        value, vj = row[k], k
+                        break
+                found[fld] = (i + 1, vj, value)
+                break
+        for col in L.META.columns:
+            r, j, value = found.get(col.field, (None, None, ""))
+            cell = f"{col_letter(j)}{r}" if r else ""
+            if _is_blank(value):
+                if col.mandatory:
+                    self.problems.add(
+                        "error",
+                        "mandatory_missing",
+                        f"'{col.da}' skal udfyldes i arket '{name}'",
+                        f"'{col.en}' must be filled in on the sheet '{name}'",
+                        sheet=name,
+                        cell=cell,
+                        row=r,
+                        column=col.da,
+                    )
+                continue
+            parsed = self.parser(col)(value)
+            if parsed is _BAD:
+                noun_da, noun_en, allowed_da, allowed_en = _kind_phrase(col, col.da, self.matrix)
+                self.problems.add(
+                    "error",
+                    "unparseable",
+                    f"værdien '{_display(value)}' er ikke {noun_da}; tilladt: {allowed_da}",
+                    f"the value '{_display(value)}' is not {noun_en}; allowed: {allowed_en}",
+                    sheet=name,
+                    cell=cell,
+                    row=r,
+                    column=col.da,
+                    value=_display(value),
+                )
+                continue
+            meta[col.field] = parsed
+        if meta.get("matrix"):
+            spec = str(meta["matrix"])
+            if spec.lower().endswith((".toml", ".yaml", ".yml")) and not Path(spec).is_absolute():
+                spec = str(self.path.parent / spec)
+            try:
+                self.matrix = get_matrix(spec)
+            except MatrixError as exc:
+                r, j, value = found["matrix"]
+                detail = f" ({exc})" if spec != str(meta["matrix"]) else ""
+                self.problems.add(
+                    "error",
+                    "unknown_matrix",
+                    f"risikomatrixen '{meta['matrix']}' kendes ikke; tilladt: kl, standard, herning, "
+                    f"datatilsynet eller en .toml-fil{detail}",
+                    f"the risk matrix '{meta['matrix']}' is unknown; allowed: kl, standard, herning, "
+                    f"datatilsynet or a .toml file{detail}",
+                    sheet=name,
+                    cell=f"{col_letter(j)}{r}",
+                    row=r,
+                    column=L.META.column("matrix").da,
+                    value=meta["matrix"],
+                )
+                meta["matrix"] = None
+        return meta
+
+
+_CELL = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.S)
+_ATTR_R = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _excel_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """Cells holding Excel errors (#REF!, #N/A, ...) per sheet of an .xlsx/.xlsm: {sheet: {(row, col): text}}.
+
+    calamine reports such cells as empty, so they are found in the sheet XML (a
+    cheap scan; sheets without error cells are skipped at the first substring test).
+    """
+    import zipfile
+
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if "xl/workbook.xml" not in names:
+                return out
+            wb_xml = z.read("xl/workbook.xml")
+            rels = z.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
+            targets = {}
+            for m in re.finditer(rb"<Relationship\b[^>]*>", rels):
+                rid = re.search(rb'\bId="([^"]+)"', m.group())
+                tgt = re.search(rb'\bTarget="([^"]+)"', m.group())
+                if rid and tgt:
+                    t = tgt.group(1).decode()
+                    targets[rid.group(1).decode()] = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+            for m in re.finditer(rb"<(?:\w+:)?sheet\b[^>]*>", wb_xml):
+                sname = re.search(rb'\bname="([^"]*)"', m.group())
+                rid = re.search(rb'\br:id="([^"]+)"', m.group()) or re.search(rb'\bid="([^"]+)"', m.group())
+                if not sname or not rid or targets.get(rid.group(1).decode()) not in names:
+                    continue
+                xml = z.read(targets[rid.group(1).decode()])
+                if b't="e"' not in xml:
+                    continue
+                found = {}
+                for c in _CELL.finditer(xml):
+                    attrs = c.group(1)
+                    if b't="e"' not in attrs:
+                        continue
+                    ref, v = _ATTR_R.search(attrs), _VALUE.search(c.group(2))
+                    if ref:
+                        col = 0
+                        for ch in ref.group(1).decode():
+                            col = col * 26 + ord(ch) - 64
+                        found[(int(ref.group(2)), col - 1)] = v.group(1).decode() if v else "#FEJL"
+                out[html.unescape(sname.group(1).decode())] = found
+    except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
+        return {}
+    return out
+
+
+def _is_blank(u: Any) -> bool:
+    return u is None or (isinstance(u, str) and not u.strip()) or (isinstance(u, float) and u != u)
+
+
+def _blank_uniques(uniques: Any) -> np.ndarray:
+    return np.fromiter((_is_blank(u) for u in uniques), dtype=bool, count=len(uniques))
+
+
+def _parse_column(codes: np.ndarray, uniques: Any, parse: Any, kind: str) -> tuple[Any, np.ndarray]:
+    """Parse each distinct value once, then spread to the rows. Returns (values, bad mask)."""
+    nu = len(uniques)
+    if kind in ("id", "text"):  # the common, large case: text needs no checking
+        texts = [_text(u) for u in uniques]
+        texts.append(None)
+        return pd.array(texts, dtype="string").take(codes), np.zeros(len(codes), dtype=bool)
+    parsed: list[Any] = []
+    ubad = np.zeros(nu + 1, dtype=bool)
+    for i, u in enumerate(uniques):
+        if _is_blank(u):
+            parsed.append(None)
+            continue
+        v = parse(u)
+        if v is _BAD:
+            ubad[i] = True
+            v = None
+        parsed.append(v)
+    parsed.append(None)
+    bad = ubad[codes]
+    if kind in ("likelihood", "consequence", "month", "int"):
+        arr = pd.array(parsed, dtype="Int64")
+    elif kind == "bool":
+        arr = pd.array(parsed, dtype="boolean")
+    elif kind == "date":
+        arr = pd.array(pd.to_datetime(pd.Series(parsed, dtype="object")).astype("datetime64[ns]"))
+    else:
+        arr = pd.array(parsed, dtype="string")
+    return arr.take(codes), bad
+
+
+def _extra_column(codes: np.ndarray, uniques: Any) -> Any:
+    """An unknown column, kept as it is (blank cells missing, text trimmed)."""
+    vals = [None if _is_blank(u) else (u.strip() if isinstance(u, str) else u) for u in uniques]
+    vals.append(None)
+    arr = np.empty(len(vals), dtype=object)
+    arr[:] = vals
+    return pd.Series(arr[codes], dtype=object).infer_objects().array
+
+
+# -- final frames ---------------------------------------------------------------------------
+_FINAL_DTYPE = {
+    "likelihood": "Int8",
+    "consequence": "Int8",
+    "month": "Int8",
+    "int": "Int16",
+    "bool": "boolean",
+    "date": "datetime64[ns]",
+}
+
+
+def _final(tbl: _Table | None, sheet: L.Sheet) -> pd.DataFrame:
+    """Final dtypes, every layout column present, extra columns after them, source_row last."""
+    df = tbl.frame if tbl is not None else pd.DataFrame(index=pd.Index([], dtype="int64", name="source_row"))
+    out: dict[str, Any] = {}
+    n = len(df)
+    for col in sheet.columns:
+        dtype = _FINAL_DTYPE.get(col.kind, "string")
+        if col.field in df.columns:
+            s = df[col.field]
+            out[col.field] = s.astype(dtype) if dtype != "string" else s.astype("string")
+        elif not col.field.startswith(("consequence_society", "risk_score")):
+            out[col.field] = (
+                pd.Series(pd.array([pd.NA] * n, dtype=dtype), index=df.index)
+                if dtype != "datetime64[ns]"
+                else pd.Series(pd.NaT, index=df.index, dtype=dtype)
+            )
+    for c in df.columns:
+        if c not in out:
+            out[c] = df[c]
+    frame = pd.DataFrame(out, index=df.index)
+    frame["source_row"] = df.index.to_numpy(dtype="int64")
+    return frame.reset_index(drop=True)
+
+
+# -- cross-sheet rules and warnings -------------------------------------------------------------
+def _cell(tbl: _Table, fld: str, row: int) -> str:
+    return f"{col_letter(tbl.positions[fld])}{row}" if fld in tbl.positions else ""
+
+
+def _check_references(rd: _Reader, risks: _Table, target: _Table | None, fld: str) -> None:
+    """Risks must name assets and threats that exist; unknown references are errors (cell blanked)."""
+    if target is None or fld not in risks.frame.columns or fld not in target.frame.columns:
+        return
+    known = target.frame[fld].dropna()
+    values = risks.frame[fld]
+    unknown = (values.notna() & ~values.isin(known)).to_numpy(dtype=bool)
+    header = risks.headers[fld]
+    for r, v in zip(risks.frame.index[unknown], values[unknown], strict=True):
+        rd.problems.add(
+            "error",
+            "unknown_reference",
+            f"{header} '{_display(v)}' findes ikke i arket '{target.name}'",
+            f"{header} '{_display(v)}' is not in the sheet '{target.name}'",
+            sheet=risks.name,
+            cell=_cell(risks, fld, int(r)),
+            row=int(r),
+            column=header,
+            value=v,
+        )
+    risks.frame.loc[unknown, fld] = pd.NA
+
+
+def _scored(assets: pd.DataFrame, threats: pd.DataFrame, risks: pd.DataFrame, profile: Any, m: RiskMatrix):
+    """Score the valid part of the round; risk_id is replaced by the Excel row."""
+    from .scoring import score
+
+    a = assets[assets["asset_id"].notna()].drop_duplicates("asset_id")
+    r = risks[risks["asset_id"].isin(a["asset_id"])].copy()
+    r["risk_id"] = r["source_row"].astype("string")
+    t = threats[threats["threat_id"].notna()]
+    if r.empty:
+        return None
+    return score(Assessment(assets=a, threats=t, risks=r, profile=profile), m)
+
+
+def _risk_rules(rd: _Reader, tbl: _Table, assess: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Acceptance, residual, formula, owner and deadline rules on the risks."""
+    risks: pd.DataFrame = assess["risks"]
+    assets: pd.DataFrame = assess["assets"]
+    m = rd.matrix
+    if risks.empty:
+        return
+    try:
+        scores = _scored(assets, assess["threats"], risks, assess["profile"], m)
+    except Exception:  # scoring is a check here; invalid cells are already reported
+        scores = None
+    row_of = risks["source_row"].to_numpy()
+    if scores is not None and len(scores):
+        srow = scores["risk_id"].astype("int64").to_numpy()
+        inh = (scores["stage"] == "inherent").to_numpy()
+        level = scores["level"].cat.codes.to_numpy()
+        top = pd.Series(level[inh], index=srow[inh]).groupby(level=0).max()
+
+        # Accepted at a level where management must accept: who and when are required.
+        may = m.first_level_with("may_accept")
+        lvl = top.reindex(row_of).fillna(-1).to_numpy()
+        accepted = (risks["treatment"] == "accept").to_numpy(dtype=bool, na_value=False)
+        no_who = (risks["accepted_by"].isna() | (risks["accepted_by"] == "")).to_numpy(dtype=bool, na_value=True)
+        no_when = risks["accepted_date"].isna().to_numpy()
+        need = accepted & (lvl >= may) & (no_who | no_when)
+        who_h = tbl.headers.get("accepted_by", L.RISKS.column("accepted_by").da)
+        when_h = tbl.headers.get("accepted_date", L.RISKS.column("accepted_date").da)
+        for i in np.flatnonzero(need):
+            r = int(row_of[i])
+            missing = [h for h, miss in ((who_h, no_who[i]), (when_h, no_when[i])) if miss]
+            fld = "accepted_by" if no_who[i] else "accepted_date"
+            if fld not in tbl.positions:
+                fld = "treatment"
+            lv_da, lv_en = m.levels[int(lvl[i])].name_da, m.levels[int(lvl[i])].name_en
+            first_da, first_en = m.levels[may].name_da, m.levels[may].name_en
+            rd.problems.add(
+                "error",
+                "acceptance_undocumented",
+                f"risikoen er accepteret på niveau {lv_da}, men {' og '.join(repr(x) for x in missing)} mangler; "
+                f"risici på niveau {first_da} og derover skal accepteres af ledelsen med navn og dato",
+                f"the risk is accepted at level {lv_en}, but {' and '.join(repr(x) for x in missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} missing; risks at level {first_en} or above must be "
+                "accepted by management with name and date",
+                sheet=tbl.name,
+                cell=_cell(tbl, fld, r),
+                row=r,
+                column=tbl.headers.get(fld, ""),
+            )
+
+        # Residual above inherent (any perspective).
+        # (only where the inherent score could be computed: a blank likelihood is reported elsewhere)
+        key = pd.MultiIndex.from_arrays([srow, scores["perspective"].cat.codes.to_numpy()])
+        scored_inh = key[inh & scores["score"].notna().to_numpy()]
+        res = (
+            (scores["stage"] == "residual").to_numpy()
+            & scores["residual_above_inherent"].to_numpy(dtype=bool)
+            & key.isin(scored_inh)
+        )
+        for r in sorted(set(srow[res].tolist())):
+            fld = next(
+                (
+                    f
+                    for f in (
+                        "residual_likelihood",
+                        "residual_consequence_municipality",
+                        "residual_consequence_data_subject",
+                    )
+                    if f in tbl.positions
+                ),
+                "likelihood",
+            )
+            rd.problems.add(
+                "warning",
+                "residual_above_inherent",
+                "restrisikoen er højere end den iboende risiko (tjek restsandsynlighed og restkonsekvens)",
+                "the residual risk is higher than the inherent risk (check residual likelihood and consequence)",
+                sheet=tbl.name,
+                cell=_cell(tbl, fld, r),
+                row=r,
+                column=tbl.headers.get(fld, ""),
+            )
+
+        # Computed score columns (often formulas) against the recomputed inherent score.
+        for persp, fld in (("municipality", "risk_score_municipality"), ("data_subject", "risk_score_data_subject")):
+            if fld not in risks.columns:
+                continue
+            sel = inh & (scores["perspective"] == persp).to_numpy()
+            recomputed = pd.Series(scores["score"].to_numpy()[sel], index=srow[sel])
+            cached = pd.Series(risks[fld].to_numpy(), index=row_of)
+            both = cached.notna() & recomputed.reindex(cached.index).notna()
+            differ = both & (cached != recomputed.reindex(cached.index)).fillna(False)
+            header = tbl.headers[fld]
+            for r in cached.index[differ.to_numpy(dtype=bool)]:
+                got, want = int(cached[r]), int(recomputed[r])
+                rd.problems.add(
+                    "warning",
+                    "formula_mismatch",
+                    f"'{header}' er {got}, men konsekvens × sandsynlighed giver {want} (overskrevet formel?)",
+                    f"'{header}' is {got}, but consequence × likelihood gives {want} (overwritten formula?)",
+                    sheet=tbl.name,
+                    cell=_cell(tbl, fld, int(r)),
+                    row=int(r),
+                    column=header,
+                    value=got,
+                )
+
+    # Missing owners: a risk has an owner if it or its asset names one.
+    asset_owner = assets.dropna(subset=["asset_id"]).drop_duplicates("asset_id").set_index("asset_id")["risk_owner"]
+    inherited = risks["asset_id"].map(asset_owner)
+    no_owner = (risks["owner"].isna() & inherited.isna()).to_numpy(dtype=bool, na_value=True)
+    own_h = tbl.headers.get("owner", L.RISKS.column("owner").da)
+    for i in np.flatnonzero(no_owner):
+        r = int(row_of[i])
+        rd.problems.add(
+            "warning",
+            "missing_owner",
+            f"risikoen har ingen risikoejer ('{own_h}' er tom, og aktivet har heller ingen)",
+            f"the risk has no risk owner ('{own_h}' is empty and its asset names none either)",
+            sheet=tbl.name,
+            cell=_cell(tbl, "owner", r),
+            row=r,
+            column=own_h,
+        )
+
+    # Deadlines before the round's assessment date on risks that are not closed.
+    when = meta.get("assessment_date")
+    if when is not None and "deadline" in tbl.positions:
+        open_ = (risks["status"] != "closed").to_numpy(dtype=bool, na_value=True)
+        late = (risks["deadline"] < pd.Timestamp(when)).to_numpy(dtype=bool, na_value=False) & open_
+        header = tbl.headers["deadline"]
+        for i in np.flatnonzero(late):
+            r = int(row_of[i])
+            d = risks["deadline"].iloc[i].strftime("%d-%m-%Y")
+            rd.problems.add(
+                "warning",
+                "deadline_passed",
+                f"fristen {d} ligger før vurderingsdatoen {when:%d-%m-%Y}, og risikoen er ikke lukket",
+                f"the deadline {d} is before the assessment date {when:%d-%m-%Y} and the risk is not closed",
+                sheet=tbl.name,
+                cell=_cell(tbl, "deadline", r),
+                row=r,
+                column=header,
+                value=d,
+            )
+
+
+def _asset_rules(rd: _Reader, tbl: _Table, assets: pd.DataFrame) -> None:
+    row_of = assets["source_row"].to_numpy()
+    own_h = tbl.headers.get("risk_owner", L.ASSETS.column("risk_owner").da)
+    for i in np.flatnonzero(assets["risk_owner"].isna().to_numpy()):
+        r = int(row_of[i])
+        rd.problems.add(
+            "warning",
+            "missing_owner",
+            f"aktivet har ingen risikoejer ('{own_h}' er tom)",
+            f"the asset has no risk owner ('{own_h}' is empty)",
+            sheet=tbl.name,
+            cell=_cell(tbl, "risk_owner", r),
+            row=r,
+            column=own_h,
+        )
+    ds = [f"consequence_data_subject_{p}" for p in ("c", "i", "a")]
+    no_ds = assets[ds].isna().all(axis=1).to_numpy()
+    critical = assets["critical"].to_numpy(dtype=bool, na_value=False)
+    personal = (assets["personal_data"].notna() & (assets["personal_data"] != "none")).to_numpy(
+        dtype=bool, na_value=False
+    )
+    fld = next((f for f in ds if f in tbl.positions), "personal_data")
+    for i in np.flatnonzero(critical & personal & no_ds):
+        r = int(row_of[i])
+        kind = assets["personal_data"].iloc[i]
+        rd.problems.add(
+            "warning",
+            "no_data_subject_consequence",
+            f"aktivet er kritisk og har personoplysninger ({L.label('personal_data', kind)}), men konsekvensen "
+            "for de registrerede er ikke vurderet",
+            f"the asset is critical and holds personal data ({L.label('personal_data', kind, 'en')}), but the "
+            "consequence for data subjects is not assessed",
+            sheet=tbl.name,
+            cell=_cell(tbl, fld, r),
+            row=r,
+            column=tbl.headers.get(fld, ""),
+        )
+
+
+# -- public API -------------------------------------------------------------------------------
+def _resolve_mapping(mapping: str | Path | dict[str, Any] | None) -> dict[str, Any] | None:
+    if mapping is None:
+        return None
+    if isinstance(mapping, dict):
+        return _check_mapping(mapping, "mapping")
+    return load_mapping(mapping)
+
+
+def _read(path: str | Path, mapping: str | Path | dict[str, Any] | None) -> tuple[Assessment, pd.DataFrame]:
+    path = Path(path)
+    rd = _Reader(path, _resolve_mapping(mapping))
+    wb, source = _open(path)
+    from python_calamine import CalamineError
+
+    try:
+        names = list(wb.sheet_names)
+        rd.hidden = {m.name for m in wb.sheets_metadata if str(m.visible).rsplit(".", 1)[-1] != "Visible"}
+        rd.error_cells = _excel_error_cells(path)
+        meta = rd.read_meta(wb, rd.find_sheet(names, L.META))
+        tables: dict[str, _Table | None] = {}
+        for sheet in L.SHEETS[1:]:
+            name = rd.find_sheet(names, sheet)
+            if name is None:
+                if sheet.required:
+                    rd.missing_sheet(sheet)
+                tables[sheet.key] = None
+                continue
+            tables[sheet.key] = rd.read_sheet(wb, name, sheet)
+    except CalamineError:
+        raise _unreadable(
+            path.name,
+            "et ark i filen er beskadiget og kan ikke læses. Åbn filen i Excel eller LibreOffice, gem den igen "
+            "som .xlsx, og prøv igen.",
+            "a sheet in the file is damaged and cannot be read. Open the file in Excel or LibreOffice, save it "
+            "again as .xlsx and try again.",
+        ) from None
+    finally:
+        with contextlib.suppress(Exception):  # already closed
+            wb.close()
+    risks_t = tables["risks"]
+    if risks_t is not None:
+        _check_references(rd, risks_t, tables["assets"], "asset_id")
+        _check_references(rd, risks_t, tables["threats"], "threat_id")
+    frames = {s.key: _final(tables[s.key], s) for s in L.SHEETS[1:]}
+    optional = {k: (frames[k] if tables[k] is not None else None) for k in ("profile", "soa", "actions", "wheel")}
+    if tables["assets"] is not None:
+        _asset_rules(rd, tables["assets"], frames["assets"])
+    if risks_t is not None:
+        _risk_rules(rd, risks_t, {**frames, "profile": optional["profile"]}, meta)
+    problems = rd.problems.frame()
+    assessment = Assessment(
+        assets=frames["assets"],
+        threats=frames["threats"],
+        risks=frames["risks"],
+        profile=optional["profile"],
+        meta=meta,
+        soa=optional["soa"],
+        actions=optional["actions"],
+        wheel=optional["wheel"],
+        problems=problems,
+        source=source,
+    )
+    return assessment, problems
+
+
+def read_workbook(
+    path: str | Path, mapping: str | Path | dict[str, Any] | None = None, *, strict: bool = True
+) -> Assessment:
+    """Read one assessment round from a KL-style workbook (.xlsx, .xlsm, .ods).
+
+    ``strict=True`` raises :class:`ValidationFailed` listing every error (warnings
+    do not raise); ``strict=False`` returns the round with the errors in
+    ``assessment.problems`` and the bad cells set to missing. Unreadable files
+    raise :class:`WorkbookError`.
+    """
+    assessment, problems = _read(path, mapping)
+    errors = problems[problems["severity"] == "error"]
+    if strict and len(errors):
+        name = Path(path).name
+        n_warn = len(problems) - len(errors)
+        raise ValidationFailed(
+            problems,
+            f"{name}: {len(errors)} fejl skal rettes, før arbejdsbogen kan bruges"
+            f"{f' ({n_warn} advarsler)' if n_warn else ''}:\n" + format_problems(errors, "da"),
+            f"{name}: {len(errors)} errors must be corrected before the workbook can be used"
+            f"{f' ({n_warn} warnings)' if n_warn else ''}:\n" + format_problems(errors, "en"),
+        )
+    return assessment
+
+
+def validate_workbook(path: str | Path, mapping: str | Path | dict[str, Any] | None = None) -> pd.DataFrame:
+    """Every error and warning in a workbook (columns of ``assessment.PROBLEM_COLUMNS``)."""
+    return _read(path, mapping)[1]
+
+
+def format_problems(problems: pd.DataFrame, lang: str = "da") -> str:
+    """One line per problem: ``file: Risici!F17: <message>`` (warnings marked)."""
+    msg_col = "message_en" if lang == "en" else "message_da"
+    warn = "advarsel" if lang != "en" else "warning"
+    lines = []
+    for p in problems.to_dict("records"):
+        where = p["sheet"] or ""
+        if where and p["cell"]:
+            where = f"{where}!{p['cell']}"
+        prefix = f"{p['file']}: {where}: " if where else f"{p['file']}: "
+        tag = f"{warn}: " if p["severity"] == "warning" else ""
+        lines.append(f"{prefix}{tag}{p[msg_col]}")
+    return "\n".join(lines)
+
+
+def problems_to_records(problems: pd.DataFrame, lang: str = "da") -> list[dict[str, Any]]:
+    """Problems as JSON-ready dicts (severity, code, file, sheet, cell, row, column, value, message)."""
+    msg_col = "message_en" if lang == "en" else "message_da"
+    out = []
+    for p in problems.to_dict("records"):
+        row = p["row"]
+        out.append(
+            {
+                "severity": p["severity"],
+                "code": p["code"],
+                "file": p["file"],
+                "sheet": p["sheet"],
+                "cell": p["cell"],
+                "row": None if row is None or row != row else int(row),
+                "column": p["column"],
+                "value": p["value"],
+                "message": p[msg_col],
+            }
+        )
+    return out
