@@ -152,7 +152,8 @@ def score(
 ) -> None:
     """Scor en arbejdsbog (begge perspektiver) og skriv registret til Excel eller vis et resumé."""
     from .matrix import MatrixError
-    from .scoring import score as score_, summarise
+    from .scoring import score as score_
+    from .scoring import summarise
     from .workbook import read_workbook
 
     assessment = read_workbook(file, mapping=mapping)
@@ -187,8 +188,148 @@ def sample(
     """Skriv en syntetisk eksempelkommune ("Eksempel Kommune") over flere kvartalsrunder."""
     from .sample import write_sample
 
-    for p in write_sample(directory, rounds=rounds, risks=risks, seed=seed):
+    for p in write_sample(directory, rounds=rounds, risks=risks, seed=seed, lang=lang):
         typer.echo(str(p))
+
+
+StoreOpt = Annotated[
+    Path | None, typer.Option("--store", help="Lagerfil (standard: $ISMS_STORE eller data/isms.duckdb).")
+]
+
+
+@app.command("import")
+@user_errors
+def import_(
+    file: Annotated[Path, typer.Argument(help="Den godkendte arbejdsbog, der skal gemmes i lageret.")],
+    store: StoreOpt = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Gem en ny version af en runde, der allerede findes (den gamle bevares).")
+    ] = False,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="TOML-fil med egne ark-/kolonnenavne.")] = None,
+    lang: Lang = "da",
+) -> None:
+    """Kontrollér en arbejdsbog og gem runden i lageret (runder ændres ikke; --replace gemmer en ny version)."""
+    from .store import import_round
+    from .workbook import read_workbook
+
+    assessment = read_workbook(file, mapping=mapping)  # invalid -> ValidationFailed (exit 1) with every problem
+    if not assessment.meta.get("approved_by") or not assessment.meta.get("approved_date"):
+        _err(
+            "Advarsel: runden er ikke markeret som godkendt (Godkendt af / Godkendt dato i arket Om)."
+            if lang != "en"
+            else "Warning: the round is not marked as approved (Approved by / Approval date on the About sheet)."
+        )
+    info = import_round(assessment, store, replace=replace)
+    if lang == "en":
+        typer.echo(f"Stored {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risks) in {info['store']}")
+    else:
+        typer.echo(f"Gemt {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risici) i {info['store']}")
+
+
+@app.command("rounds")
+@user_errors
+def rounds_(
+    store: StoreOpt = None,
+    lang: Lang = "da",
+    format: Annotated[str, typer.Option("--format", help="text eller json.")] = "text",
+) -> None:
+    """Vis runderne i lageret (alle versioner; erstattede versioner markeret)."""
+    from .store import list_rounds, store_path
+
+    if format not in ("text", "json"):
+        raise UserError("--format skal være text eller json.", "--format must be text or json.")
+    rounds = list_rounds(store)
+    if format == "json":
+        typer.echo(rounds.to_json(orient="records", date_format="iso", force_ascii=False, indent=2))
+        return
+    if rounds.empty:
+        typer.echo(f"Ingen runder i {store_path(store)}." if lang != "en" else f"No rounds in {store_path(store)}.")
+        return
+    headers = {
+        "municipality": ("Kommune", "Municipality"), "round": ("Runde", "Round"), "version": ("Version", "Version"),
+        "date": ("Dato", "Date"), "risks": ("Risici", "Risks"), "approved_by": ("Godkendt af", "Approved by"),
+        "approved_date": ("Godkendt", "Approved"), "matrix": ("Matrix", "Matrix"),
+        "superseded": ("Erstattet", "Superseded"), "sha256": ("SHA-256", "SHA-256"),
+    }  # fmt: skip
+    shown = rounds[list(headers)].copy()
+    for c in ("date", "approved_date"):
+        shown[c] = shown[c].dt.strftime("%Y-%m-%d")
+    yes, no = ("ja", "nej") if lang != "en" else ("yes", "no")
+    shown["superseded"] = shown["superseded"].map({True: yes, False: no})
+    shown["sha256"] = shown["sha256"].str[:12]
+    shown.columns = [headers[c][1 if lang == "en" else 0] for c in headers]
+    typer.echo(shown.fillna("").to_string(index=False))
+
+
+@app.command("export-parquet")
+@user_errors
+def export_parquet_(
+    directory: Annotated[Path, typer.Argument(help="Mappe til Parquet-filerne (opdelt efter kommune og runde).")],
+    store: StoreOpt = None,
+    all_versions: Annotated[bool, typer.Option("--all-versions", help="Tag også erstattede versioner med.")] = False,
+    lang: Lang = "da",
+) -> None:
+    """Eksportér lageret som Parquet, opdelt hive-style efter kommune og runde."""
+    from .store import export_parquet
+
+    for p in export_parquet(store, directory, all_versions=all_versions):
+        typer.echo(str(p))
+
+
+@report_app.command("quarterly")
+@user_errors
+def report_quarterly(
+    workbook: Annotated[Path | None, typer.Option("--workbook", help="Rundens arbejdsbog (.xlsx).")] = None,
+    store: StoreOpt = None,
+    round: Annotated[str | None, typer.Option("--round", help="Rundens navn i lageret, fx \"2026 Q3\".")] = None,
+    previous_round: Annotated[
+        str | None, typer.Option("--previous-round", help="Forrige runde: navn i lageret eller en arbejdsbog.")
+    ] = None,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Kommunen, når lageret har flere kommuner.")
+    ] = None,
+    lang: Lang = "da",
+    out: Annotated[Path, typer.Option("--out", help="Mappe til rapporterne.")] = Path("reports"),
+    pdf: Annotated[bool, typer.Option("--pdf", help="Dan også en PDF (headless Chromium).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overskriv en eksisterende rapport.")] = False,
+    matrix: Annotated[
+        str | None, typer.Option("--matrix", help="kl, standard, herning, datatilsynet eller en fil (standard: rundens egen).")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Dato for overskredne frister, ÅÅÅÅ-MM-DD (standard: vurderingsdatoen).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Ingen fremdriftslinjer på stderr.")] = False,
+) -> None:
+    """Dan kvartalsrapporten til informationssikkerhedsudvalget (HTML, evt. PDF) og skriv stien."""
+    from .reports import run_report
+    from .store import store_path
+
+    if workbook is not None and (store is not None or round is not None):
+        raise UserError(
+            "Brug enten --workbook eller --store/--round, ikke begge.",
+            "Use either --workbook or --store/--round, not both.",
+        )
+    if workbook is None and round is None:
+        raise UserError(
+            "Angiv --workbook FIL eller --store STI --round RUNDE.",
+            "Give --workbook FILE or --store PATH --round LABEL.",
+        )
+    path = run_report(
+        "quarterly",
+        workbook=workbook,
+        store=store_path(store) if workbook is None else None,
+        round=round,
+        previous_round=previous_round,
+        municipality=municipality,
+        lang=lang,
+        out=out,
+        pdf=pdf,
+        force=force,
+        matrix=matrix,
+        as_of=as_of,
+        progress=not quiet,
+    )
+    typer.echo(str(path))
 
 
 def run() -> None:  # pragma: no cover - console entry alternative

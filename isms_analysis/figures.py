@@ -1,0 +1,351 @@
+"""Plotly figures for the committee report and for analysts: DataFrame in, Figure out.
+
+- :func:`heatmap` / :func:`heatmap_panel`: the risk matrix in its own colours (the
+  level of each cell comes from the :class:`RiskMatrix`), the number of risks per
+  cell written in the cell together with the level name, the risk IDs on hover;
+  the panel shows municipality and data subjects x inherent and residual.
+- :func:`level_bars`: number of risks per level, inherent and residual, per perspective.
+- :func:`perspective_comparison`: each risk's municipality score against its
+  data-subject score (bubbles sized by the number of risks at that pair).
+
+Every figure has a fixed size, axis titles, and text labels next to colour (plus
+patterns or marker symbols), so it reads in black-and-white print. All text that
+comes from workbooks (risk IDs, names) is HTML-escaped, since plotly renders some
+HTML-like markup in labels and hover text.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .i18n import t
+from .matrix import RiskMatrix
+from .matrix import matrix as get_matrix
+
+FONT = "DejaVu Sans, Arial, sans-serif"
+MAX_HOVER_IDS = 30
+IDS_PER_LINE = 6
+
+
+def escape(values: pd.Series) -> pd.Series:
+    """Vectorised HTML escaping of ``&``, ``<``, ``>`` and quotes for plotly text."""
+    s = values.astype("string").fillna("")
+    return (
+        s.str.replace("&", "&amp;", regex=False)
+        .str.replace("<", "&lt;", regex=False)
+        .str.replace(">", "&gt;", regex=False)
+        .str.replace('"', "&quot;", regex=False)
+    )
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _matrix(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None) -> RiskMatrix:
+    if matrix is not None:
+        return get_matrix(matrix)
+    try:
+        return get_matrix(scores.attrs.get("matrix", "kl"))
+    except Exception:
+        return get_matrix("kl")
+
+
+def _id_list(ids: pd.Series, lang: str) -> str:
+    """Escaped IDs, a few per line, at most MAX_HOVER_IDS then "+ n more"."""
+    vals = list(ids)
+    shown = vals[:MAX_HOVER_IDS]
+    lines = [", ".join(shown[i : i + IDS_PER_LINE]) for i in range(0, len(shown), IDS_PER_LINE)]
+    if len(vals) > MAX_HOVER_IDS:
+        more = len(vals) - MAX_HOVER_IDS
+        lines.append(f"+ {more} {'flere' if lang != 'en' else 'more'}")
+    return "<br>".join(lines)
+
+
+def _grouped_ids(frame: pd.DataFrame, keys: list[str], lang: str) -> pd.DataFrame:
+    """Count and escaped, sorted ID list per group of ``keys``."""
+    if frame.empty:
+        return pd.DataFrame(columns=[*keys, "count", "ids"])
+    f = frame.assign(risk_id=escape(frame["risk_id"])).sort_values([*keys, "risk_id"], kind="stable")
+    g = f.groupby(keys, sort=True)["risk_id"]
+    return pd.DataFrame({"count": g.size(), "ids": g.agg(lambda s: _id_list(s, lang))}).reset_index()
+
+
+def _cells(
+    scores: pd.DataFrame, m: RiskMatrix, perspective: str, stage: str, lang: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Count and hover text per matrix cell (arrays indexed [consequence-1, likelihood-1])."""
+    sel = (
+        (scores["perspective"].astype("string") == perspective)
+        & (scores["stage"].astype("string") == stage)
+        & scores["consequence"].notna()
+        & scores["likelihood"].notna()
+    ).to_numpy(bool)
+    sub = pd.DataFrame(
+        {
+            "c": scores["consequence"].to_numpy()[sel].astype(np.int64),
+            "l": scores["likelihood"].to_numpy()[sel].astype(np.int64),
+            "risk_id": scores["risk_id"].astype("string").to_numpy()[sel],
+        }
+    )
+    grouped = _grouped_ids(sub, ["c", "l"], lang)
+    counts = np.zeros((m.n_consequence, m.n_likelihood), dtype=np.int64)
+    ids = np.full((m.n_consequence, m.n_likelihood), "", dtype=object)
+    if len(grouped):
+        ok = grouped["c"].between(1, m.n_consequence) & grouped["l"].between(1, m.n_likelihood)
+        g = grouped[ok]
+        ci, li = g["c"].to_numpy(int) - 1, g["l"].to_numpy(int) - 1
+        counts[ci, li] = g["count"].to_numpy(int)
+        ids[ci, li] = g["ids"].to_numpy(object)
+    return counts, ids
+
+
+def _heatmap_trace(scores: pd.DataFrame, m: RiskMatrix, perspective: str, stage: str, lang: str) -> go.Heatmap:
+    counts, ids = _cells(scores, m, perspective, stage, lang)
+    n = len(m.levels)
+    colorscale = []
+    for i, lv in enumerate(m.levels):
+        colorscale += [[i / n, lv.colour], [(i + 1) / n, lv.colour]]
+    z = m.cells.astype(float)  # level index per cell
+    names = np.array([_e(lv.name(lang)) for lv in m.levels], dtype=object)[m.cells]
+    scores_ = np.outer(np.arange(1, m.n_consequence + 1), np.arange(1, m.n_likelihood + 1))
+    text = np.char.add(np.char.add(np.char.add("<b>", counts.astype(str)), "</b><br>"), names.astype(str))
+    x = [f"{li}<br>{_e(lab)}" for li, lab in enumerate(m.likelihood_labels(lang), start=1)]
+    y = [f"{c} {_e(lab)}" for c, lab in enumerate(m.consequence_labels(lang), start=1)]
+    persp, stg = _e(t(perspective, lang)), _e(t(stage, lang))
+    count_word = "risici" if lang != "en" else "risks"
+    hover = np.empty(counts.shape, dtype=object)
+    for ci in range(counts.shape[0]):  # at most a 4x4 (or 5x5) grid
+        for li in range(counts.shape[1]):
+            head = (
+                f"<b>{persp} – {stg}</b><br>{y[ci]} × {x[li].replace('<br>', ' ')} = {scores_[ci, li]} ({names[ci, li]})"
+                f"<br>{counts[ci, li]} {count_word}"
+            )
+            hover[ci, li] = head + (f"<br>{ids[ci, li]}" if ids[ci, li] else "")
+    return go.Heatmap(
+        z=z,
+        x=x,
+        y=y,
+        text=text,
+        texttemplate="%{text}",
+        textfont={"size": 13, "family": FONT},
+        hovertext=hover,
+        hoverinfo="text",
+        colorscale=colorscale,
+        zmin=-0.5,
+        zmax=n - 0.5,
+        showscale=False,
+        xgap=3,
+        ygap=3,
+        name=f"{persp} – {stg}",
+    )
+
+
+def heatmap(
+    scores: pd.DataFrame,
+    matrix: str | Path | RiskMatrix | None = None,
+    *,
+    perspective: str = "municipality",
+    stage: str = "inherent",
+    lang: str = "da",
+    title: str | None = None,
+) -> go.Figure:
+    """One risk matrix: count of risks per cell (filter ``scores`` first for one area)."""
+    m = _matrix(scores, matrix)
+    fig = go.Figure(_heatmap_trace(scores, m, perspective, stage, lang))
+    fig.update_layout(
+        title={"text": _e(title) if title else f"{_e(t(perspective, lang))} – {_e(t(stage, lang))}"},
+        width=620,
+        height=520,
+        font={"family": FONT, "size": 12},
+        margin={"l": 130, "r": 20, "t": 60, "b": 80},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
+    fig.update_xaxes(title_text=_e(t("likelihood", lang)), side="bottom", showgrid=False, tickangle=0)
+    fig.update_yaxes(title_text=_e(t("consequence", lang)), showgrid=False)
+    return fig
+
+
+def heatmap_panel(
+    scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = None, *, lang: str = "da"
+) -> go.Figure:
+    """The 2x2 panel: rows municipality / data subjects, columns inherent / residual."""
+    m = _matrix(scores, matrix)
+    combos = [(p, s) for p in ("municipality", "data_subject") for s in ("inherent", "residual")]
+    titles = [f"{_e(t(p, lang))} – {_e(t(s, lang))}" for p, s in combos]
+    fig = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.14, vertical_spacing=0.2)
+    for k, (p, s) in enumerate(combos):
+        fig.add_trace(_heatmap_trace(scores, m, p, s, lang), row=k // 2 + 1, col=k % 2 + 1)
+    fig.update_layout(
+        width=960,
+        height=660,
+        font={"family": FONT, "size": 11},
+        margin={"l": 120, "r": 20, "t": 50, "b": 70},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+    )
+    fig.update_xaxes(title_text=_e(t("likelihood", lang)), showgrid=False, tickfont={"size": 10}, tickangle=0)
+    fig.update_yaxes(title_text=_e(t("consequence", lang)), showgrid=False, tickfont={"size": 10})
+    return fig
+
+
+def level_bars(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = None, *, lang: str = "da") -> go.Figure:
+    """Number of risks per level, inherent (solid) and residual (hatched), per perspective."""
+    m = _matrix(scores, matrix)
+    persps = [p for p in ("municipality", "data_subject", "society") if (scores["perspective"] == p).any()] or [
+        "municipality"
+    ]
+    fig = make_subplots(rows=1, cols=len(persps), shared_yaxes=True, subplot_titles=[_e(t(p, lang)) for p in persps])
+    names = [_e(n) for n in m.level_names(lang)]
+    colours = [lv.colour for lv in m.levels]
+    codes = scores["level"].cat.codes.to_numpy()
+    p_arr = scores["perspective"].astype("string").to_numpy()
+    s_arr = scores["stage"].astype("string").to_numpy()
+    for k, p in enumerate(persps):
+        for stage, pattern in (("inherent", ""), ("residual", "/")):
+            sel = (p_arr == p) & (s_arr == stage) & (codes >= 0)
+            counts = np.bincount(codes[sel], minlength=len(names))[: len(names)]
+            fig.add_trace(
+                go.Bar(
+                    x=names,
+                    y=counts,
+                    name=_e(t(stage, lang)),
+                    legendgroup=stage,
+                    showlegend=k == 0,
+                    text=[str(c) for c in counts],
+                    textposition="outside",
+                    marker={
+                        "color": colours,
+                        "line": {"color": "#222", "width": 1},
+                        "pattern": {"shape": pattern, "fgcolor": "#222", "solidity": 0.3},
+                    },
+                    hovertemplate="%{x}: %{y}<extra>" + _e(t(stage, lang)) + "</extra>",
+                ),
+                row=1,
+                col=k + 1,
+            )
+    fig.update_layout(
+        barmode="group",
+        width=1000,
+        height=420,
+        font={"family": FONT, "size": 12},
+        margin={"l": 70, "r": 20, "t": 50, "b": 70},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "y": -0.2, "x": 0},
+    )
+    fig.update_xaxes(title_text=_e(t("level", lang)))
+    fig.update_yaxes(title_text=_e("Antal risici" if lang != "en" else "Number of risks"), col=1, gridcolor="#ddd")
+    return fig
+
+
+def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lang: str = "da") -> go.Figure:
+    """Municipality score (x) against data-subject score (y) per risk, one bubble per
+    pair of scores with the number of risks written in it; above the diagonal the
+    data subjects are hit harder (triangles up), below the municipality (triangles down)."""
+    from .report import perspective_pairs
+
+    pairs = perspective_pairs(scores, stage)
+    frame = pd.DataFrame(
+        {
+            "m": pairs["municipality"].astype("int64"),
+            "d": pairs["data_subject"].astype("int64"),
+            "risk_id": pairs["risk_id"].astype("string"),
+        }
+    )
+    g = _grouped_ids(frame, ["m", "d"], lang)
+    top = int(max(16, g["m"].max() if len(g) else 0, g["d"].max() if len(g) else 0))
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[0, top + 1],
+            y=[0, top + 1],
+            mode="lines",
+            line={"color": "#777", "dash": "dash", "width": 1},
+            hoverinfo="skip",
+            name=_e("Samme score" if lang != "en" else "Same score"),
+        )
+    )
+    kinds = (
+        ("up", "triangle-up", "#d62728", "De registrerede højere" if lang != "en" else "Data subjects higher"),
+        ("same", "circle", "#888888", "Ens" if lang != "en" else "Equal"),
+        ("down", "triangle-down", "#1f77b4", "Kommunen højere" if lang != "en" else "Municipality higher"),
+    )
+    if len(g):
+        which = np.where(g["d"] > g["m"], "up", np.where(g["d"] == g["m"], "same", "down"))
+        size = 14 + 30 * np.sqrt(g["count"].to_numpy(float) / max(1, g["count"].max()))
+        xl, yl = _e(t("municipality", lang)), _e(t("data_subject", lang))
+        for key, symbol, colour, label in kinds:
+            sel = which == key
+            if not sel.any():
+                continue
+            sub = g[sel]
+            hover = (
+                f"{xl}: " + sub["m"].astype(str) + f"<br>{yl}: " + sub["d"].astype(str)
+                + "<br>" + sub["count"].astype(str) + (" risici" if lang != "en" else " risks")
+                + "<br>" + sub["ids"].astype(str)
+            )  # fmt: skip
+            fig.add_trace(
+                go.Scatter(
+                    x=sub["m"],
+                    y=sub["d"],
+                    mode="markers+text",
+                    text=sub["count"].astype(str),
+                    textposition="middle center",
+                    textfont={"size": 10, "color": "#000"},
+                    marker={
+                        "symbol": symbol,
+                        "size": size[sel],
+                        "color": colour,
+                        "opacity": 0.55,
+                        "line": {"color": "#222", "width": 1},
+                    },
+                    hovertext=hover.to_numpy(object),
+                    hoverinfo="text",
+                    name=_e(label),
+                )
+            )
+    axis = {"range": [0, top + 1], "dtick": 2, "gridcolor": "#ddd", "zeroline": False}
+    fig.update_layout(
+        width=760,
+        height=620,
+        font={"family": FONT, "size": 12},
+        margin={"l": 70, "r": 20, "t": 40, "b": 60},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "y": -0.12, "x": 0},
+        xaxis={**axis, "title": {"text": _e(f"Score – {t('municipality', lang)} ({t(stage, lang).lower()})")}},
+        yaxis={**axis, "title": {"text": _e(f"Score – {t('data_subject', lang)} ({t(stage, lang).lower()})")}},
+    )
+    return fig
+
+
+# -- embedding --------------------------------------------------------------------------
+def plotlyjs_html() -> str:
+    """plotly.js inline, once per report (no network needed)."""
+    from plotly.offline import get_plotlyjs
+
+    return (
+        '<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
+        f'<script type="text/javascript">{get_plotlyjs()}</script>'
+    )
+
+
+def to_html(fig: go.Figure, div_id: str) -> str:
+    """A figure as an HTML fragment with a fixed element id (deterministic output);
+    plotly.js itself must already be on the page (:func:`plotlyjs_html`)."""
+    body = fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config={"displaylogo": False, "responsive": False},
+    )
+    return f'<div class="isms-figure" data-figure="{_e(div_id)}">{body}</div>'

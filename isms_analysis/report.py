@@ -1,0 +1,1226 @@
+"""The quarterly committee report, section by section, as DataFrames and HTML.
+
+KL's playbook has the information security committee accept risks, approve the
+risk assessment and follow the action plan. Each function here turns the scored
+frame (:func:`isms_analysis.score`) plus the :class:`Assessment` (names, owners,
+deadlines) into one section of that report: key figures, the decisions the
+committee must take, the top risks, the two perspectives side by side, treatment
+and action plan, data quality and an appendix describing the method.
+
+Rules implemented here:
+
+- levels and their treatment classes come from the :class:`RiskMatrix` (a risk
+  "should or must be treated" when its level's class is ``should_treat`` or
+  above) -- no score thresholds are written in this module;
+- the committee's decisions come from the scoring flags: missing treatment
+  decisions and the data-subject very-high-consequence rule are judged on the
+  inherent risk; acceptances above what the matrix allows and levels above the
+  area's tolerance on the residual risk (what is actually accepted); critical
+  assets' acceptances lacking who/when are per risk;
+- a risk is counted once per perspective; the municipality's and the data
+  subjects' scores are never mixed into one number except "the highest of the two"
+  used to rank the top risks.
+
+Every function returns a DataFrame with Danish headings by default (English with
+``lang="en"``). :func:`section_html` renders a section to HTML for the report
+notebook; all text from workbooks is HTML-escaped there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .assessment import Assessment
+from .i18n import t
+from .layout import RISK_STATUSES, TREATMENTS
+from .matrix import TREATMENT_CLASSES, RiskMatrix
+from .matrix import matrix as get_matrix
+from .scoring import rescore
+
+# Report-specific headings and phrases: key -> (Danish, English).
+LABELS: dict[str, tuple[str, str]] = {
+    "title": ("Risikorapport til informationssikkerhedsudvalget", "Risk report for the information security committee"),
+    "total": ("I alt", "Total"),
+    "change": ("Ændring", "Change"),
+    "previous": ("Forrige runde", "Previous round"),
+    "decision": ("Beslutning", "Decision"),
+    "decision_untreated": (
+        "Over middel/høj uden håndteringsbeslutning",
+        "Should or must be treated, no treatment decision",
+    ),
+    "asset": ("Aktiv", "Asset"),
+    "assets": ("Aktiver", "Assets"),
+    "risks_for_decision": ("Risici der kræver udvalgets beslutning", "Risks needing a committee decision"),
+    "risks_overdue": ("Risici med overskredet frist", "Risks past their deadline"),
+    "threat": ("Trussel", "Threat"),
+    "score_municipality": ("Score kommunen", "Score municipality"),
+    "score_data_subject": ("Score de registrerede", "Score data subjects"),
+    "level_municipality": ("Niveau kommunen", "Level municipality"),
+    "level_data_subject": ("Niveau de registrerede", "Level data subjects"),
+    "difference": ("Forskel", "Difference"),
+    "highest_level": ("Højeste niveau", "Highest level"),
+    "highest_score": ("Højeste score", "Highest score"),
+    "residual_level": ("Restniveau", "Residual level"),
+    "accepted_by": ("Accepteret af", "Accepted by"),
+    "accepted_date": ("Accepteret dato", "Acceptance date"),
+    "controls": ("Foranstaltninger", "Controls"),
+    "days_overdue": ("Dage over frist", "Days overdue"),
+    "no_decision": ("Ingen beslutning", "No decision"),
+    "no_status": ("Ingen status", "No status"),
+    "risks": ("Risici", "Risks"),
+    "severity": ("Alvorlighed", "Severity"),
+    "file": ("Fil", "File"),
+    "sheet": ("Ark", "Sheet"),
+    "cell": ("Celle", "Cell"),
+    "message": ("Besked", "Message"),
+    "value": ("Værdi", "Value"),
+    "field": ("Felt", "Field"),
+    "label": ("Betegnelse", "Label"),
+    "colour": ("Farve", "Colour"),
+    "treatment_class": ("Håndteringsklasse", "Treatment class"),
+    "advice": ("Anbefaling", "Advice"),
+    "scores_in_level": ("Scorer", "Scores"),
+    "rule": ("Regel", "Rule"),
+    "description": ("Beskrivelse", "Description"),
+    "max_accepted_level": ("Maks. accepteret niveau", "Max accepted level"),
+    "action_id": ("Handling-ID", "Action ID"),
+    "action": ("Handling", "Action"),
+    "responsible": ("Ansvarlig", "Responsible"),
+    # treatment classes
+    "acceptable": ("Acceptabel", "Acceptable"),
+    "may_accept": ("Kan accepteres af ledelsen", "Management may accept"),
+    "should_treat": ("Bør håndteres", "Should be treated"),
+    "must_treat": ("Skal håndteres straks", "Must be treated at once"),
+    # provenance
+    "municipality_name": ("Kommune", "Municipality"),
+    "round": ("Runde", "Round"),
+    "assessment_date": ("Vurderingsdato", "Assessment date"),
+    "approved_by": ("Godkendt af", "Approved by"),
+    "approved_date": ("Godkendt dato", "Approval date"),
+    "input_file": ("Inputfil", "Input file"),
+    "sha256": ("SHA-256", "SHA-256"),
+    "size": ("Størrelse (bytes)", "Size (bytes)"),
+    "matrix": ("Risikomatrix", "Risk matrix"),
+    "package_version": ("isms-analysis version", "isms-analysis version"),
+    "parameter": ("Parameter", "Parameter"),
+    "as_of": ("Opgjort pr.", "As of"),
+    "generated": ("Dannet", "Generated"),
+    "none": ("Ingen.", "None."),
+    "yes": ("Ja", "Yes"),
+    "no": ("Nej", "No"),
+    # section headings
+    "sec_key_figures": ("Nøgletal", "Key figures"),
+    "sec_heatmaps": ("Risikomatricer", "Risk matrices"),
+    "sec_decisions": ("Beslutninger til udvalget", "Decisions for the committee"),
+    "sec_top_risks": ("De største risici", "Top risks"),
+    "sec_perspectives": ("Kommunen og de registrerede side om side", "Municipality and data subjects side by side"),
+    "sec_treatment": ("Risikohåndtering og handlingsplan", "Risk treatment and action plan"),
+    "sec_data_quality": ("Datakvalitet", "Data quality"),
+    "sec_appendix": ("Bilag: metode", "Appendix: method"),
+    "sub_levels": ("Risici pr. niveau", "Risks per level"),
+    "sub_treatment_options": ("Valgte håndteringer", "Treatment options chosen"),
+    "sub_overdue": ("Overskredne frister", "Overdue deadlines"),
+    "sub_overdue_actions": ("Handlingsplan: overskredne handlinger", "Action plan: overdue actions"),
+    "sub_unchanged": (
+        "Planlagte foranstaltninger der ikke ændrer restniveauet",
+        "Planned controls that leave the residual level unchanged",
+    ),
+    "sub_matrix": ("Risikomatrix", "Risk matrix"),
+    "sub_scales": ("Skalaer", "Scales"),
+    "sub_level_table": ("Niveauer og håndtering", "Levels and treatment"),
+    "sub_rules": ("Regler", "Rules"),
+    "sub_tolerance": ("Risikoprofil (tolerance pr. område)", "Risk profile (tolerance per area)"),
+    "intro_perspectives": (
+        "Risici hvor konsekvensen for de registrerede giver en højere score end for kommunen (iboende risiko).",
+        "Risks where the consequence for the data subjects gives a higher score than for the municipality "
+        "(inherent risk).",
+    ),
+    "intro_top": (
+        "Sorteret efter det højeste af de to perspektivers iboende niveau. Klik på en kolonneoverskrift for at sortere.",
+        "Ordered by the higher of the two perspectives' inherent level. Click a column heading to sort.",
+    ),
+    "intro_decisions": ("Antal sager pr. beslutningstype", "Number of cases per kind of decision"),
+    "more": ("flere", "more"),
+    "scale_value": ("Værdi", "Value"),
+}
+
+
+def h(key: str, lang: str = "da") -> str:
+    """A report heading: the module's own labels first, then the shared vocabulary."""
+    if key in LABELS:
+        da, en = LABELS[key]
+        return en if lang == "en" else da
+    return t(key, lang)
+
+
+# -- helpers ---------------------------------------------------------------------------
+def resolve_matrix(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = None) -> RiskMatrix:
+    """The matrix to report with: the given one, else the one the frame was scored with."""
+    if matrix is not None:
+        return get_matrix(matrix)
+    try:
+        return get_matrix(scores.attrs.get("matrix", "kl"))
+    except Exception:  # a custom matrix file known only by name
+        return get_matrix("kl")
+
+
+def _levelled(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
+    """The frame with levels from ``m`` (rescored when it was levelled with another matrix)."""
+    if list(scores["level"].cat.categories) != m.level_names("da"):
+        return rescore(scores, m)
+    return scores
+
+
+def _level_codes(scores: pd.DataFrame) -> np.ndarray:
+    return scores["level"].cat.codes.to_numpy()
+
+
+def _level_names(codes: Any, m: RiskMatrix, lang: str) -> pd.Categorical:
+    codes = np.asarray(codes, dtype=np.int64)
+    return pd.Categorical.from_codes(np.where(codes >= 0, codes, -1), dtype=m.level_dtype(lang))
+
+
+def _vocab_labels(values: pd.Series, vocabulary: dict[str, tuple[str, str]], lang: str, blank: str = "") -> pd.Series:
+    mapping = {k: (en if lang == "en" else da) for k, (da, en) in vocabulary.items()}
+    s = values.astype("string")
+    return s.map(mapping).fillna(s).fillna(blank).astype("string")
+
+
+def _perspective_labels(values: pd.Series, lang: str) -> pd.Series:
+    s = values.astype("string")
+    return s.map({p: t(p, lang) for p in ("municipality", "data_subject", "society")}).astype("string")
+
+
+def _date_text(values: pd.Series) -> pd.Series:
+    d = pd.to_datetime(values, errors="coerce")
+    return d.dt.strftime("%Y-%m-%d").astype("string")
+
+
+def risk_info(assessment: Assessment) -> pd.DataFrame:
+    """One row per risk: asset and threat names, area, owner (the risk's own, else the
+    asset's risk owner), treatment, status, deadline, controls and acceptance."""
+    r = assessment.risks
+    a = assessment.assets.drop_duplicates("asset_id").set_index("asset_id")
+    th = assessment.threats.drop_duplicates("threat_id").set_index("threat_id")
+    owner = r["owner"].astype("string").str.strip().replace("", pd.NA)
+    asset_owner = r["asset_id"].map(a["risk_owner"]).astype("string")
+    return pd.DataFrame(
+        {
+            "risk_id": r["risk_id"].astype("string"),
+            "asset_id": r["asset_id"].astype("string"),
+            "asset": r["asset_id"].map(a["name"]).astype("string"),
+            "asset_type": r["asset_id"].map(a["type"]).astype("string"),
+            "threat": r["threat_id"].map(th["name"]).astype("string"),
+            "area": r["asset_id"].map(a["area"]).astype("string"),
+            "owner": owner.fillna(asset_owner),
+            "treatment": r["treatment"].astype("string").str.strip().str.casefold(),
+            "status": r["status"].astype("string").str.strip().str.casefold(),
+            "deadline": r["deadline"],
+            "controls": r["controls"].astype("string"),
+            "accepted_by": r["accepted_by"].astype("string"),
+            "accepted_date": r["accepted_date"],
+        }
+    ).drop_duplicates("risk_id")
+
+
+def per_risk(scores: pd.DataFrame) -> pd.DataFrame:
+    """Wide frame, one row per risk: score and level code per perspective and stage
+    (``score_municipality_inherent``, ``level_data_subject_residual`` ...; level codes
+    index the matrix's levels, -1 where the perspective does not apply)."""
+    s = scores.assign(
+        risk_id=scores["risk_id"].astype("string"),
+        perspective=scores["perspective"].astype("string"),
+        stage=scores["stage"].astype("string"),
+        level_code=_level_codes(scores),
+        score=scores["score"].astype("Int16"),
+    )
+    wide = s.set_index(["risk_id", "perspective", "stage"])[["score", "level_code"]].unstack(["perspective", "stage"])
+    wide.columns = [f"{v.replace('_code', '')}_{p}_{st}" for v, p, st in wide.columns]
+    for p in ("municipality", "data_subject"):
+        for st in ("inherent", "residual"):
+            if f"score_{p}_{st}" not in wide.columns:
+                wide[f"score_{p}_{st}"] = pd.array([pd.NA] * len(wide), dtype="Int16")
+                wide[f"level_{p}_{st}"] = -1
+    for c in wide.columns:
+        if c.startswith("level_"):
+            wide[c] = wide[c].fillna(-1).astype(np.int64)
+    order = pd.Index(scores["risk_id"].astype("string").unique())
+    return wide.reindex(order).rename_axis("risk_id").reset_index()
+
+
+# -- key figures ------------------------------------------------------------------------
+def _counts(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
+    codes = _level_codes(scores)
+    frame = pd.DataFrame(
+        {
+            "perspective": scores["perspective"].astype("string").to_numpy(),
+            "stage": scores["stage"].astype("string").to_numpy(),
+            "level": codes,
+        }
+    )
+    frame = frame[frame["level"] >= 0]
+    counts = frame.groupby(["perspective", "stage", "level"]).size().unstack("level", fill_value=0)
+    counts = counts.reindex(columns=range(len(m.levels)), fill_value=0)
+    present = [p for p in ("municipality", "data_subject", "society") if (frame["perspective"] == p).any()]
+    index = pd.MultiIndex.from_product([present, ["inherent", "residual"]], names=["perspective", "stage"])
+    return counts.reindex(index, fill_value=0).astype(np.int64)
+
+
+def key_figures(
+    scores: pd.DataFrame,
+    previous: pd.DataFrame | None = None,
+    *,
+    matrix: str | Path | RiskMatrix | None = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """Count of risks per level, one row per perspective x stage (inherent, residual),
+    with a total; with ``previous`` (the previous round's scores) also the change
+    per level and in total ("Δ ..." columns)."""
+    m = resolve_matrix(scores, matrix)
+    scores = _levelled(scores, m)
+    counts = _counts(scores, m)
+    names = m.level_names(lang)
+    out = pd.DataFrame(
+        {
+            h("perspective", lang): [t(p, lang) for p in counts.index.get_level_values(0)],
+            h("stage", lang): [t(s, lang) for s in counts.index.get_level_values(1)],
+        }
+    )
+    values = counts.to_numpy()
+    for i, name in enumerate(names):
+        out[name] = values[:, i]
+    out[h("total", lang)] = values.sum(axis=1)
+    if previous is not None:
+        prev = _counts(_levelled(previous, m), m).reindex(counts.index, fill_value=0).to_numpy()
+        diff = values - prev
+        for i, name in enumerate(names):
+            out[f"Δ {name}"] = diff[:, i]
+        out[f"Δ {h('total', lang)}"] = diff.sum(axis=1)
+    return out
+
+
+def headline(
+    scores: pd.DataFrame,
+    assessment: Assessment,
+    *,
+    matrix: str | Path | RiskMatrix | None = None,
+    as_of: Any = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """A few numbers for the top of the report: assets, risks, decisions, overdue."""
+    dec = decisions(scores, assessment, matrix=matrix, lang=lang)
+    od = overdue(scores, assessment, as_of=as_of, matrix=matrix, lang=lang)
+    rows = [
+        (h("assets", lang), int(assessment.assets["asset_id"].nunique())),
+        (h("risks", lang), int(scores["risk_id"].nunique())),
+        (h("risks_for_decision", lang), int(dec[h("risk_id", lang)].nunique()) if len(dec) else 0),
+        (h("risks_overdue", lang), len(od)),
+    ]
+    return pd.DataFrame(rows, columns=[h("field", lang), h("count", lang)])
+
+
+# -- decisions ---------------------------------------------------------------------------
+DECISION_KINDS = (
+    "decision_untreated",
+    "not_acceptable",
+    "top_management_acceptance_required",
+    "data_subject_very_high",
+    "above_tolerance",
+)
+# Which stage each decision is judged on (see the module docstring).
+DECISION_STAGE = {
+    "decision_untreated": "inherent",
+    "not_acceptable": "residual",
+    "top_management_acceptance_required": "residual",
+    "data_subject_very_high": "inherent",
+    "above_tolerance": "residual",
+}
+
+
+def decisions(
+    scores: pd.DataFrame,
+    assessment: Assessment,
+    *,
+    matrix: str | Path | RiskMatrix | None = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """The cases the committee must decide on, one row per (kind, risk), from the
+    scoring flags. When a risk is flagged in both perspectives the row shows the one
+    with the higher level. Kinds, in this order:
+
+    - levels that should or must be treated (by the matrix's treatment class) with
+      no treatment decision (inherent risk);
+    - accepted at a level that should or must not be accepted (residual);
+    - a critical asset's risk accepted without naming who accepted it and when;
+    - data subjects: very high consequence even though unlikely (inherent);
+    - above the tolerance of the asset's area in the risk profile (residual).
+    """
+    m = resolve_matrix(scores, matrix)
+    scores = _levelled(scores, m)
+    codes = _level_codes(scores)
+    stage = scores["stage"].astype("string").to_numpy()
+    masks = {
+        "decision_untreated": scores["decision_required"].to_numpy(bool)
+        & (codes >= m.first_level_with("should_treat")),
+        "not_acceptable": scores["not_acceptable"].to_numpy(bool),
+        "top_management_acceptance_required": scores["top_management_acceptance_required"].to_numpy(bool),
+        "data_subject_very_high": scores["data_subject_very_high"].to_numpy(bool),
+        "above_tolerance": scores["above_tolerance"].to_numpy(bool),
+    }
+    parts = []
+    for order, kind in enumerate(DECISION_KINDS):
+        sel = masks[kind] & (stage == DECISION_STAGE[kind])
+        part = scores.loc[sel, ["risk_id", "perspective", "score", "level"]].assign(
+            kind=kind, kind_order=order, level_code=codes[sel]
+        )
+        parts.append(part)
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    rows["risk_id"] = rows["risk_id"].astype("string")
+    rows = rows.sort_values(
+        ["kind_order", "level_code", "score", "risk_id"], ascending=[True, False, False, True], kind="stable"
+    ).drop_duplicates(["kind", "risk_id"])
+    info = risk_info(assessment).set_index("risk_id")
+    ri = info.reindex(rows["risk_id"])
+    out = pd.DataFrame(
+        {
+            h("decision", lang): rows["kind"].map({k: h(k, lang) for k in DECISION_KINDS}).to_numpy(),
+            h("risk_id", lang): rows["risk_id"].to_numpy(),
+            h("asset", lang): ri["asset"].to_numpy(),
+            h("area", lang): ri["area"].to_numpy(),
+            h("perspective", lang): _perspective_labels(rows["perspective"], lang).to_numpy(),
+            h("level", lang): _level_names(rows["level_code"], m, lang),
+            h("score", lang): rows["score"].astype("Int16").to_numpy(),
+            h("treatment", lang): _vocab_labels(ri["treatment"], TREATMENTS, lang).to_numpy(),
+            h("owner", lang): ri["owner"].to_numpy(),
+            h("accepted_by", lang): ri["accepted_by"].to_numpy(),
+            h("deadline", lang): _date_text(ri["deadline"]).to_numpy(),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def decision_counts(decisions_frame: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
+    """Number of risks per kind of decision (every kind listed, zero included)."""
+    col = h("decision", lang)
+    kinds = [h(k, lang) for k in DECISION_KINDS]
+    n = decisions_frame[col].value_counts().reindex(kinds, fill_value=0) if len(decisions_frame) else [0] * len(kinds)
+    return pd.DataFrame({col: kinds, h("count", lang): np.asarray(n, dtype=np.int64)})
+
+
+# -- top risks ---------------------------------------------------------------------------
+def _highest(wide: pd.DataFrame, stage: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per risk, the higher (level, then score) of the two perspectives at ``stage``."""
+    lm = wide[f"level_municipality_{stage}"].to_numpy()
+    ld = wide[f"level_data_subject_{stage}"].to_numpy()
+    sm = wide[f"score_municipality_{stage}"].fillna(0).to_numpy(dtype=np.int64)
+    sd = wide[f"score_data_subject_{stage}"].fillna(0).to_numpy(dtype=np.int64)
+    take_ds = (ld > lm) | ((ld == lm) & (sd > sm))
+    return np.where(take_ds, ld, lm), np.where(take_ds, sd, sm)
+
+
+def top_risks(
+    scores: pd.DataFrame,
+    assessment: Assessment,
+    n: int = 20,
+    *,
+    matrix: str | Path | RiskMatrix | None = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """The ``n`` largest risks, ordered by the higher of the two perspectives'
+    inherent level (then score, then the residual level), with both scores, the risk
+    owner, the treatment, the residual level (higher of the two) and the deadline."""
+    m = resolve_matrix(scores, matrix)
+    wide = per_risk(_levelled(scores, m))
+    lvl, sc = _highest(wide, "inherent")
+    rlvl, rsc = _highest(wide, "residual")
+    wide = wide.assign(_lvl=lvl, _sc=sc, _rlvl=rlvl, _rsc=rsc)
+    wide = wide.sort_values(
+        ["_lvl", "_sc", "_rlvl", "_rsc", "risk_id"], ascending=[False, False, False, False, True], kind="stable"
+    ).head(n)
+    ri = risk_info(assessment).set_index("risk_id").reindex(wide["risk_id"])
+    return pd.DataFrame(
+        {
+            h("risk_id", lang): wide["risk_id"].to_numpy(),
+            h("asset", lang): ri["asset"].to_numpy(),
+            h("threat", lang): ri["threat"].to_numpy(),
+            h("area", lang): ri["area"].to_numpy(),
+            h("score_municipality", lang): pd.array(wide["score_municipality_inherent"], dtype="Int16"),
+            h("score_data_subject", lang): pd.array(wide["score_data_subject_inherent"], dtype="Int16"),
+            h("highest_level", lang): _level_names(wide["_lvl"], m, lang),
+            h("owner", lang): ri["owner"].to_numpy(),
+            h("treatment", lang): _vocab_labels(ri["treatment"], TREATMENTS, lang).to_numpy(),
+            h("residual_level", lang): _level_names(wide["_rlvl"], m, lang),
+            h("deadline", lang): _date_text(ri["deadline"]).to_numpy(),
+            h("status", lang): _vocab_labels(ri["status"], RISK_STATUSES, lang).to_numpy(),
+        }
+    ).reset_index(drop=True)
+
+
+# -- perspectives --------------------------------------------------------------------------
+def perspective_pairs(scores: pd.DataFrame, stage: str = "inherent") -> pd.DataFrame:
+    """Per risk assessed in both perspectives: ``risk_id``, ``municipality`` and
+    ``data_subject`` scores at ``stage`` (for the comparison chart)."""
+    wide = per_risk(scores)
+    pairs = pd.DataFrame(
+        {
+            "risk_id": wide["risk_id"],
+            "municipality": wide[f"score_municipality_{stage}"],
+            "data_subject": wide[f"score_data_subject_{stage}"],
+        }
+    )
+    return pairs.dropna(subset=["municipality", "data_subject"]).reset_index(drop=True)
+
+
+def perspectives(
+    scores: pd.DataFrame,
+    assessment: Assessment,
+    *,
+    matrix: str | Path | RiskMatrix | None = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """Risks whose inherent data-subject score exceeds the municipality's, largest
+    difference first: both scores and levels and the difference."""
+    m = resolve_matrix(scores, matrix)
+    wide = per_risk(_levelled(scores, m))
+    sm = wide["score_municipality_inherent"]
+    sd = wide["score_data_subject_inherent"]
+    sel = (sd.fillna(0) > sm.fillna(0)) & sd.notna()
+    w = wide[sel.to_numpy(bool)].assign(_diff=(sd - sm.fillna(0))[sel.to_numpy(bool)])
+    w = w.sort_values(
+        ["_diff", "score_data_subject_inherent", "risk_id"], ascending=[False, False, True], kind="stable"
+    )
+    ri = risk_info(assessment).set_index("risk_id").reindex(w["risk_id"])
+    return pd.DataFrame(
+        {
+            h("risk_id", lang): w["risk_id"].to_numpy(),
+            h("asset", lang): ri["asset"].to_numpy(),
+            h("area", lang): ri["area"].to_numpy(),
+            h("score_municipality", lang): pd.array(w["score_municipality_inherent"], dtype="Int16"),
+            h("level_municipality", lang): _level_names(w["level_municipality_inherent"], m, lang),
+            h("score_data_subject", lang): pd.array(w["score_data_subject_inherent"], dtype="Int16"),
+            h("level_data_subject", lang): _level_names(w["level_data_subject_inherent"], m, lang),
+            h("difference", lang): w["_diff"].astype("Int16").to_numpy(),
+        }
+    ).reset_index(drop=True)
+
+
+# -- treatment and action plan -----------------------------------------------------------------
+def treatment_options(scores: pd.DataFrame, assessment: Assessment, *, lang: str = "da") -> pd.DataFrame:
+    """Number of risks per treatment option chosen (and "no decision"), split by status."""
+    ri = risk_info(assessment)
+    ri = ri[ri["risk_id"].isin(scores["risk_id"].astype("string").unique())]
+    treat_keys = [*TREATMENTS, "__none__"]
+    status_keys = [*RISK_STATUSES, "__none__"]
+    treat = ri["treatment"].where(ri["treatment"].isin(list(TREATMENTS)), "__none__")
+    status = ri["status"].where(ri["status"].isin(list(RISK_STATUSES)), "__none__")
+    table = pd.crosstab(treat, status).reindex(index=treat_keys, columns=status_keys, fill_value=0)
+    if not table["__none__"].any():
+        table = table.drop(columns="__none__")
+        status_keys = status_keys[:-1]
+    labels_t = {
+        **{k: (en if lang == "en" else da) for k, (da, en) in TREATMENTS.items()},
+        "__none__": h("no_decision", lang),
+    }
+    labels_s = {
+        **{k: (en if lang == "en" else da) for k, (da, en) in RISK_STATUSES.items()},
+        "__none__": h("no_status", lang),
+    }
+    out = pd.DataFrame({h("treatment", lang): [labels_t[k] for k in treat_keys]})
+    for k in status_keys:
+        out[labels_s[k]] = table[k].to_numpy(dtype=np.int64)
+    out[h("total", lang)] = table.sum(axis=1).to_numpy(dtype=np.int64)
+    return out
+
+
+def _as_of(as_of: Any, assessment: Assessment | None) -> pd.Timestamp:
+    if (as_of is None or (isinstance(as_of, str) and not as_of.strip())) and assessment is not None:
+        as_of = assessment.meta.get("assessment_date")
+    if as_of is None or pd.isna(as_of):
+        return pd.Timestamp(dt.date.today())
+    try:
+        day = pd.Timestamp(as_of)
+        if pd.isna(day):
+            raise ValueError(as_of)
+        return day.normalize()
+    except (ValueError, TypeError) as exc:
+        from .errors import UserError
+
+        raise UserError(
+            f"Ugyldig dato for 'opgjort pr.': {as_of!r} (brug ÅÅÅÅ-MM-DD).",
+            f"Invalid as-of date: {as_of!r} (use YYYY-MM-DD).",
+        ) from exc
+
+
+def overdue(
+    scores: pd.DataFrame,
+    assessment: Assessment,
+    *,
+    as_of: Any = None,
+    matrix: str | Path | RiskMatrix | None = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """Risks not closed whose deadline lies before ``as_of`` (default: the round's
+    assessment date), most overdue first, with the residual level (higher of the two)."""
+    m = resolve_matrix(scores, matrix)
+    day = _as_of(as_of, assessment)
+    wide = per_risk(_levelled(scores, m))
+    rlvl, _ = _highest(wide, "residual")
+    ri = risk_info(assessment).set_index("risk_id").reindex(wide["risk_id"])
+    deadline = pd.to_datetime(ri["deadline"])
+    late = (deadline < day) & (ri["status"].fillna("") != "closed")
+    late = late.to_numpy(bool)
+    days = (day - deadline[late]).dt.days.to_numpy()
+    out = pd.DataFrame(
+        {
+            h("risk_id", lang): wide["risk_id"].to_numpy()[late],
+            h("asset", lang): ri["asset"].to_numpy()[late],
+            h("owner", lang): ri["owner"].to_numpy()[late],
+            h("treatment", lang): _vocab_labels(ri["treatment"], TREATMENTS, lang).to_numpy()[late],
+            h("status", lang): _vocab_labels(ri["status"], RISK_STATUSES, lang).to_numpy()[late],
+            h("deadline", lang): _date_text(deadline).to_numpy()[late],
+            h("days_overdue", lang): days.astype(np.int64),
+            h("residual_level", lang): _level_names(rlvl[late], m, lang),
+        }
+    )
+    return out.sort_values(
+        [h("days_overdue", lang), h("risk_id", lang)], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def overdue_actions(assessment: Assessment, *, as_of: Any = None, lang: str = "da") -> pd.DataFrame:
+    """Actions of the action plan (Handlingsplan sheet) not done whose deadline has passed."""
+    from .layout import ACTION_STATUSES
+
+    cols = [h(k, lang) for k in ("action_id", "action", "risks", "responsible", "deadline", "status", "days_overdue")]
+    acts = assessment.actions
+    if acts is None or len(acts) == 0 or "deadline" not in acts.columns:
+        return pd.DataFrame(columns=cols)
+    day = _as_of(as_of, assessment)
+    deadline = pd.to_datetime(acts["deadline"], errors="coerce")
+    status = (
+        acts["status"].astype("string").str.strip().str.casefold()
+        if "status" in acts
+        else pd.Series("", index=acts.index)
+    )
+    late = ((deadline < day) & (status.fillna("") != "done")).to_numpy(bool)
+    a = acts[late]
+
+    def col(name: str) -> Any:
+        return a[name].astype("string").to_numpy() if name in a.columns else [""] * len(a)
+
+    out = pd.DataFrame(
+        {
+            cols[0]: col("action_id"),
+            cols[1]: col("title"),
+            cols[2]: col("risks"),
+            cols[3]: col("responsible"),
+            cols[4]: _date_text(deadline[late]).to_numpy(),
+            cols[5]: _vocab_labels(status[late], ACTION_STATUSES, lang).to_numpy(),
+            cols[6]: (day - deadline[late]).dt.days.to_numpy().astype(np.int64),
+        }
+    )
+    return out.sort_values([cols[6], cols[0]], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def unchanged_by_controls(
+    scores: pd.DataFrame,
+    assessment: Assessment,
+    *,
+    matrix: str | Path | RiskMatrix | None = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """Risks, not closed, with planned controls whose residual level equals the
+    inherent level in every perspective assessed: the controls change nothing the
+    matrix can see. Only levels that are not acceptable by themselves are listed."""
+    m = resolve_matrix(scores, matrix)
+    scores = _levelled(scores, m)
+    wide = per_risk(scores)
+    ri = risk_info(assessment).set_index("risk_id").reindex(wide["risk_id"])
+    has_controls = ri["controls"].fillna("").str.strip().ne("").to_numpy(bool)
+    not_closed = ri["status"].fillna("").ne("closed").to_numpy(bool)
+    same = np.ones(len(wide), dtype=bool)
+    for p in ("municipality", "data_subject"):
+        li, lr = wide[f"level_{p}_inherent"].to_numpy(), wide[f"level_{p}_residual"].to_numpy()
+        same &= (li < 0) | (li == lr)
+    lvl, sc = _highest(wide, "inherent")
+    relevant = lvl >= m.first_level_with("may_accept")
+    sel = has_controls & not_closed & same & relevant
+    out = pd.DataFrame(
+        {
+            h("risk_id", lang): wide["risk_id"].to_numpy()[sel],
+            h("asset", lang): ri["asset"].to_numpy()[sel],
+            h("owner", lang): ri["owner"].to_numpy()[sel],
+            h("controls", lang): ri["controls"].to_numpy()[sel],
+            h("highest_level", lang): _level_names(lvl[sel], m, lang),
+            h("highest_score", lang): sc[sel].astype(np.int64),
+        }
+    )
+    return out.sort_values(
+        [h("highest_score", lang), h("risk_id", lang)], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+# -- data quality -----------------------------------------------------------------------------
+def data_quality(scores: pd.DataFrame | None, assessment: Assessment, *, lang: str = "da") -> pd.DataFrame:
+    """Every problem the workbook reader reported (errors first), plus risks whose
+    residual score exceeds the inherent one (a data error found by scoring)."""
+    p = assessment.problems if assessment.problems is not None else pd.DataFrame()
+    msg_col = "message_en" if lang == "en" else "message_da"
+
+    def get(name: str) -> pd.Series:
+        return p[name].astype("string") if name in p.columns else pd.Series([""] * len(p), dtype="string")
+
+    rows = pd.DataFrame(
+        {
+            "severity": get("severity").to_numpy(),
+            "file": get("file").to_numpy(),
+            "sheet": get("sheet").to_numpy(),
+            "cell": get("cell").to_numpy(),
+            "message": (get(msg_col).fillna(get("message_da"))).to_numpy(),
+        }
+    )
+    if scores is not None and len(scores) and "residual_above_inherent" in scores:
+        bad = scores[scores["residual_above_inherent"].to_numpy(bool)]
+        ids = pd.Index(bad["risk_id"].astype("string").unique()).sort_values()
+        if len(ids):
+            text = (
+                "Restrisikoen er større end den iboende risiko"
+                if lang != "en"
+                else "The residual risk is higher than the inherent risk"
+            )
+            from .layout import RISKS
+
+            extra = pd.DataFrame(
+                {
+                    "severity": "warning",
+                    "file": str(assessment.source.get("name", "")),
+                    "sheet": RISKS.en if lang == "en" else RISKS.da,
+                    "cell": "",
+                    "message": ids.astype(str) + f": {text}",
+                }
+            )
+            rows = pd.concat([rows, extra], ignore_index=True)
+    order = rows["severity"].map({"error": 0, "warning": 1}).fillna(2)
+    rows = rows.assign(_o=order.to_numpy()).sort_values(["_o"], kind="stable").drop(columns="_o")
+    return pd.DataFrame(
+        {
+            h("severity", lang): rows["severity"]
+            .map({"error": t("error", lang), "warning": t("warning", lang)})
+            .fillna(rows["severity"])
+            .to_numpy(),
+            h("file", lang): rows["file"].to_numpy(),
+            h("sheet", lang): rows["sheet"].to_numpy(),
+            h("cell", lang): rows["cell"].to_numpy(),
+            h("message", lang): rows["message"].to_numpy(),
+        }
+    ).reset_index(drop=True)
+
+
+# -- appendix ---------------------------------------------------------------------------------
+def appendix_matrix(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> pd.DataFrame:
+    """The matrix as a table: consequence rows (highest first) x likelihood columns."""
+    m = get_matrix(matrix)
+    tab = m.table(lang)
+    first = f"{tab.index.name} \\ {tab.columns.name}"
+    out = tab.reset_index().rename(columns={tab.index.name: first})
+    out.columns = [str(c) for c in out.columns]
+    return out
+
+
+def appendix_scales(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> pd.DataFrame:
+    """The consequence and likelihood scales: value and label."""
+    m = get_matrix(matrix)
+    n = max(m.n_consequence, m.n_likelihood)
+    cons = list(m.consequence_labels(lang)) + [""] * (n - m.n_consequence)
+    like = list(m.likelihood_labels(lang)) + [""] * (n - m.n_likelihood)
+    return pd.DataFrame(
+        {h("scale_value", lang): range(1, n + 1), h("consequence", lang): cons, h("likelihood", lang): like}
+    )
+
+
+def appendix_levels(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> pd.DataFrame:
+    """Each level: the scores that fall in it, its colour, treatment class and advice."""
+    m = get_matrix(matrix)
+    cells = m.cells_frame()
+    scores_by_level = cells.groupby("level_index")["score"].apply(lambda s: ", ".join(str(x) for x in sorted(set(s))))
+    return pd.DataFrame(
+        {
+            h("level", lang): m.level_names(lang),
+            h("scores_in_level", lang): [scores_by_level.get(i, "") for i in range(len(m.levels))],
+            h("colour", lang): [lv.colour for lv in m.levels],
+            h("treatment_class", lang): [h(lv.treatment, lang) for lv in m.levels],
+            h("advice", lang): [lv.advice(lang) for lv in m.levels],
+        }
+    )
+
+
+def appendix_rules(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> pd.DataFrame:
+    """The method's rules in short form, with the numbers taken from the matrix."""
+    m = get_matrix(matrix)
+    vh = " / ".join(str(s) for s in m.very_high_scores)
+    tol = m.levels[m.level_index(m.default_tolerance)].name(lang)
+    lv_treat = ", ".join(lv.name(lang) for lv in m.levels if TREATMENT_CLASSES.index(lv.treatment) >= 2)
+    if lang == "en":
+        rules = [
+            (
+                "Two perspectives",
+                "Each risk is scored for the municipality and, where personal data is "
+                "involved, for the data subjects. The two scores are reported separately.",
+            ),
+            (
+                "Consequence",
+                "Per perspective, the highest of the confidentiality, integrity and availability consequences.",
+            ),
+            ("Risk score", "Consequence × likelihood; the level is read from the matrix cell."),
+            ("Residual risk", "Residual likelihood and consequence after treatment; blank means unchanged."),
+            (
+                "Treatment",
+                f"Levels that should or must be treated: {lv_treat}. They need a treatment decision "
+                "and must not be accepted.",
+            ),
+            (
+                "Critical assets",
+                "Acceptance of a risk on a critical asset is made by top management and must "
+                "name who accepted it and when.",
+            ),
+            (
+                "Data subjects",
+                f"Consequence {m.very_high_consequence} for the data subjects with score {vh} is "
+                "flagged for possible reduction although the event is unlikely.",
+            ),
+            ("Risk profile", f"The committee's tolerance per area; areas without one use {tol}."),
+            (
+                "Screening",
+                f"Assets with consequence at most {m.screening_max_consequence} in a perspective may be screened out.",
+            ),
+        ]
+    else:
+        rules = [
+            (
+                "To perspektiver",
+                "Hver risiko scores for kommunen og, hvor der er personoplysninger, for de "
+                "registrerede. De to scorer rapporteres hver for sig.",
+            ),
+            (
+                "Konsekvens",
+                "Pr. perspektiv den højeste af konsekvenserne for fortrolighed, integritet og tilgængelighed.",
+            ),
+            ("Risikoscore", "Konsekvens × sandsynlighed; niveauet aflæses i matricens celle."),
+            ("Restrisiko", "Restsandsynlighed og restkonsekvens efter håndtering; tom betyder uændret."),
+            (
+                "Håndtering",
+                f"Niveauer der bør eller skal håndteres: {lv_treat}. De kræver en "
+                "håndteringsbeslutning og må ikke accepteres.",
+            ),
+            (
+                "Kritiske aktiver",
+                "Accept af en risiko på et kritisk aktiv foretages af topledelsen og skal angive "
+                "hvem der har accepteret og hvornår.",
+            ),
+            (
+                "De registrerede",
+                f"Konsekvens {m.very_high_consequence} for de registrerede med score {vh} markeres, "
+                "så en reduktion overvejes, selv om hændelsen er usandsynlig.",
+            ),
+            ("Risikoprofil", f"Udvalgets tolerance pr. område; områder uden angivelse bruger {tol}."),
+            (
+                "Frasortering",
+                f"Aktiver med konsekvens højst {m.screening_max_consequence} i et perspektiv kan frasorteres.",
+            ),
+        ]
+    return pd.DataFrame(rules, columns=[h("rule", lang), h("description", lang)])
+
+
+def appendix_tolerance(assessment: Assessment, lang: str = "da") -> pd.DataFrame:
+    """The risk profile: maximum accepted level per area."""
+    p = assessment.profile
+    if p is None or len(p) == 0:
+        return pd.DataFrame(columns=[h("area", lang), h("max_accepted_level", lang)])
+    return pd.DataFrame(
+        {h("area", lang): p["area"].to_numpy(), h("max_accepted_level", lang): p["max_accepted_level"].to_numpy()}
+    )
+
+
+# -- provenance -------------------------------------------------------------------------------
+def provenance(assessment: Assessment, params: dict[str, Any] | None = None, lang: str = "da") -> pd.DataFrame:
+    """Where the report comes from: the round, the input file (name, SHA-256, size),
+    the package version and every parameter the report was made with."""
+    from . import __version__
+
+    meta, src = assessment.meta, assessment.source
+
+    def text(v: Any) -> str:
+        if v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):
+            return ""
+        if isinstance(v, (dt.date, pd.Timestamp)):
+            return pd.Timestamp(v).strftime("%Y-%m-%d")
+        return str(v)
+
+    rows = [
+        (h("municipality_name", lang), text(meta.get("municipality"))),
+        (h("round", lang), text(meta.get("round"))),
+        (h("assessment_date", lang), text(meta.get("assessment_date"))),
+        (h("approved_by", lang), text(meta.get("approved_by"))),
+        (h("approved_date", lang), text(meta.get("approved_date"))),
+        (h("input_file", lang), text(src.get("name"))),
+        (h("sha256", lang), text(src.get("sha256"))),
+        (h("size", lang), text(src.get("size"))),
+        (h("package_version", lang), __version__),
+    ]
+    for k, v in (params or {}).items():
+        rows.append((f"{h('parameter', lang)}: {k}", text(v)))
+    return pd.DataFrame(rows, columns=[h("field", lang), h("value", lang)])
+
+
+# -- the report context ---------------------------------------------------------------------------
+@dataclass
+class ReportContext:
+    """Everything the report notebook shows, prepared once."""
+
+    assessment: Assessment
+    scores: pd.DataFrame
+    matrix: RiskMatrix
+    lang: str = "da"
+    as_of: pd.Timestamp | None = None
+    previous: Assessment | None = None
+    previous_scores: pd.DataFrame | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def sample_workbooks(directory: str | Path | None = None) -> list[Path]:
+    """The sample municipality's workbooks, oldest round first."""
+    d = Path(directory) if directory is not None else SAMPLE_DIR
+    return sorted(d.glob("eksempel-kommune-*-Q*.xlsx"))
+
+
+def _read(path: str | Path) -> Assessment:
+    from .errors import UserError
+    from .workbook import read_workbook
+
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"Arbejdsbogen findes ikke: {p}", f"Workbook not found: {p}")
+    return read_workbook(p)
+
+
+def store_municipality(store: Any, label: str, municipality: str | None = None) -> str:
+    """The municipality of a stored round: the given one, else the only one holding ``label``."""
+    from . import store as store_mod
+    from .errors import UserError
+
+    if municipality:
+        return municipality
+    rounds = store_mod.list_rounds(store)
+    names = sorted(set(rounds.loc[rounds["round"] == label, "municipality"].dropna().astype(str)))
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise UserError(f"Runden {label} findes ikke i lageret.", f"Round {label} is not in the store.")
+    raise UserError(
+        f"Runden {label} findes for flere kommuner ({', '.join(names)}); angiv kommunen.",
+        f"Round {label} exists for several municipalities ({', '.join(names)}); give the municipality.",
+    )
+
+
+def _from_store(store: Any, label: str, municipality: str | None) -> Assessment:
+    from . import store as store_mod
+
+    return store_mod.load_round(store, store_municipality(store, label, municipality), label)
+
+
+def _is_file(value: Any) -> bool:
+    s = str(value)
+    return s.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")) or os.sep in s
+
+
+def load_context(
+    workbook: str | Path | None = None,
+    store: str | Path | None = None,
+    round: str | None = None,  # noqa: A002 - the parameter name users see
+    previous_round: str | Path | None = None,
+    municipality: str | None = None,
+    lang: str = "da",
+    matrix: str | Path | RiskMatrix | None = None,
+    as_of: Any = None,
+) -> ReportContext:
+    """Read (or fetch from the store) the round and the previous round, and score
+    both with one matrix (default: the round's own, else KL's).
+
+    ``workbook`` wins over ``store``; with neither, the latest sample workbook is
+    used (and its previous round when ``previous_round`` is None). ``previous_round``
+    is a workbook path or, with a store, a round label.
+    """
+    from .errors import UserError
+    from .i18n import check_lang
+    from .matrix import MatrixError
+    from .scoring import score
+
+    check_lang(lang)
+    params = {
+        "workbook": Path(workbook).name if workbook else None,
+        "store": Path(store).name if store else None,
+        "round": round,
+        "previous_round": Path(str(previous_round)).name if previous_round else None,
+        "municipality": municipality,
+        "lang": lang,
+        "matrix": str(matrix)
+        if matrix is not None and not isinstance(matrix, RiskMatrix)
+        else (matrix.name if isinstance(matrix, RiskMatrix) else None),
+        "as_of": str(as_of) if as_of is not None else None,
+    }
+    if workbook is None and store is None:
+        found = sample_workbooks()
+        if not found:
+            raise UserError(
+                "Ingen arbejdsbog angivet, og eksempeldata findes ikke (kør 'isms sample data/sample').",
+                "No workbook given and no sample data (run 'isms sample data/sample').",
+            )
+        workbook = found[-1]
+        if previous_round is None and len(found) > 1:
+            previous_round = found[-2]
+        params["workbook"] = Path(workbook).name
+        params["previous_round"] = Path(previous_round).name if previous_round else None
+    if workbook is not None:
+        current = _read(workbook)
+    else:
+        if not round:
+            raise UserError("Angiv runden (--round) sammen med --store.", "Give the round (--round) with --store.")
+        current = _from_store(store, round, municipality)
+    previous = None
+    if previous_round is not None and str(previous_round).strip():
+        if store is not None and not _is_file(previous_round):
+            previous = _from_store(store, str(previous_round), municipality or current.meta.get("municipality"))
+        else:
+            previous = _read(previous_round)
+    try:
+        if matrix is None and workbook is None:
+            from . import store as store_mod
+
+            m = store_mod.load_matrix(store, store_municipality(store, round, municipality), round)
+        else:
+            m = get_matrix(matrix if matrix is not None else (current.meta.get("matrix") or "kl"))
+        scores = score(current, m)
+        prev_scores = score(previous, m) if previous is not None else None
+    except MatrixError as exc:
+        raise UserError(str(exc)) from None
+    day = _as_of(as_of, current)
+    params["matrix"] = m.name
+    params["as_of"] = day.strftime("%Y-%m-%d")
+    return ReportContext(
+        assessment=current,
+        scores=scores,
+        matrix=m,
+        lang=lang,
+        as_of=day,
+        previous=previous,
+        previous_scores=prev_scores,
+        params=params,
+    )
+
+
+# -- HTML ----------------------------------------------------------------------------------------
+def esc(value: Any) -> str:
+    """HTML-escape any value for text content and attributes."""
+    if value is None or (not isinstance(value, (list, tuple, dict, np.ndarray)) and pd.isna(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def html_table(frame: pd.DataFrame, *, table_id: str | None = None, sortable: bool = False, lang: str = "da") -> str:
+    """A frame as an HTML table; every value and heading escaped; empty frames say so."""
+    if len(frame) == 0:
+        return f'<p class="isms-empty">{esc(h("none", lang))}</p>'
+    classes = ["isms-table"] + (["sortable"] if sortable else [])
+    shown = frame.astype(object).where(frame.notna(), "")  # no "<NA>"/"nan" for blanks
+    out = shown.to_html(
+        index=False, escape=True, na_rep="", border=0, classes=classes, table_id=table_id, justify="left"
+    )
+    return f'<div class="isms-table-wrap">{out}</div>'
+
+
+REPORT_CSS = """
+.isms-report { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 13px; color: #111; max-width: 1100px; }
+.isms-report h1 { font-size: 24px; margin: 0 0 6px 0; }
+.isms-report h2 { font-size: 19px; margin: 22px 0 8px 0; border-bottom: 2px solid #333; padding-bottom: 3px; }
+.isms-report h3 { font-size: 15px; margin: 14px 0 6px 0; }
+.isms-table { border-collapse: collapse; margin: 6px 0 12px 0; font-size: 12px; }
+.isms-report .isms-table th, .isms-report .isms-table td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
+.isms-report .isms-table thead th { background: #e8e8e8; }
+.isms-table.sortable thead th { cursor: pointer; }
+.isms-table.sortable thead th[aria-sort]::after { content: " \\2195"; color: #666; }
+.isms-provenance td:first-child { font-weight: bold; white-space: nowrap; }
+.isms-generated { color: #555; font-size: 11px; }
+.isms-empty { font-style: italic; }
+.isms-figure { margin: 8px 0 14px 0; }
+@page { size: A4 landscape; margin: 10mm; }
+@media print {
+  .isms-report h2, .isms-report h3 { break-after: avoid; }
+  .isms-table { font-size: 10px; }
+  .isms-table tr { break-inside: avoid; }
+  .isms-figure { break-inside: avoid; }
+  .modebar-container { display: none !important; }
+  .isms-table.sortable thead th[aria-sort]::after { content: ""; }
+  .jp-Cell, .jp-OutputArea, .jp-OutputArea-child { margin: 0 !important; padding: 0 !important; }
+  .jp-OutputArea-output { overflow: visible !important; }
+}
+"""
+
+SORT_JS = """
+(function () {
+  function key(cell) {
+    var t = cell.textContent.trim();
+    var n = Number(t.replace(",", "."));
+    return (t !== "" && !isNaN(n)) ? [0, n] : [1, t.toLowerCase()];
+  }
+  function cmp(a, b) {
+    if (a[0] !== b[0]) { return a[0] - b[0]; }
+    return a[1] < b[1] ? -1 : (a[1] > b[1] ? 1 : 0);
+  }
+  function init() {
+    document.querySelectorAll("table.sortable").forEach(function (table) {
+      table.querySelectorAll("thead th").forEach(function (th, col) {
+        th.setAttribute("aria-sort", "none");
+        th.addEventListener("click", function () {
+          var asc = th.getAttribute("aria-sort") !== "ascending";
+          table.querySelectorAll("thead th").forEach(function (o) { o.setAttribute("aria-sort", "none"); });
+          th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+          var body = table.tBodies[0];
+          var rows = Array.prototype.slice.call(body.rows);
+          rows.sort(function (r1, r2) {
+            var c = cmp(key(r1.cells[col]), key(r2.cells[col]));
+            return asc ? c : -c;
+          });
+          rows.forEach(function (r) { body.appendChild(r); });
+        });
+      });
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+})();
+"""
+
+
+def generated_line(lang: str = "da") -> str:
+    """The report's one time-dependent line (UTC; ``SOURCE_DATE_EPOCH`` fixes it)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    now = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
+    return f'<p class="isms-generated" id="isms-generated">{esc(h("generated", lang))}: {now:%Y-%m-%d %H:%M:%S} UTC</p>'
+
+
+def _section(key: str, body: str, lang: str, *, first: bool = False, sid: str | None = None) -> str:
+    cls = "isms-section isms-report" + (" isms-first" if first else "")
+    return f'<section class="{cls}" id="{sid or key}"><h2>{esc(h(key, lang))}</h2>{body}</section>'
+
+
+def section_html(name: str, ctx: ReportContext) -> str:
+    """One section of the committee report as an HTML fragment (everything escaped).
+
+    ``name``: header, key_figures, heatmaps, decisions, top_risks, perspectives,
+    treatment, data_quality, appendix.
+    """
+    from . import figures
+
+    lang, m, a, s = ctx.lang, ctx.matrix, ctx.assessment, ctx.scores
+    if name == "header":
+        meta = a.meta
+        title = f"{h('title', lang)} – {meta.get('municipality', '')} {meta.get('round', '')}"
+        prov = provenance(a, ctx.params, lang)
+        return (
+            f"<style>{REPORT_CSS}</style>"
+            f"{figures.plotlyjs_html()}"
+            f"<script>{SORT_JS}</script>"
+            f'<section class="isms-report isms-header" id="header"><h1>{esc(title)}</h1>'
+            f"{generated_line(lang)}"
+            f"{html_table(headline(s, a, matrix=m, as_of=ctx.as_of, lang=lang), table_id='headline', lang=lang)}"
+            f"<details open><summary>{esc(h('input_file', lang))} / {esc(h('parameter', lang))}</summary>"
+            f'<div class="isms-provenance">{html_table(prov, table_id="provenance", lang=lang)}</div></details>'
+            "</section>"
+        )
+    if name == "key_figures":
+        kf = key_figures(s, ctx.previous_scores, matrix=m, lang=lang)
+        note = ""
+        if ctx.previous is not None:
+            prev = ctx.previous.meta.get("round", "")
+            note = f"<p>Δ = {esc(h('change', lang))} ({esc(h('previous', lang))}: {esc(prev)})</p>"
+        body = (
+            html_table(kf, table_id="key-figures", lang=lang)
+            + note
+            + f"<h3>{esc(h('sub_levels', lang))}</h3>"
+            + figures.to_html(figures.level_bars(s, m, lang=lang), "fig-level-bars")
+        )
+        return _section("sec_key_figures", body, lang, first=True, sid="key-figures-section")
+    if name == "heatmaps":
+        return _section("sec_heatmaps", figures.to_html(figures.heatmap_panel(s, m, lang=lang), "fig-heatmaps"), lang)
+    if name == "decisions":
+        dec = decisions(s, a, matrix=m, lang=lang)
+        body = (
+            f"<p>{esc(h('intro_decisions', lang))}</p>"
+            + html_table(decision_counts(dec, lang), table_id="decision-counts", lang=lang)
+            + html_table(dec, table_id="decisions", sortable=True, lang=lang)
+        )
+        return _section("sec_decisions", body, lang)
+    if name == "top_risks":
+        body = f"<p>{esc(h('intro_top', lang))}</p>" + html_table(
+            top_risks(s, a, matrix=m, lang=lang), table_id="top-risks", sortable=True, lang=lang
+        )
+        return _section("sec_top_risks", body, lang)
+    if name == "perspectives":
+        body = (
+            f"<p>{esc(h('intro_perspectives', lang))}</p>"
+            + figures.to_html(figures.perspective_comparison(s, lang=lang), "fig-perspectives")
+            + html_table(perspectives(s, a, matrix=m, lang=lang), table_id="perspectives", sortable=True, lang=lang)
+        )
+        return _section("sec_perspectives", body, lang)
+    if name == "treatment":
+        body = (
+            f"<h3>{esc(h('sub_treatment_options', lang))}</h3>"
+            + html_table(treatment_options(s, a, lang=lang), table_id="treatment-options", lang=lang)
+            + f"<h3>{esc(h('sub_overdue', lang))} ({esc(h('as_of', lang))} {ctx.as_of:%Y-%m-%d})</h3>"
+            + html_table(
+                overdue(s, a, as_of=ctx.as_of, matrix=m, lang=lang), table_id="overdue", sortable=True, lang=lang
+            )
+            + f"<h3>{esc(h('sub_overdue_actions', lang))}</h3>"
+            + html_table(overdue_actions(a, as_of=ctx.as_of, lang=lang), table_id="overdue-actions", lang=lang)
+            + f"<h3>{esc(h('sub_unchanged', lang))}</h3>"
+            + html_table(
+                unchanged_by_controls(s, a, matrix=m, lang=lang), table_id="unchanged", sortable=True, lang=lang
+            )
+        )
+        return _section("sec_treatment", body, lang)
+    if name == "data_quality":
+        body = html_table(data_quality(s, a, lang=lang), table_id="data-quality", sortable=True, lang=lang)
+        return _section("sec_data_quality", body, lang)
+    if name == "appendix":
+        desc = m.description_en if lang == "en" else m.description_da
+        body = (
+            f"<h3>{esc(h('sub_matrix', lang))}: {esc(m.name)}</h3>"
+            + (f"<p>{esc(desc)}</p>" if desc else "")
+            + html_table(appendix_matrix(m, lang), table_id="appendix-matrix", lang=lang)
+            + f"<h3>{esc(h('sub_scales', lang))}</h3>"
+            + html_table(appendix_scales(m, lang), table_id="appendix-scales", lang=lang)
+            + f"<h3>{esc(h('sub_level_table', lang))}</h3>"
+            + html_table(appendix_levels(m, lang), table_id="appendix-levels", lang=lang)
+            + f"<h3>{esc(h('sub_rules', lang))}</h3>"
+            + html_table(appendix_rules(m, lang), table_id="appendix-rules", lang=lang)
+            + f"<h3>{esc(h('sub_tolerance', lang))}</h3>"
+            + html_table(appendix_tolerance(a, lang), table_id="appendix-tolerance", lang=lang)
+        )
+        return _section("sec_appendix", body, lang)
+    raise ValueError(f"unknown section {name!r}")
+
+
+SECTIONS = (
+    "header", "key_figures", "heatmaps", "decisions", "top_risks",
+    "perspectives", "treatment", "data_quality", "appendix",
+)  # fmt: skip

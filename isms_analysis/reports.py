@@ -1,0 +1,407 @@
+"""Render the committee report unattended: papermill runs the report notebook,
+nbconvert turns it into one self-contained HTML file, headless Chromium prints a PDF.
+
+Operations runs this from cron or CI, so a run must be safe to repeat and loud when
+it fails:
+
+- the parameters reach the notebook only as papermill parameters (never as code);
+- everything is rendered into a temporary folder next to the target and moved into
+  place only when every step succeeded; a report already there is never overwritten
+  without ``force``; a failing run raises :class:`UserError` naming the failing cell
+  and keeps the executed notebook as ``committee-report.failed.ipynb`` for diagnosis;
+- the HTML embeds plotly.js once and loads nothing from the network;
+- the same inputs give byte-identical HTML except for the one line that says when
+  the report was generated (``<p ... id="isms-generated">``; set
+  ``SOURCE_DATE_EPOCH`` to fix that too).
+
+Output: ``<out>/<municipality>/<round>/committee-report.html`` (+ ``.pdf`` with
+``pdf=True``) and ``committee-report.ipynb``, the executed notebook, as the record.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+KINDS = {"quarterly": "quarterly_report.ipynb"}
+BASENAME = "committee-report"
+CHROMIUM = "/usr/bin/chromium"
+GENERATED_LINE = re.compile(r'<p class="isms-generated" id="isms-generated">[^<]*</p>')
+
+# The lab template without anything fetched from the network (require.js, MathJax,
+# mermaid, widgets); the report's own CSS and plotly.js come with the outputs.
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def safe_name(text: str) -> str:
+    """A file-system-safe folder name: letters (æøå kept), digits, '-', '_' and '.'."""
+    s = unicodedata.normalize("NFC", str(text)).strip()
+    s = re.sub(r"[^\w.\-]+", "-", s, flags=re.UNICODE).strip("-.")
+    return s[:80] or "ukendt"
+
+
+def _identity(workbook: Path | None, store: Any, round_: str | None, municipality: str | None) -> tuple[str, str]:
+    """(municipality, round) of the report, to place it before rendering."""
+    if workbook is not None:
+        meta = _workbook_meta(workbook)
+        return str(meta.get("municipality") or "ukendt"), str(meta.get("round") or Path(workbook).stem)
+    from .report import store_municipality
+
+    if not round_:
+        raise UserError("Angiv runden (--round) sammen med --store.", "Give the round (--round) with --store.")
+    return store_municipality(store, round_, municipality), str(round_)
+
+
+def _workbook_meta(path: Path) -> dict[str, Any]:
+    """The round's facts (the "Om" sheet) without reading the whole workbook; the full
+    read, with all its checks, happens in the notebook."""
+    from . import workbook as wbmod
+
+    reader = getattr(wbmod, "read_meta", None)
+    if reader is not None:
+        return dict(reader(path))
+    try:
+        from . import layout
+
+        rd = wbmod._Reader(path, None)
+        book, _ = wbmod._open(path)
+        try:
+            return rd.read_meta(book, rd.find_sheet(list(book.sheet_names), layout.META))
+        finally:
+            close = getattr(book, "close", None)
+            if close is not None:
+                close()
+    except UserError:
+        raise
+    except Exception:  # the reader's internals changed: read it all
+        from .report import _read
+
+        return dict(_read(path).meta)
+
+
+class _Steps:
+    """One progress line per step on stderr (via tqdm.write), silent with progress=False."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        import time
+
+        self.total, self.enabled, self.n, self.t0 = total, enabled, 0, time.monotonic()
+
+    def step(self, text: str) -> None:
+        import time
+
+        from tqdm import tqdm
+
+        self.n += 1
+        if self.enabled:
+            tqdm.write(f"[{self.n}/{self.total}] {time.monotonic() - self.t0:5.1f} s  {text}", file=sys.stderr)
+
+    def close(self) -> None:
+        pass
+
+
+def _exporter_class() -> type:
+    """nbconvert's HTMLExporter without its final BeautifulSoup pass (which only adds
+    alt texts to images and tab stops, and costs seconds on long tables)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    class ReportExporter(HTMLExporter):
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            try:
+                from nbconvert.filters.highlight import Highlight2HTML
+                from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+                resources = self._init_resources(resources)
+                self.register_filter("highlight_code", Highlight2HTML(pygments_lexer="python", parent=self))
+                self.register_filter(
+                    "filter_data_type",
+                    WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
+                )
+            except (ImportError, AttributeError, TypeError):  # nbconvert changed: use it as it is
+                return super().from_notebook_node(nb, resources, **kw)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter
+
+
+def to_html(notebook: Path, lang: str = "da", title: str | None = None) -> str:
+    """The executed notebook as one self-contained HTML page without code or prompts."""
+    import nbformat
+    from jinja2 import DictLoader
+
+    nb = nbformat.read(notebook, as_version=4)
+    if title:
+        nb.metadata["title"] = title
+    for i, cell in enumerate(nb.cells):  # papermill's injected cell has a random id
+        cell["id"] = f"cell-{i}"
+    exporter = _exporter_class()(
+        template_name="lab",
+        extra_loaders=[DictLoader({"isms_committee.html.j2": _TEMPLATE})],
+        template_file="isms_committee.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_markdown=True,
+        exclude_raw=True,
+    )
+    exporter.language_code = lang
+    body, _ = exporter.from_notebook_node(nb)
+    bad = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", body, re.I)
+    if bad:
+        raise UserError(
+            "Rapporten ville hente filer fra nettet; den skal være selvstændig.",
+            "The report would load files from the network; it must be self-contained.",
+        )
+    return body
+
+
+def normalise_html(text: str) -> str:
+    """The HTML with the generated-at line blanked (to compare two renders)."""
+    return GENERATED_LINE.sub('<p class="isms-generated" id="isms-generated"></p>', text)
+
+
+def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
+    """Print the HTML to PDF with headless Chromium (no network, fresh profile)."""
+    if not Path(CHROMIUM).exists():
+        raise UserError(
+            f"PDF kræver Chromium ({CHROMIUM}), som ikke er installeret.",
+            f"PDF needs Chromium ({CHROMIUM}), which is not installed.",
+        )
+    with tempfile.TemporaryDirectory(prefix="isms-chromium-") as profile:
+        cmd = [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            "--run-all-compositor-stages-before-draw",
+            "--virtual-time-budget=10000",
+            f"--print-to-pdf={pdf_path}",
+            html_path.resolve().as_uri(),
+        ]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise UserError(
+                f"Chromium blev ikke færdig med PDF'en inden {timeout:.0f} s.",
+                f"Chromium did not finish the PDF within {timeout:.0f} s.",
+            ) from None
+    if proc.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
+        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        raise UserError(
+            f"PDF kunne ikke dannes (Chromium exit {proc.returncode}): {' '.join(tail)}",
+            f"Could not make the PDF (Chromium exit {proc.returncode}): {' '.join(tail)}",
+        )
+    return pdf_path
+
+
+def _failure(exc: Exception, notebook: Path) -> UserError:
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    index = getattr(exc, "cell_index", None)
+    source = (getattr(exc, "source", "") or "").strip().splitlines()
+    where = f"celle {index}" if index is not None else "notesbogen"
+    where_en = f"cell {index}" if index is not None else "the notebook"
+    snippet = f" ({source[-1][:100]})" if source else ""
+    return UserError(
+        f"Rapporten fejlede i {where}{snippet}: {ename}: {evalue}. Den kørte notesbog er gemt i {notebook}",
+        f"The report failed in {where_en}{snippet}: {ename}: {evalue}. The executed notebook is kept in {notebook}",
+    )
+
+
+def run_report(
+    kind: str = "quarterly",
+    *,
+    workbook: str | Path | None = None,
+    store: str | Path | None = None,
+    round: str | None = None,  # noqa: A002 - the name users know
+    previous_round: str | Path | None = None,
+    lang: str = "da",
+    out: str | Path = "reports",
+    pdf: bool = False,
+    force: bool = False,
+    matrix: str | None = None,
+    as_of: str | None = None,
+    progress: bool = True,
+    municipality: str | None = None,
+) -> Path:
+    """Render the committee report; returns the path of the HTML file.
+
+    With neither ``workbook`` nor ``store`` the latest sample workbook is used and,
+    unless ``previous_round`` is given, its previous round."""
+    if kind not in KINDS:
+        raise UserError(f"Ukendt rapporttype '{kind}' (kendte: {', '.join(KINDS)}).", f"Unknown report kind '{kind}'.")
+    if lang not in ("da", "en"):
+        raise UserError(f"Ukendt sprog '{lang}': brug da eller en.", f"Unknown language '{lang}': use da or en.")
+    from .report import sample_workbooks
+
+    steps = _Steps(6 if pdf else 5, progress)
+    try:
+        steps.step("Forbereder / preparing")
+        if workbook is None and store is None:
+            found = sample_workbooks()
+            if not found:
+                raise UserError(
+                    "Angiv --workbook eller --store (eksempeldata findes ikke).",
+                    "Give --workbook or --store (no sample data found).",
+                )
+            workbook = found[-1]
+            if previous_round is None and len(found) > 1:
+                previous_round = found[-2]
+        wb = Path(workbook).resolve() if workbook is not None else None
+        if wb is not None and not wb.exists():
+            raise UserError(f"Arbejdsbogen findes ikke: {wb}", f"Workbook not found: {wb}")
+        prev: str | None = None
+        if previous_round is not None and str(previous_round).strip():
+            p = Path(previous_round)
+            prev = (
+                str(p.resolve()) if (p.suffix or p.exists()) and (store is None or p.exists()) else str(previous_round)
+            )
+        matrix_param = _check_matrix(matrix)
+        if as_of is not None:
+            from .report import _as_of
+
+            _as_of(as_of, None)  # a bad date fails here, before any work
+        municipality_name, round_label = _identity(wb, store, round, municipality)
+        target = Path(out) / safe_name(municipality_name) / safe_name(round_label)
+        final_html = target / f"{BASENAME}.html"
+        if final_html.exists() and not force:
+            raise UserError(
+                f"Rapporten findes allerede: {final_html} (brug --force for at overskrive).",
+                f"The report already exists: {final_html} (use --force to overwrite).",
+            )
+        target.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{BASENAME}-", dir=target.parent))
+        try:
+            return _render(
+                kind, tmp, target, steps,
+                parameters={
+                    "workbook": str(wb) if wb is not None else None,
+                    "store": str(Path(store).resolve()) if store is not None else None,
+                    "round": round,
+                    "previous_round": prev,
+                    "municipality": municipality,
+                    "lang": lang,
+                    "matrix": matrix_param,
+                    "as_of": str(as_of) if as_of is not None else None,
+                },
+                lang=lang, pdf=pdf, force=force,
+                title=_title(municipality_name, round_label, lang),
+            )  # fmt: skip
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        steps.close()
+
+
+def _check_matrix(matrix: str | None) -> str | None:
+    """The matrix parameter for the notebook (a file made absolute), checked here first."""
+    if matrix is None or not str(matrix).strip():
+        return None
+    from .matrix import MatrixError
+    from .matrix import matrix as get_matrix
+
+    try:
+        get_matrix(matrix)
+    except MatrixError as exc:
+        raise UserError(str(exc)) from None
+    p = Path(str(matrix))
+    return str(p.resolve()) if p.suffix.lower() in (".toml", ".yaml", ".yml") else str(matrix)
+
+
+def _title(municipality: str, round_label: str, lang: str) -> str:
+    from .report import h
+
+    return f"{h('title', lang)} – {municipality} {round_label}"
+
+
+def _render(
+    kind: str,
+    tmp: Path,
+    target: Path,
+    steps: _Steps,
+    *,
+    parameters: dict[str, Any],
+    lang: str,
+    pdf: bool,
+    force: bool,
+    title: str,
+) -> Path:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    executed = tmp / f"{BASENAME}.ipynb"
+    failed = target / f"{BASENAME}.failed.ipynb"
+    steps.step("Kører notesbogen / executing the notebook")
+    try:
+        pm.execute_notebook(
+            str(NOTEBOOKS / KINDS[kind]),
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            language="python",
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+            cwd=str(NOTEBOOKS),
+            # keep the kernel's own start-up/shut-down log lines out of cron mail
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except PapermillExecutionError as exc:
+        if executed.exists():
+            os.replace(executed, failed)
+        raise _failure(exc, failed) from None
+    except Exception as exc:  # kernel could not start, notebook missing ...
+        if executed.exists():
+            os.replace(executed, failed)
+        raise UserError(
+            f"Notesbogen kunne ikke køres: {type(exc).__name__}: {exc}",
+            f"The notebook could not be executed: {type(exc).__name__}: {exc}",
+        ) from None
+
+    steps.step("Danner HTML / converting to HTML")
+    html_path = tmp / f"{BASENAME}.html"
+    html_path.write_text(to_html(executed, lang=lang, title=title), encoding="utf-8")
+
+    pdf_path = tmp / f"{BASENAME}.pdf"
+    if pdf:
+        steps.step("Danner PDF / printing the PDF")
+        print_pdf(html_path, pdf_path)
+
+    steps.step("Udgiver / publishing")
+    final_html = target / f"{BASENAME}.html"
+    if final_html.exists() and not force:  # appeared while rendering
+        raise UserError(
+            f"Rapporten findes allerede: {final_html} (brug --force for at overskrive).",
+            f"The report already exists: {final_html} (use --force to overwrite).",
+        )
+    os.replace(executed, target / f"{BASENAME}.ipynb")
+    if pdf:
+        os.replace(pdf_path, target / f"{BASENAME}.pdf")
+    else:
+        (target / f"{BASENAME}.pdf").unlink(missing_ok=True)  # never leave an older run's PDF beside it
+    os.replace(html_path, final_html)  # the report itself appears last, whole
+    failed.unlink(missing_ok=True)
+    steps.step("Færdig / done")
+    return final_html

@@ -1,0 +1,286 @@
+"""Report sections against hand-computed expectations on a small code-built round.
+
+KL matrix. Assets (max-of-CIA consequence per perspective):
+  A1 "Journal <b>system</b>", Børn og unge (tolerance Lav), critical, M 4, DS 4
+  A2 Økonomisystem, Økonomi (tolerance Middel), M 3, no data subjects
+  A3 "Borgerservice & web", Borgerservice (default tolerance Under middel), M 2, DS 3
+
+Risks (likelihood, treatment, residual likelihood, status, deadline):
+  R1 A1 L4 -        -   open        2026-06-30  M 16 Høj,  DS 16 Høj
+  R2 A1 L1 accept   -   open        -           M 4 UM,    DS 4 UM (accepted, no who/when)
+  R3 A2 L3 accept   -   open        -           M 9 Middel (documented acceptance)
+  R4 A2 L4 accept   -   open        -           M 12 Over middel (documented acceptance)
+  R5 A3 L4 mitigate 3   in_progress 2026-12-31  M 8 -> 6,  DS 12 -> 9
+  R6 A3 L3 mitigate 3   open        2026-09-01  M 6 -> 6,  DS 9 -> 9 (controls change nothing)
+  R7 A2 L2 -        -   closed      2026-01-01  M 6 UM
+  R8 A2 L1 mitigate 2   open        -           M 3 Lav -> 6 UM (residual above inherent)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from isms_analysis import Assessment, rescore, score
+from isms_analysis import report as R
+
+AS_OF = "2026-09-30"
+
+
+def small_assessment(r1_likelihood: int = 4, with_r8: bool = True) -> Assessment:
+    assets = pd.DataFrame(
+        {
+            "asset_id": ["A1", "A2", "A3"],
+            "name": ["Journal <b>system</b>", "Økonomisystem", "Borgerservice & web"],
+            "area": ["Børn og unge", "Økonomi", "Borgerservice"],
+            "risk_owner": ["Anna", "Bo", "Carl"],
+            "critical": [True, False, False],
+            "consequence_municipality_c": [3, 2, 2],
+            "consequence_municipality_i": [2, 3, 2],
+            "consequence_municipality_a": [4, 1, 1],
+            "consequence_data_subject_c": pd.array([4, None, 3], dtype="Int8"),
+            "consequence_data_subject_i": pd.array([3, None, 2], dtype="Int8"),
+            "consequence_data_subject_a": pd.array([1, None, 2], dtype="Int8"),
+        }
+    )
+    threats = pd.DataFrame({"threat_id": ["T1", "T2"], "name": ["Phishing", "Ransomware"]})
+    rows = [
+        ("R1", "A1", "T1", r1_likelihood, None, None, None, None, None, "open", "2026-06-30"),
+        ("R2", "A1", "T2", 1, "accept", None, None, None, None, "open", None),
+        ("R3", "A2", "T2", 3, "accept", None, None, "Direktionen", "2026-05-01", "open", None),
+        ("R4", "A2", "T1", 4, "accept", None, None, "Direktionen", "2026-05-01", "open", None),
+        ("R5", "A3", "T1", 4, "mitigate", "5.1; 8.7", 3, None, None, "in_progress", "2026-12-31"),
+        ("R6", "A3", "T2", 3, "mitigate", "8.13", 3, None, None, "open", "2026-09-01"),
+        ("R7", "A2", "T1", 2, None, None, None, None, None, "closed", "2026-01-01"),
+        ("R8", "A2", "T2", 1, "mitigate", None, 2, None, None, "open", None),
+    ]
+    if not with_r8:
+        rows = rows[:-1]
+    cols = [
+        "risk_id", "asset_id", "threat_id", "likelihood", "treatment", "controls", "residual_likelihood",
+        "accepted_by", "accepted_date", "status", "deadline",
+    ]  # fmt: skip
+    risks = pd.DataFrame(rows, columns=cols)
+    risks["residual_likelihood"] = risks["residual_likelihood"].astype("Int8")
+    risks["owner"] = pd.array([None] * len(risks), dtype="string")
+    profile = pd.DataFrame({"area": ["Børn og unge", "Økonomi"], "max_accepted_level": ["Lav", "Middel"]})
+    problems = pd.DataFrame(
+        {
+            "severity": ["warning", "error"],
+            "code": ["w1", "e1"],
+            "file": ["runde.xlsx", "runde.xlsx"],
+            "sheet": ["Risici", "Aktiver"],
+            "cell": ["G5", "B3"],
+            "row": [5, 3],
+            "column": ["G", "B"],
+            "value": ["", ""],
+            "message_da": ["Frist mangler", "Navn mangler"],
+            "message_en": ["Deadline missing", "Name missing"],
+        }
+    )
+    return Assessment(
+        assets=assets,
+        threats=threats,
+        risks=risks,
+        profile=profile,
+        meta={"municipality": "Testkommune", "round": "2026 Q3", "assessment_date": pd.Timestamp("2026-09-30")},
+        problems=problems,
+        source={"name": "runde.xlsx", "sha256": "0123abcd" * 8, "size": 1234},
+    )
+
+
+@pytest.fixture(scope="module")
+def case() -> tuple[Assessment, pd.DataFrame]:
+    a = small_assessment()
+    return a, score(a, "kl")
+
+
+def test_key_figures_counts_per_level_perspective_and_stage(case):
+    a, s = case
+    kf = R.key_figures(s)
+    assert list(kf.columns) == ["Perspektiv", "Trin", "Lav", "Under middel", "Middel", "Over middel", "Høj", "I alt"]
+    assert kf[["Perspektiv", "Trin"]].values.tolist() == [
+        ["Kommunen", "Iboende"], ["Kommunen", "Rest"], ["De registrerede", "Iboende"], ["De registrerede", "Rest"],
+    ]  # fmt: skip
+    assert kf.iloc[:, 2:].values.tolist() == [
+        [1, 3, 2, 1, 1, 8],
+        [0, 5, 1, 1, 1, 8],
+        [0, 1, 1, 1, 1, 4],
+        [0, 1, 2, 0, 1, 4],
+    ]
+
+
+def test_key_figures_change_against_previous_round(case):
+    a, s = case
+    prev = score(small_assessment(r1_likelihood=2, with_r8=False), "kl")
+    kf = R.key_figures(s, prev)
+    row = kf.iloc[0]  # municipality, inherent: previous Lav 0, UM 3, Middel 3, OM 1, Høj 0
+    assert [row[f"Δ {n}"] for n in ("Lav", "Under middel", "Middel", "Over middel", "Høj", "I alt")] == [
+        1, 0, -1, 0, 1, 1,
+    ]  # fmt: skip
+
+
+def test_key_figures_english(case):
+    _, s = case
+    kf = R.key_figures(s, lang="en")
+    assert list(kf.columns) == [
+        "Perspective",
+        "Stage",
+        "Low",
+        "Below medium",
+        "Medium",
+        "Above medium",
+        "High",
+        "Total",
+    ]
+    assert kf["Perspective"].tolist()[2] == "Data subjects"
+
+
+def test_decisions_from_flags(case):
+    a, s = case
+    d = R.decisions(s, a)
+    got = list(zip(d["Beslutning"], d["Risiko-ID"], strict=True))
+    assert got == [
+        ("Over middel/høj uden håndteringsbeslutning", "R1"),
+        ("Accepteret over det tilladte", "R4"),
+        ("Kritisk aktiv: accept mangler hvem/hvornår", "R2"),
+        ("Meget høj konsekvens for de registrerede", "R2"),
+        ("Over områdets tolerance", "R1"),
+        ("Over områdets tolerance", "R4"),
+        ("Over områdets tolerance", "R5"),
+        ("Over områdets tolerance", "R6"),
+        ("Over områdets tolerance", "R2"),
+    ]
+    r5 = d[(d["Risiko-ID"] == "R5")].iloc[0]
+    assert (r5["Perspektiv"], r5["Niveau"], r5["Risikoscore"]) == ("De registrerede", "Middel", 9)
+    r1 = d.iloc[0]
+    assert (r1["Aktiv"], r1["Risikoejer"], r1["Frist"], r1["Niveau"]) == (
+        "Journal <b>system</b>",
+        "Anna",
+        "2026-06-30",
+        "Høj",
+    )
+    counts = R.decision_counts(d)
+    assert counts["Antal"].tolist() == [1, 1, 1, 1, 5]
+
+
+def test_decisions_ask_the_matrix(case):
+    """Under Datatilsynet's matrix 4x1 and 3x3 are "Over middel"/"Høj": accepting them is not allowed."""
+    a, s = case
+    d = R.decisions(rescore(s, "datatilsynet"), a, matrix="datatilsynet")
+    not_ok = d.loc[d["Beslutning"] == "Accepteret over det tilladte", "Risiko-ID"].tolist()
+    assert sorted(not_ok) == ["R2", "R3", "R4"]
+
+
+def test_top_risks_order_and_columns(case):
+    a, s = case
+    top = R.top_risks(s, a, n=3)
+    assert top["Risiko-ID"].tolist() == ["R1", "R4", "R5"]  # R4 before R5: same level and score, higher residual
+    r5 = top.iloc[2]
+    assert r5["Score kommunen"] == 8 and r5["Score de registrerede"] == 12
+    assert (r5["Højeste niveau"], r5["Restniveau"], r5["Risikoejer"], r5["Håndtering"], r5["Frist"]) == (
+        "Over middel", "Middel", "Carl", "Mitiger", "2026-12-31",
+    )  # fmt: skip
+    assert pd.isna(top.iloc[1]["Score de registrerede"])
+    assert str(top["Score de registrerede"].dtype) == "Int16"  # shown as 12, not 12.0
+    en = R.top_risks(s, a, n=1, lang="en")
+    assert en.iloc[0]["Highest level"] == "High" and "Risk owner" in en.columns
+
+
+def test_perspectives_side_by_side(case):
+    a, s = case
+    p = R.perspectives(s, a)
+    assert p["Risiko-ID"].tolist() == ["R5", "R6"]
+    assert p["Forskel"].tolist() == [4, 3]
+    assert p.iloc[1][["Score kommunen", "Score de registrerede"]].tolist() == [6, 9]
+    assert str(p["Score kommunen"].dtype) == "Int16"
+
+
+def test_treatment_options(case):
+    a, s = case
+    t = R.treatment_options(s, a)
+    assert list(t.columns) == ["Håndtering", "Åben", "I gang", "Lukket", "I alt"]
+    assert t.set_index("Håndtering").loc[["Mitiger", "Acceptér", "Undgå", "Flyt", "Ingen beslutning"]].values.tolist() == [
+        [2, 1, 0, 3], [3, 0, 0, 3], [0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 1, 2],
+    ]  # fmt: skip
+
+
+def test_overdue_as_of(case):
+    a, s = case
+    o = R.overdue(s, a, as_of=AS_OF)
+    assert o["Risiko-ID"].tolist() == ["R1", "R6"]
+    assert o["Dage over frist"].tolist() == [92, 29]
+    assert o["Restniveau"].tolist() == ["Høj", "Middel"]
+    # Default as-of: the round's assessment date (also 2026-09-30).
+    assert R.overdue(s, a)["Risiko-ID"].tolist() == ["R1", "R6"]
+    assert R.overdue(s, a, as_of="2026-07-01")["Risiko-ID"].tolist() == ["R1"]
+
+
+def test_unchanged_by_controls(case):
+    a, s = case
+    u = R.unchanged_by_controls(s, a)
+    assert u["Risiko-ID"].tolist() == ["R6"]
+    assert (u.iloc[0]["Højeste niveau"], u.iloc[0]["Højeste score"]) == ("Middel", 9)
+
+
+def test_data_quality_lists_every_problem_errors_first(case):
+    a, s = case
+    q = R.data_quality(s, a)
+    assert q["Alvorlighed"].tolist() == ["Fejl", "Advarsel", "Advarsel"]
+    assert q["Celle"].tolist()[:2] == ["B3", "G5"]
+    assert q["Besked"].tolist()[:2] == ["Navn mangler", "Frist mangler"]
+    assert q["Besked"].iloc[2].startswith("R8:")
+    assert R.data_quality(s, a, lang="en")["Message"].tolist()[:2] == ["Name missing", "Deadline missing"]
+
+
+def test_appendix_from_the_matrix():
+    m = R.appendix_matrix("kl")
+    assert m.shape == (4, 5)
+    assert m.iloc[0, 4] == "16 Høj" and m.iloc[3, 1] == "1 Lav"
+    lv = R.appendix_levels("kl")
+    assert lv["Scorer"].tolist() == ["1, 2, 3", "4, 6", "8, 9", "12", "16"]
+    assert lv["Håndteringsklasse"].tolist()[3] == "Bør håndteres"
+    assert R.appendix_scales("kl", "en")["Likelihood"].tolist() == ["Unlikely", "Less likely", "Likely", "Expected"]
+    assert len(R.appendix_rules("kl")) >= 5
+
+
+def test_provenance(case):
+    a, _ = case
+    p = R.provenance(a, {"lang": "da", "matrix": "KL"})
+    d = dict(zip(p["Felt"], p["Værdi"], strict=True))
+    assert d["Kommune"] == "Testkommune" and d["Runde"] == "2026 Q3"
+    assert d["Inputfil"] == "runde.xlsx" and d["SHA-256"] == "0123abcd" * 8
+    assert d["Parameter: matrix"] == "KL" and d["Vurderingsdato"] == "2026-09-30"
+
+
+def test_headline(case):
+    a, s = case
+    hl = R.headline(s, a, as_of=AS_OF)
+    assert hl["Antal"].tolist() == [3, 8, 5, 2]
+
+
+def test_section_html_escapes_workbook_text(case):
+    a, s = case
+    evil = dataclasses.replace(a, meta={**a.meta, "municipality": "<script>alert(1)</script>"})
+    ctx = R.ReportContext(evil, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF))
+    for name in R.SECTIONS:
+        if name == "header":
+            continue  # carries plotly.js itself; checked below
+        out = R.section_html(name, ctx)
+        assert "<b>system" not in out, name
+    top = R.section_html("top_risks", ctx)
+    assert "Journal &lt;b&gt;system&lt;/b&gt;" in top
+    assert "NA&gt;" not in top and ">nan<" not in top and ">NaN<" not in top  # blanks stay blank
+    assert "Borgerservice &amp; web" in top
+    header = R.section_html("header", ctx)
+    assert "<script>alert(1)</script>" not in header
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in header
+
+
+def test_section_html_english_headings(case):
+    a, s = case
+    ctx = R.ReportContext(a, s, R.resolve_matrix(s), lang="en", as_of=pd.Timestamp(AS_OF))
+    assert "<h2>Decisions for the committee</h2>" in R.section_html("decisions", ctx)
+    assert "<h2>Beslutninger til udvalget</h2>" in R.section_html("decisions", dataclasses.replace(ctx, lang="da"))
