@@ -332,5 +332,20 @@ def report_quarterly(
     typer.echo(str(path))
 
 
+@app.command()
+@user_errors
+def demo(
+    sample: Annotated[Path, typer.Option("--sample", help="Mappe med eksempelrunderne.")] = Path("data/sample"),
+    out: Annotated[Path, typer.Option("--out", help="Mappe til rapporterne.")] = Path("reports"),
+    lang: Lang = "da",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Dan også PDF.")] = False,
+) -> None:
+    """Kør hovedopgaven på eksempelkommunen: importér alle runder, dan kvartals- og trendrapporten."""
+    from .demo import run_demo
+
+    for p in run_demo(sample, out, lang=lang, pdf=pdf):
+        typer.echo(str(p))
+
+
 def run() -> None:  # pragma: no cover - console entry alternative
     sys.exit(app())
