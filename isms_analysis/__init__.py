@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .assessment import Assessment
 from .matrix import KL, MatrixError, RiskMatrix, matrix
 from .scoring import FLAGS, PERSPECTIVES, STAGES, rescore, score
+from .workbook import read_workbook
 
 try:
     __version__ = version("isms-analysis")
@@ -29,10 +30,3 @@ __all__ = [
     "score",
 ]
 
-
-def __getattr__(name: str):  # lazy: the reader pulls in the Excel stack
-    if name == "read_workbook":
-        from .workbook import read_workbook
-
-        return read_workbook
-    raise AttributeError(name)

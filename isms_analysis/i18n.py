@@ -47,6 +47,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "score": ("Risikoscore", "Risk score"),
     "level": ("Niveau", "Level"),
     "count": ("Antal", "Count"),
+    "total": ("I alt", "Total"),
     "critical": ("Kritisk", "Critical"),
     "yes": ("Ja", "Yes"),
     "no": ("Nej", "No"),

@@ -303,10 +303,27 @@ def treatment_class(level_names: pd.Series, matrix: str | Path | RiskMatrix = "k
 
 
 def summarise(scores: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
-    """Count of risks per level, with one row per perspective x stage (all levels shown)."""
-    counts = pd.crosstab(
-        [scores["perspective"], scores["stage"]], scores["level"], dropna=False
+    """Count of risks per level (all levels shown), one row per perspective x stage,
+    labelled in Danish (or English)."""
+    from .i18n import t
+
+    counts = pd.crosstab([scores["perspective"], scores["stage"]], scores["level"], dropna=False)
+    present = set(scores["perspective"].astype(str))
+    counts = counts.loc[[ix for ix in counts.index if ix[0] in present]]
+    counts[t("total", lang)] = counts.sum(axis=1)
+    counts.index = pd.MultiIndex.from_tuples(
+        [(t(p, lang), t(s, lang)) for p, s in counts.index], names=[t("perspective", lang), t("stage", lang)]
     )
-    counts = counts.loc[[ix for ix in counts.index if (scores["perspective"] == ix[0]).any()]]
-    counts["I alt" if lang != "en" else "Total"] = counts.sum(axis=1)
+    if lang == "en":
+        counts = counts.rename(columns=dict(zip(scores["level"].cat.categories, _english_levels(scores), strict=True)))
+    counts.columns.name = t("level", lang)
     return counts
+
+
+def _english_levels(scores: pd.DataFrame) -> list[str]:
+    names = list(scores["level"].cat.categories)
+    try:
+        m = get_matrix(scores.attrs.get("matrix", "kl"))
+    except ValueError:  # a custom matrix known only by name: keep its Danish names
+        return names
+    return [lv.name_en for lv in m.levels] if m.level_names() == names else names

@@ -267,3 +267,19 @@ def test_dates_accept_strings_and_dates():
     risks = RISKS.head(2).assign(accepted_date=[dt.date(2026, 1, 2), "2026-03-04"])
     a = make_assessment(risks)
     assert str(a.risks["accepted_date"].dtype).startswith("datetime64")
+
+
+def test_summarise_counts_per_level_in_danish_and_english(scored):
+    from isms_analysis.scoring import summarise
+
+    da = summarise(scored)
+    # From the hand-computed table: municipality inherent has 31 rows.
+    want = EXPECTED[(EXPECTED.perspective == "municipality") & (EXPECTED.stage == "inherent")]["level"].value_counts()
+    row = da.loc[("Kommunen", "Iboende")]
+    for level in ["Lav", "Under middel", "Middel", "Over middel", "Høj"]:
+        assert row[level] == want.get(level, 0), level
+    assert row["I alt"] == 31
+    assert da.loc[("De registrerede", "Rest"), "I alt"] == (EXPECTED.perspective == "data_subject").sum() / 2
+    en = summarise(scored, "en")
+    assert list(en.columns) == ["Low", "Below medium", "Medium", "Above medium", "High", "Total"]
+    assert en.loc[("Municipality", "Inherent")].tolist() == row.tolist()
