@@ -288,6 +288,11 @@ def _controls_diff(both: pd.DataFrame) -> pd.DataFrame:
     rounds (sorted, ``", "``-joined)."""
     per_risk = both.drop_duplicates("risk_id")
     per_risk = per_risk[_str_differs(per_risk["controls_old"].fillna(""), per_risk["controls_new"].fillna(""))]
+    if per_risk.empty:  # (merging empty Arrow-backed keys fails in pandas 3.1 with pyarrow installed)
+        return pd.DataFrame(
+            {"controls_added": pd.Series(dtype="string"), "controls_removed": pd.Series(dtype="string")},
+            index=pd.Index([], name="risk_id"),
+        )
     old = _split_controls(per_risk["risk_id"], per_risk["controls_old"])
     new = _split_controls(per_risk["risk_id"], per_risk["controls_new"])
     merged = old.merge(new, on=["risk_id", "control"], how="outer", indicator=True)
@@ -649,7 +654,7 @@ def time_to_treatment(
     key_new = (h["_rid"] != h["_rid"].shift()) | (h["perspective"] != h["perspective"].shift())
     gap = h["_pos"].diff().fillna(1) != 1
     prev_treat = h["_treat"].shift(fill_value=False)
-    start = h["_treat"] & (key_new | gap | ~prev_treat)
+    start = (h["_treat"] & (key_new | gap | ~prev_treat)).to_numpy(dtype=bool)
     h = h.assign(_run=start.cumsum())
     runs = (
         h[h["_treat"]]
@@ -970,17 +975,25 @@ def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], 
     return pd.DataFrame(rows, columns=[_h("field", lang), _h("value", lang)])
 
 
-def movers_table(comparison: pd.DataFrame, n: int = 15, lang: str = "da") -> pd.DataFrame:
-    """Top movers (residual stage, both perspectives) as a display table."""
+def movers_table(
+    comparison: pd.DataFrame, n: int = 15, lang: str = "da", *, level_names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Top movers (residual stage, both perspectives) as a display table; ``level_names``
+    maps the stored (Danish) level names to the ones to show."""
     top = movers(comparison, n=n, lang=lang)
     persp = top["perspective"].astype("string").map(lambda p: _t(p, lang))
+
+    def level(col: str) -> pd.Series:
+        values = top[col].astype("string")
+        return values.map(dict(level_names)).fillna(values).astype("string") if level_names else values
+
     return pd.DataFrame(
         {
             _h("risk_id", lang): top["risk_id"],
             _h("asset", lang): top["asset_name"] if "asset_name" in top.columns else top["asset_id"],
             _t("perspective", lang): persp,
-            _h("level_old", lang): top["level_old"].astype("string"),
-            _h("level_new", lang): top["level_new"].astype("string"),
+            _h("level_old", lang): level("level_old"),
+            _h("level_new", lang): level("level_new"),
             _h("score_old", lang): top["score_old"],
             _h("score_new", lang): top["score_new"],
             _h("change", lang): top["change"].astype("string").map(lambda c: _h(c, lang)),
