@@ -332,6 +332,39 @@ def report_quarterly(
     typer.echo(str(path))
 
 
+@report_app.command("trend")
+@user_errors
+def report_trend(
+    store: StoreOpt = None,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Kommunen (standard: lagerets eneste/første).")
+    ] = None,
+    first_round: Annotated[str | None, typer.Option("--first-round", help="Første runde (standard: den ældste).")] = None,
+    last_round: Annotated[str | None, typer.Option("--last-round", help="Sidste runde (standard: den nyeste).")] = None,
+    lang: Lang = "da",
+    out: Annotated[Path, typer.Option("--out", help="Mappe til rapporterne.")] = Path("reports"),
+    pdf: Annotated[bool, typer.Option("--pdf", help="Dan også en PDF (headless Chromium).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overskriv en eksisterende rapport.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Ingen fremdriftslinjer på stderr.")] = False,
+) -> None:
+    """Dan trendrapporten over lagerets runder (HTML, evt. PDF) og skriv stien."""
+    from .reports import run_report
+
+    path = run_report(
+        "trend",
+        store=store,
+        municipality=municipality,
+        first_round=first_round,
+        last_round=last_round,
+        lang=lang,
+        out=out,
+        pdf=pdf,
+        force=force,
+        progress=not quiet,
+    )
+    typer.echo(str(path))
+
+
 @app.command()
 @user_errors
 def demo(

@@ -150,6 +150,49 @@ LABELS: dict[str, tuple[str, str]] = {
     "intro_decisions": ("Antal sager pr. beslutningstype", "Number of cases per kind of decision"),
     "more": ("flere", "more"),
     "scale_value": ("Værdi", "Value"),
+    # capped detail tables
+    "more_register": (
+        "… og {n} flere (se det scorede register: isms score -o)",
+        "… and {n} more (see the scored register: isms score -o)",
+    ),
+    "more_plain": ("… og {n} flere", "… and {n} more"),
+    "more_validate": (
+        "… og {n} flere (se alle med: isms validate)",
+        "… and {n} more (see all with: isms validate)",
+    ),
+    "more_workbook": (
+        "… og {n} flere (se handlingsplanen i arbejdsbogen)",
+        "… and {n} more (see the action plan in the workbook)",
+    ),
+    # changes since the previous round
+    "sec_changes": ("Ændringer siden forrige runde", "Changes since the previous round"),
+    "no_previous": (
+        "Der er ingen forrige runde at sammenligne med.",
+        "There is no previous round to compare with.",
+    ),
+    "intro_changes": (
+        "Sammenlignet med runde {prev}. Restrisiko; en risiko tælles én gang pr. perspektiv.",
+        "Compared with round {prev}. Residual risk; a risk counts once per perspective.",
+    ),
+    "new": ("Nye", "New"),
+    "closed": ("Lukkede", "Closed"),
+    "escalated": ("Forværret", "Escalated"),
+    "de-escalated": ("Forbedret", "De-escalated"),
+    "unchanged": ("Uændret niveau", "Level unchanged"),
+    "sub_migration": ("Bevægelser mellem niveauer", "Movement between levels"),
+    "intro_migration": (
+        "Rækker: niveau i forrige runde; kolonner: niveau nu.",
+        "Rows: level in the previous round; columns: level now.",
+    ),
+    "sub_movers": ("Største bevægelser og årsagen", "Top movers and the reason"),
+    "sub_identity": (
+        "Risici hvor aktiv eller trussel er skiftet under samme ID",
+        "Risks whose asset or threat changed under the same ID",
+    ),
+    "asset_before": ("Aktiv før", "Asset before"),
+    "asset_after": ("Aktiv nu", "Asset now"),
+    "threat_before": ("Trussel før", "Threat before"),
+    "threat_after": ("Trussel nu", "Threat now"),
 }
 
 
@@ -413,6 +456,28 @@ def decision_counts(decisions_frame: pd.DataFrame, lang: str = "da") -> pd.DataF
     kinds = [h(k, lang) for k in DECISION_KINDS]
     n = decisions_frame[col].value_counts().reindex(kinds, fill_value=0) if len(decisions_frame) else [0] * len(kinds)
     return pd.DataFrame({col: kinds, h("count", lang): np.asarray(n, dtype=np.int64)})
+
+
+MAX_ROWS = 15  # default cap of the report's detail tables (the register has them all)
+
+
+def decision_details(
+    decisions_frame: pd.DataFrame, per_kind: int = MAX_ROWS, lang: str = "da"
+) -> list[tuple[str, pd.DataFrame, int]]:
+    """The detail table split by kind of decision, for reading in a meeting: per kind
+    present (in the order of :data:`DECISION_KINDS`) its label, its ``per_kind`` most
+    serious rows (the order of :func:`decisions`: level, then score, highest first,
+    then risk ID) without the decision column, and how many rows are not shown."""
+    col = h("decision", lang)
+    out = []
+    for kind in DECISION_KINDS:
+        label = h(kind, lang)
+        rows = decisions_frame[decisions_frame[col] == label] if len(decisions_frame) else decisions_frame
+        if len(rows) == 0:
+            continue
+        shown = rows.head(max(int(per_kind), 0)).drop(columns=col).reset_index(drop=True)
+        out.append((label, shown, len(rows) - len(shown)))
+    return out
 
 
 # -- top risks ---------------------------------------------------------------------------
@@ -724,6 +789,121 @@ def data_quality(scores: pd.DataFrame | None, assessment: Assessment, *, lang: s
     ).reset_index(drop=True)
 
 
+# -- changes since the previous round ----------------------------------------------------------
+CHANGE_COLUMNS = ("new", "closed", "escalated", "de-escalated", "unchanged")
+
+
+def round_changes(
+    assessment: Assessment,
+    scores: pd.DataFrame,
+    previous: Assessment,
+    previous_scores: pd.DataFrame,
+    *,
+    matrix: str | Path | RiskMatrix | None = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """:func:`isms_analysis.rounds.compare_rounds` of the previous round against this
+    one, both levelled with one matrix (the report's), with asset and threat names and
+    the controls added or removed taken from the two workbooks. Risks already closed
+    in the previous round and still closed are left out (they are not changes)."""
+    from .rounds import compare_rounds, enrich
+
+    m = resolve_matrix(scores, matrix)
+    old = enrich(_levelled(previous_scores, m), previous.risks, previous.assets, previous.threats)
+    new = enrich(_levelled(scores, m), assessment.risks, assessment.assets, assessment.threats)
+    comp = compare_rounds(old, new, old_matrix=m, new_matrix=m, lang=lang)
+
+    def closed(a: Assessment) -> pd.Index:
+        st = a.risks["status"].astype("string").str.strip().str.casefold()
+        return pd.Index(a.risks.loc[(st == "closed").fillna(False).to_numpy(bool), "risk_id"].astype("string"))
+
+    still_closed = closed(previous).intersection(closed(assessment))
+    return comp[~comp["risk_id"].isin(still_closed)].reset_index(drop=True)
+
+
+def change_counts(comparison: pd.DataFrame, *, stage: str = "residual", lang: str = "da") -> pd.DataFrame:
+    """Per perspective (rows; only those present): how many risks are new, closed,
+    escalated, de-escalated or at an unchanged level at ``stage``, and the total."""
+    c = comparison[comparison["stage"].astype("string") == stage]
+    table = pd.crosstab(c["perspective"].astype("string"), c["change"].astype("string"))
+    present = [p for p in ("municipality", "data_subject", "society") if p in table.index]
+    table = table.reindex(index=present, columns=list(CHANGE_COLUMNS), fill_value=0).astype(np.int64)
+    out = pd.DataFrame({h("perspective", lang): [t(p, lang) for p in present]})
+    for k in CHANGE_COLUMNS:
+        out[h(k, lang)] = table[k].to_numpy()
+    out[h("total", lang)] = table.sum(axis=1).to_numpy()
+    return out
+
+
+def change_migration(
+    comparison: pd.DataFrame,
+    perspective: str,
+    matrix: str | Path | RiskMatrix,
+    *,
+    stage: str = "residual",
+    lang: str = "da",
+) -> pd.DataFrame:
+    """The migration matrix (level before x level now, with new and closed) for one
+    perspective as a display table, level names in ``lang``."""
+    from .rounds import migration_matrix
+
+    m = get_matrix(matrix)
+    names = {lv.name_da: lv.name(lang) for lv in m.levels}
+    mm = migration_matrix(comparison, perspective, stage, lang=lang)
+    first = f"{mm.index.name} \\ {mm.columns.name}"
+    mm = mm.rename(index=names, columns=names)
+    out = mm.reset_index()
+    out.columns = [first, *[str(c) for c in mm.columns]]
+    return out
+
+
+def change_movers(
+    comparison: pd.DataFrame,
+    matrix: str | Path | RiskMatrix,
+    n: int = 15,
+    *,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """The risks whose residual level or score moved most (both perspectives), with the
+    reason the comparison found (likelihood, consequence and which of C/I/A, controls)."""
+    from .rounds import movers_table
+
+    m = get_matrix(matrix)
+    return movers_table(comparison, n=n, lang=lang, level_names={lv.name_da: lv.name(lang) for lv in m.levels})
+
+
+def identity_changes(
+    comparison: pd.DataFrame,
+    previous: Assessment | None = None,
+    current: Assessment | None = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """Risks whose asset or threat changed under the same risk ID: they are compared as
+    one risk, but the committee should know it is in fact another one. Names come
+    from the two rounds' assessments when given ("A1 Journal", else "A1")."""
+    c = comparison[comparison["identity_changed"].to_numpy(bool)].drop_duplicates("risk_id")
+
+    def named(ids: pd.Series, a: Assessment | None, table: str, key: str) -> np.ndarray:
+        ids = ids.astype("string")
+        if a is None:
+            return ids.fillna("").to_numpy(dtype=object)
+        frame = getattr(a, table).drop_duplicates(key)
+        names = pd.Series(frame["name"].astype("string").to_numpy(), index=frame[key].astype("string").to_numpy())
+        text = ids.fillna("") + (" " + ids.map(names)).fillna("")
+        return text.to_numpy(dtype=object)
+
+    out = pd.DataFrame(
+        {
+            h("risk_id", lang): c["risk_id"].astype("string").to_numpy(),
+            h("asset_before", lang): named(c["asset_id_old"], previous, "assets", "asset_id"),
+            h("asset_after", lang): named(c["asset_id_new"], current, "assets", "asset_id"),
+            h("threat_before", lang): named(c["threat_id_old"], previous, "threats", "threat_id"),
+            h("threat_after", lang): named(c["threat_id_new"], current, "threats", "threat_id"),
+        }
+    )
+    return out.sort_values(h("risk_id", lang), kind="stable").reset_index(drop=True)
+
+
 # -- appendix ---------------------------------------------------------------------------------
 def appendix_matrix(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> pd.DataFrame:
     """The matrix as a table: consequence rows (highest first) x likelihood columns."""
@@ -893,6 +1073,7 @@ class ReportContext:
     previous: Assessment | None = None
     previous_scores: pd.DataFrame | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    max_rows: int = MAX_ROWS  # rows per detail table (per kind for the decisions)
 
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -953,13 +1134,15 @@ def load_context(
     lang: str = "da",
     matrix: str | Path | RiskMatrix | None = None,
     as_of: Any = None,
+    max_rows: int = MAX_ROWS,
 ) -> ReportContext:
     """Read (or fetch from the store) the round and the previous round, and score
     both with one matrix (default: the round's own, else KL's).
 
     ``workbook`` wins over ``store``; with neither, the latest sample workbook is
     used (and its previous round when ``previous_round`` is None). ``previous_round``
-    is a workbook path or, with a store, a round label.
+    is a workbook path or, with a store, a round label. ``max_rows`` caps the detail
+    tables (per kind of decision); the counts above them stay complete.
     """
     from .errors import UserError
     from .i18n import check_lang
@@ -978,6 +1161,7 @@ def load_context(
         if matrix is not None and not isinstance(matrix, RiskMatrix)
         else (matrix.name if isinstance(matrix, RiskMatrix) else None),
         "as_of": str(as_of) if as_of is not None else None,
+        "max_rows": int(max_rows),
     }
     if workbook is None and store is None:
         found = sample_workbooks()
@@ -1026,6 +1210,7 @@ def load_context(
         previous=previous,
         previous_scores=prev_scores,
         params=params,
+        max_rows=int(max_rows),
     )
 
 
@@ -1049,11 +1234,35 @@ def html_table(frame: pd.DataFrame, *, table_id: str | None = None, sortable: bo
     return f'<div class="isms-table-wrap">{out}</div>'
 
 
+def capped_table(
+    frame: pd.DataFrame,
+    n: int,
+    *,
+    table_id: str,
+    sortable: bool = False,
+    lang: str = "da",
+    more: str = "more_register",
+) -> str:
+    """The first ``n`` rows as an HTML table, then a line saying how many more there
+    are and where to find them (``more``: more_register, more_validate, more_workbook)."""
+    n = max(int(n), 0)
+    out = html_table(frame.head(n), table_id=table_id, sortable=sortable, lang=lang)
+    return out + more_line(len(frame) - min(len(frame), n), lang, more)
+
+
+def more_line(hidden: int, lang: str = "da", more: str = "more_register") -> str:
+    """ "… og N flere (se …)" under a capped table; empty when nothing is hidden."""
+    if hidden <= 0:
+        return ""
+    return f'<p class="isms-more" data-hidden="{int(hidden)}">{esc(h(more, lang).format(n=int(hidden)))}</p>'
+
+
 REPORT_CSS = """
 .isms-report { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 13px; color: #111; max-width: 1100px; }
 .isms-report h1 { font-size: 24px; margin: 0 0 6px 0; }
 .isms-report h2 { font-size: 19px; margin: 22px 0 8px 0; border-bottom: 2px solid #333; padding-bottom: 3px; }
 .isms-report h3 { font-size: 15px; margin: 14px 0 6px 0; }
+.isms-report h4 { font-size: 13px; margin: 10px 0 4px 0; }
 .isms-table { border-collapse: collapse; margin: 6px 0 12px 0; font-size: 12px; }
 .isms-report .isms-table th, .isms-report .isms-table td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
 .isms-report .isms-table thead th { background: #e8e8e8; }
@@ -1062,6 +1271,7 @@ REPORT_CSS = """
 .isms-provenance td:first-child { font-weight: bold; white-space: nowrap; }
 .isms-generated { color: #555; font-size: 11px; }
 .isms-empty { font-style: italic; }
+.isms-more { font-style: italic; margin: -6px 0 12px 0; }
 .isms-figure { margin: 8px 0 14px 0; }
 @page { size: A4 landscape; margin: 10mm; }
 @media print {
@@ -1126,12 +1336,13 @@ def _section(key: str, body: str, lang: str, *, first: bool = False, sid: str | 
 def section_html(name: str, ctx: ReportContext) -> str:
     """One section of the committee report as an HTML fragment (everything escaped).
 
-    ``name``: header, key_figures, heatmaps, decisions, top_risks, perspectives,
-    treatment, data_quality, appendix.
+    ``name``: header, key_figures, heatmaps, decisions, top_risks, changes,
+    perspectives, treatment, data_quality, appendix. Detail tables show at most
+    ``ctx.max_rows`` rows (per kind of decision) and say how many more there are.
     """
     from . import figures
 
-    lang, m, a, s = ctx.lang, ctx.matrix, ctx.assessment, ctx.scores
+    lang, m, a, s, cap = ctx.lang, ctx.matrix, ctx.assessment, ctx.scores, ctx.max_rows
     if name == "header":
         meta = a.meta
         title = f"{h('title', lang)} – {meta.get('municipality', '')} {meta.get('round', '')}"
@@ -1164,22 +1375,29 @@ def section_html(name: str, ctx: ReportContext) -> str:
         return _section("sec_heatmaps", figures.to_html(figures.heatmap_panel(s, m, lang=lang), "fig-heatmaps"), lang)
     if name == "decisions":
         dec = decisions(s, a, matrix=m, lang=lang)
-        body = (
-            f"<p>{esc(h('intro_decisions', lang))}</p>"
-            + html_table(decision_counts(dec, lang), table_id="decision-counts", lang=lang)
-            + html_table(dec, table_id="decisions", sortable=True, lang=lang)
+        body = f"<p>{esc(h('intro_decisions', lang))}</p>" + html_table(
+            decision_counts(dec, lang), table_id="decision-counts", lang=lang
         )
+        kind_ids = {h(k, lang): k for k in DECISION_KINDS}
+        for label, shown, hidden in decision_details(dec, cap, lang):
+            body += f"<h3>{esc(label)} ({len(shown) + hidden})</h3>"
+            body += html_table(shown, table_id=f"decisions-{kind_ids[label]}", sortable=True, lang=lang)
+            body += more_line(hidden, lang)
         return _section("sec_decisions", body, lang)
     if name == "top_risks":
         body = f"<p>{esc(h('intro_top', lang))}</p>" + html_table(
             top_risks(s, a, matrix=m, lang=lang), table_id="top-risks", sortable=True, lang=lang
         )
         return _section("sec_top_risks", body, lang)
+    if name == "changes":
+        return _section("sec_changes", changes_html(ctx), lang, sid="changes-section")
     if name == "perspectives":
         body = (
             f"<p>{esc(h('intro_perspectives', lang))}</p>"
             + figures.to_html(figures.perspective_comparison(s, lang=lang), "fig-perspectives")
-            + html_table(perspectives(s, a, matrix=m, lang=lang), table_id="perspectives", sortable=True, lang=lang)
+            + capped_table(
+                perspectives(s, a, matrix=m, lang=lang), cap, table_id="perspectives", sortable=True, lang=lang
+            )
         )
         return _section("sec_perspectives", body, lang)
     if name == "treatment":
@@ -1187,19 +1405,27 @@ def section_html(name: str, ctx: ReportContext) -> str:
             f"<h3>{esc(h('sub_treatment_options', lang))}</h3>"
             + html_table(treatment_options(s, a, lang=lang), table_id="treatment-options", lang=lang)
             + f"<h3>{esc(h('sub_overdue', lang))} ({esc(h('as_of', lang))} {ctx.as_of:%Y-%m-%d})</h3>"
-            + html_table(
-                overdue(s, a, as_of=ctx.as_of, matrix=m, lang=lang), table_id="overdue", sortable=True, lang=lang
+            + capped_table(
+                overdue(s, a, as_of=ctx.as_of, matrix=m, lang=lang), cap, table_id="overdue", sortable=True, lang=lang
             )
             + f"<h3>{esc(h('sub_overdue_actions', lang))}</h3>"
-            + html_table(overdue_actions(a, as_of=ctx.as_of, lang=lang), table_id="overdue-actions", lang=lang)
+            + capped_table(
+                overdue_actions(a, as_of=ctx.as_of, lang=lang),
+                cap,
+                table_id="overdue-actions",
+                lang=lang,
+                more="more_workbook",
+            )
             + f"<h3>{esc(h('sub_unchanged', lang))}</h3>"
-            + html_table(
-                unchanged_by_controls(s, a, matrix=m, lang=lang), table_id="unchanged", sortable=True, lang=lang
+            + capped_table(
+                unchanged_by_controls(s, a, matrix=m, lang=lang), cap, table_id="unchanged", sortable=True, lang=lang
             )
         )
         return _section("sec_treatment", body, lang)
     if name == "data_quality":
-        body = html_table(data_quality(s, a, lang=lang), table_id="data-quality", sortable=True, lang=lang)
+        body = capped_table(
+            data_quality(s, a, lang=lang), cap, table_id="data-quality", sortable=True, lang=lang, more="more_validate"
+        )
         return _section("sec_data_quality", body, lang)
     if name == "appendix":
         desc = m.description_en if lang == "en" else m.description_da
@@ -1221,6 +1447,33 @@ def section_html(name: str, ctx: ReportContext) -> str:
 
 
 SECTIONS = (
-    "header", "key_figures", "heatmaps", "decisions", "top_risks",
+    "header", "key_figures", "heatmaps", "decisions", "top_risks", "changes",
     "perspectives", "treatment", "data_quality", "appendix",
 )  # fmt: skip
+
+
+def changes_html(ctx: ReportContext) -> str:
+    """The body of "changes since the previous round": counts per perspective, the
+    migration matrix per perspective, the top movers with their reason and the risks
+    whose asset or threat changed under the same ID (residual risk throughout)."""
+    lang, m = ctx.lang, ctx.matrix
+    if ctx.previous is None or ctx.previous_scores is None:
+        return f'<p class="isms-empty">{esc(h("no_previous", lang))}</p>'
+    comp = round_changes(ctx.assessment, ctx.scores, ctx.previous, ctx.previous_scores, matrix=m, lang=lang)
+    prev = ctx.previous.meta.get("round") or ctx.previous.source.get("name") or ""
+    body = f"<p>{esc(h('intro_changes', lang).format(prev=prev))}</p>"
+    counts = change_counts(comp, lang=lang)
+    body += html_table(counts, table_id="change-counts", lang=lang)
+    body += f"<h3>{esc(h('sub_migration', lang))}</h3><p>{esc(h('intro_migration', lang))}</p>"
+    present = [p for p in ("municipality", "data_subject", "society") if (comp["perspective"] == p).any()]
+    for persp in present:
+        body += f"<h4>{esc(t(persp, lang))}</h4>"
+        body += html_table(change_migration(comp, persp, m, lang=lang), table_id=f"change-migration-{persp}", lang=lang)
+    body += f"<h3>{esc(h('sub_movers', lang))}</h3>"
+    body += html_table(change_movers(comp, m, n=ctx.max_rows, lang=lang), table_id="change-movers", sortable=True,
+                       lang=lang)  # fmt: skip
+    body += f"<h3>{esc(h('sub_identity', lang))}</h3>"
+    body += capped_table(
+        identity_changes(comp, ctx.previous, ctx.assessment, lang), ctx.max_rows, table_id="identity-changes", lang=lang
+    )
+    return body

@@ -1,5 +1,8 @@
-"""Render the committee report unattended: papermill runs the report notebook,
-nbconvert turns it into one self-contained HTML file, headless Chromium prints a PDF.
+"""Render the reports unattended: papermill runs the report notebook, nbconvert turns
+it into one self-contained HTML file, headless Chromium prints a PDF.
+
+Two kinds: ``quarterly`` (the committee report for one round, from a workbook or the
+store, compared with the previous round) and ``trend`` (the store's rounds over time).
 
 Operations runs this from cron or CI, so a run must be safe to repeat and loud when
 it fails:
@@ -8,14 +11,15 @@ it fails:
 - everything is rendered into a temporary folder next to the target and moved into
   place only when every step succeeded; a report already there is never overwritten
   without ``force``; a failing run raises :class:`UserError` naming the failing cell
-  and keeps the executed notebook as ``committee-report.failed.ipynb`` for diagnosis;
+  and keeps the executed notebook as ``<name>.failed.ipynb`` for diagnosis;
 - the HTML embeds plotly.js once and loads nothing from the network;
 - the same inputs give byte-identical HTML except for the one line that says when
   the report was generated (``<p ... id="isms-generated">``; set
   ``SOURCE_DATE_EPOCH`` to fix that too).
 
-Output: ``<out>/<municipality>/<round>/committee-report.html`` (+ ``.pdf`` with
-``pdf=True``) and ``committee-report.ipynb``, the executed notebook, as the record.
+Output: ``<out>/<municipality>/<round>/committee-report.html`` (quarterly) or
+``<out>/<municipality>/trend-<first>-<last>/trend-report.html`` (trend), each with
+``.pdf`` when ``pdf=True`` and ``.ipynb``, the executed notebook, as the record.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ from typing import Any
 from .errors import UserError
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-KINDS = {"quarterly": "quarterly_report.ipynb"}
-BASENAME = "committee-report"
+KINDS = {"quarterly": "quarterly_report.ipynb", "trend": "trend_report.ipynb"}
+BASENAMES = {"quarterly": "committee-report", "trend": "trend-report"}
+BASENAME = BASENAMES["quarterly"]
 CHROMIUM = "/usr/bin/chromium"
 GENERATED_LINE = re.compile(r'<p class="isms-generated" id="isms-generated">[^<]*</p>')
 
@@ -245,74 +250,142 @@ def run_report(
     as_of: str | None = None,
     progress: bool = True,
     municipality: str | None = None,
+    first_round: str | None = None,
+    last_round: str | None = None,
 ) -> Path:
-    """Render the committee report; returns the path of the HTML file.
+    """Render a report; returns the path of the HTML file.
 
-    With neither ``workbook`` nor ``store`` the latest sample workbook is used and,
-    unless ``previous_round`` is given, its previous round."""
+    ``quarterly``: with neither ``workbook`` nor ``store`` the latest sample workbook
+    is used and, unless ``previous_round`` is given, its previous round; with a store,
+    ``round`` and ``previous_round`` are round labels.
+
+    ``trend``: the store's rounds of ``municipality`` (default: the only or first one)
+    from ``first_round`` to ``last_round`` (default: all); ``store`` defaults to
+    ``$ISMS_STORE`` or ``data/isms.duckdb``."""
     if kind not in KINDS:
         raise UserError(f"Ukendt rapporttype '{kind}' (kendte: {', '.join(KINDS)}).", f"Unknown report kind '{kind}'.")
     if lang not in ("da", "en"):
         raise UserError(f"Ukendt sprog '{lang}': brug da eller en.", f"Unknown language '{lang}': use da or en.")
-    from .report import sample_workbooks
-
     steps = _Steps(6 if pdf else 5, progress)
     try:
         steps.step("Forbereder / preparing")
-        if workbook is None and store is None:
-            found = sample_workbooks()
-            if not found:
-                raise UserError(
-                    "Angiv --workbook eller --store (eksempeldata findes ikke).",
-                    "Give --workbook or --store (no sample data found).",
-                )
-            workbook = found[-1]
-            if previous_round is None and len(found) > 1:
-                previous_round = found[-2]
-        wb = Path(workbook).resolve() if workbook is not None else None
-        if wb is not None and not wb.exists():
-            raise UserError(f"Arbejdsbogen findes ikke: {wb}", f"Workbook not found: {wb}")
-        prev: str | None = None
-        if previous_round is not None and str(previous_round).strip():
-            p = Path(previous_round)
-            prev = (
-                str(p.resolve()) if (p.suffix or p.exists()) and (store is None or p.exists()) else str(previous_round)
+        if kind == "trend":
+            parameters, target, title = _prepare_trend(
+                workbook, store, round, previous_round, matrix, as_of, municipality, first_round, last_round, lang, out
             )
-        matrix_param = _check_matrix(matrix)
-        if as_of is not None:
-            from .report import _as_of
-
-            _as_of(as_of, None)  # a bad date fails here, before any work
-        municipality_name, round_label = _identity(wb, store, round, municipality)
-        target = Path(out) / safe_name(municipality_name) / safe_name(round_label)
-        final_html = target / f"{BASENAME}.html"
+        else:
+            parameters, target, title = _prepare_quarterly(
+                workbook, store, round, previous_round, matrix, as_of, municipality, lang, out
+            )
+        basename = BASENAMES[kind]
+        final_html = target / f"{basename}.html"
         if final_html.exists() and not force:
             raise UserError(
                 f"Rapporten findes allerede: {final_html} (brug --force for at overskrive).",
                 f"The report already exists: {final_html} (use --force to overwrite).",
             )
         target.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{BASENAME}-", dir=target.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{basename}-", dir=target.parent))
         try:
             return _render(
-                kind, tmp, target, steps,
-                parameters={
-                    "workbook": str(wb) if wb is not None else None,
-                    "store": str(Path(store).resolve()) if store is not None else None,
-                    "round": round,
-                    "previous_round": prev,
-                    "municipality": municipality,
-                    "lang": lang,
-                    "matrix": matrix_param,
-                    "as_of": str(as_of) if as_of is not None else None,
-                },
-                lang=lang, pdf=pdf, force=force,
-                title=_title(municipality_name, round_label, lang),
-            )  # fmt: skip
+                kind, tmp, target, steps, parameters=parameters, lang=lang, pdf=pdf, force=force, title=title
+            )
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     finally:
         steps.close()
+
+
+def _prepare_quarterly(
+    workbook: str | Path | None,
+    store: str | Path | None,
+    round_: str | None,
+    previous_round: str | Path | None,
+    matrix: str | None,
+    as_of: str | None,
+    municipality: str | None,
+    lang: str,
+    out: str | Path,
+) -> tuple[dict[str, Any], Path, str]:
+    """The quarterly report's notebook parameters, target folder and title (every
+    argument checked here, before any work)."""
+    from .report import sample_workbooks
+
+    if workbook is None and store is None:
+        found = sample_workbooks()
+        if not found:
+            raise UserError(
+                "Angiv --workbook eller --store (eksempeldata findes ikke).",
+                "Give --workbook or --store (no sample data found).",
+            )
+        workbook = found[-1]
+        if previous_round is None and len(found) > 1:
+            previous_round = found[-2]
+    wb = Path(workbook).resolve() if workbook is not None else None
+    if wb is not None and not wb.exists():
+        raise UserError(f"Arbejdsbogen findes ikke: {wb}", f"Workbook not found: {wb}")
+    prev: str | None = None
+    if previous_round is not None and str(previous_round).strip():
+        p = Path(previous_round)
+        prev = str(p.resolve()) if (p.suffix or p.exists()) and (store is None or p.exists()) else str(previous_round)
+    matrix_param = _check_matrix(matrix)
+    if as_of is not None:
+        from .report import _as_of
+
+        _as_of(as_of, None)  # a bad date fails here, before any work
+    municipality_name, round_label = _identity(wb, store, round_, municipality)
+    target = Path(out) / safe_name(municipality_name) / safe_name(round_label)
+    parameters = {
+        "workbook": str(wb) if wb is not None else None,
+        "store": str(Path(store).resolve()) if store is not None else None,
+        "round": round_,
+        "previous_round": prev,
+        "municipality": municipality,
+        "lang": lang,
+        "matrix": matrix_param,
+        "as_of": str(as_of) if as_of is not None else None,
+    }
+    return parameters, target, _title(municipality_name, round_label, lang)
+
+
+def _prepare_trend(
+    workbook: str | Path | None,
+    store: str | Path | None,
+    round_: str | None,
+    previous_round: str | Path | None,
+    matrix: str | None,
+    as_of: str | None,
+    municipality: str | None,
+    first_round: str | None,
+    last_round: str | None,
+    lang: str,
+    out: str | Path,
+) -> tuple[dict[str, Any], Path, str]:
+    """The trend report's notebook parameters, target folder and title. The store is
+    made absolute (papermill runs in notebooks/); municipality and rounds are resolved
+    here so the folder name and the content cannot disagree."""
+    from .rounds import trend_span, trend_title
+    from .store import store_path
+
+    unused = {"workbook": workbook, "round": round_, "previous_round": previous_round, "matrix": matrix,
+              "as_of": as_of}  # fmt: skip
+    given = [k for k, v in unused.items() if v is not None]
+    if given:
+        raise UserError(
+            f"Trendrapporten læser lageret; {', '.join(given)} bruges ikke (brug --first-round/--last-round).",
+            f"The trend report reads the store; {', '.join(given)} is not used (use --first-round/--last-round).",
+        )
+    store_file = store_path(store).resolve()
+    mun, labels = trend_span(store_file, municipality, first_round, last_round)
+    target = Path(out) / safe_name(mun) / safe_name(f"trend-{labels[0]}-{labels[-1]}")
+    parameters = {
+        "store": str(store_file),
+        "municipality": mun,
+        "first_round": labels[0],
+        "last_round": labels[-1],
+        "lang": lang,
+    }
+    return parameters, target, trend_title(mun, labels, lang)
 
 
 def _check_matrix(matrix: str | None) -> str | None:
@@ -351,8 +424,9 @@ def _render(
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    executed = tmp / f"{BASENAME}.ipynb"
-    failed = target / f"{BASENAME}.failed.ipynb"
+    basename = BASENAMES[kind]
+    executed = tmp / f"{basename}.ipynb"
+    failed = target / f"{basename}.failed.ipynb"
     steps.step("Kører notesbogen / executing the notebook")
     try:
         pm.execute_notebook(
@@ -381,26 +455,26 @@ def _render(
         ) from None
 
     steps.step("Danner HTML / converting to HTML")
-    html_path = tmp / f"{BASENAME}.html"
+    html_path = tmp / f"{basename}.html"
     html_path.write_text(to_html(executed, lang=lang, title=title), encoding="utf-8")
 
-    pdf_path = tmp / f"{BASENAME}.pdf"
+    pdf_path = tmp / f"{basename}.pdf"
     if pdf:
         steps.step("Danner PDF / printing the PDF")
         print_pdf(html_path, pdf_path)
 
     steps.step("Udgiver / publishing")
-    final_html = target / f"{BASENAME}.html"
+    final_html = target / f"{basename}.html"
     if final_html.exists() and not force:  # appeared while rendering
         raise UserError(
             f"Rapporten findes allerede: {final_html} (brug --force for at overskrive).",
             f"The report already exists: {final_html} (use --force to overwrite).",
         )
-    os.replace(executed, target / f"{BASENAME}.ipynb")
+    os.replace(executed, target / f"{basename}.ipynb")
     if pdf:
-        os.replace(pdf_path, target / f"{BASENAME}.pdf")
+        os.replace(pdf_path, target / f"{basename}.pdf")
     else:
-        (target / f"{BASENAME}.pdf").unlink(missing_ok=True)  # never leave an older run's PDF beside it
+        (target / f"{basename}.pdf").unlink(missing_ok=True)  # never leave an older run's PDF beside it
     os.replace(html_path, final_html)  # the report itself appears last, whole
     failed.unlink(missing_ok=True)
     steps.step("Færdig / done")

@@ -883,6 +883,10 @@ _REPORT_TEXT: dict[str, tuple[str, str]] = {
     "to_treat_col": ("Skal håndteres", "To treat"),
     "risks_col": ("Risici", "Risks"),
     "mean_score": ("Gns. score", "Mean score"),
+    "first": ("Første runde", "First round"),
+    "last": ("Sidste runde", "Last round"),
+    "n_rounds": ("Antal runder", "Number of rounds"),
+    "details": ("Kilde og parametre", "Source and parameters"),
 }
 
 
@@ -891,21 +895,24 @@ def _h(key: str, lang: str) -> str:
     return en if lang == "en" else da
 
 
-def trend_history(
+def trend_span(
     store: Any = None,
     municipality: str | None = None,
     first_round: str | None = None,
     last_round: str | None = None,
-) -> pd.DataFrame:
-    """The history a trend report shows: one municipality's current round versions
-    from ``first_round`` to ``last_round`` (inclusive, in round order). Without a
-    municipality, the store's only one (or the first, alphabetically)."""
+) -> tuple[str, list[str]]:
+    """(municipality, round labels in round order) of a trend report, from the store's
+    listing alone (no round is loaded). Without a municipality, the store's only one
+    (or the first, alphabetically); without first/last round, the oldest/newest."""
     from . import store as store_mod
     from .errors import UserError
 
-    listing = store_mod.list_rounds(store)
+    path = store_mod.store_path(store)
+    if not path.exists():
+        raise UserError(f"Lageret {path} findes ikke.", f"The store {path} does not exist.")
+    listing = store_mod.list_rounds(path)
+    listing = listing[~listing["superseded"].fillna(False)]
     if listing.empty:
-        path = store_mod.store_path(store)
         raise UserError(f"Lageret {path} har ingen runder.", f"The store {path} has no rounds.")
     names = sorted(set(listing["municipality"].astype(str)))
     if municipality is None:
@@ -915,8 +922,7 @@ def trend_history(
             f"Kommunen {municipality} findes ikke i lageret (kendte: {', '.join(names)}).",
             f"Municipality {municipality} is not in the store (known: {', '.join(names)}).",
         )
-    history = store_mod.load_rounds(store, municipality=municipality)
-    labels = _rounds_in(history)
+    labels = list(dict.fromkeys(listing.loc[listing["municipality"] == municipality, "round"].astype(str)))
     for r in (first_round, last_round):
         if r is not None and str(r) not in labels:
             raise UserError(
@@ -930,15 +936,64 @@ def trend_history(
             f"Første runde ({first_round}) ligger efter sidste runde ({last_round}).",
             f"The first round ({first_round}) comes after the last round ({last_round}).",
         )
-    keep = labels[lo : hi + 1]
+    return str(municipality), labels[lo : hi + 1]
+
+
+def trend_history(
+    store: Any = None,
+    municipality: str | None = None,
+    first_round: str | None = None,
+    last_round: str | None = None,
+) -> pd.DataFrame:
+    """The history a trend report shows: one municipality's current round versions
+    from ``first_round`` to ``last_round`` (inclusive, in round order; see
+    :func:`trend_span`). Only those rounds are loaded."""
+    from . import store as store_mod
+
+    municipality, keep = trend_span(store, municipality, first_round, last_round)
+    history = store_mod.load_rounds(store, municipality=municipality, rounds=keep)
     attrs = dict(history.attrs)
-    out = history[history["round"].astype(str).isin(keep)].reset_index(drop=True)
-    out["round"] = out["round"].cat.set_categories(keep, ordered=True)
-    out.attrs = {
+    history = history.reset_index(drop=True)
+    history["round"] = history["round"].cat.set_categories(keep, ordered=True)
+    history.attrs = {
         "matrices": {k: v for k, v in attrs.get("matrices", {}).items() if k in keep},
         "sha256": {k: v for k, v in attrs.get("sha256", {}).items() if k in keep},
     }
-    return out
+    return history
+
+
+def trend_title(municipality: str, labels: Sequence[str], lang: str = "da") -> str:
+    """The trend report's title: "Trendrapport – <municipality> <first> – <last>"."""
+    span = f"{labels[0]} – {labels[-1]}" if len(labels) else ""
+    return f"{_h('title', lang)} – {municipality} {span}".strip()
+
+
+def trend_headline(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
+    """A few numbers for the top of the trend report: the rounds, the risks in the
+    first and the last round, and per perspective the risks (residual, not closed) at
+    a level that calls for treatment in the first and the last round."""
+    labels = _rounds_in(history)
+    if not labels:
+        return pd.DataFrame(columns=[_h("field", lang), _h("first", lang), _h("last", lang)])
+    first, last = labels[0], labels[-1]
+    per_round = history.groupby("round", observed=True)["risk_id"].nunique()
+    rows = [
+        (_h("rounds", lang), first, last),
+        (_h("n_rounds", lang), str(len(labels)), ""),
+        (_t("risks", lang), str(int(per_round.get(first, 0))), str(int(per_round.get(last, 0)))),
+    ]
+    active = _active(history, "residual", include_closed=False)
+    treat = active[_treat_mask(active)]
+    counts = treat.groupby(["perspective", "round"], observed=True).size()
+    for persp in [p for p in PERSPECTIVES if (history["perspective"] == p).any()]:
+        rows.append(
+            (
+                f"{_t('to_treat', lang)} – {_t(persp, lang)}",
+                str(int(counts.get((persp, first), 0))),
+                str(int(counts.get((persp, last), 0))),
+            )
+        )
+    return pd.DataFrame(rows, columns=[_h("field", lang), _h("first", lang), _h("last", lang)])
 
 
 def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], lang: str = "da") -> pd.DataFrame:
@@ -953,7 +1008,7 @@ def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], 
     labels = _rounds_in(history)
     cur = listing[(listing["municipality"] == mun) & ~listing["superseded"].fillna(False) & listing["round"].isin(labels)]
     rows = [
-        (_h("store", lang), str(path)),
+        (_h("store", lang), path.name),
         (_h("municipality_name", lang), mun),
         (_h("rounds", lang), ", ".join(labels)),
     ]
@@ -1002,10 +1057,14 @@ def movers_table(
     )
 
 
-def time_to_treatment_table(history: pd.DataFrame, lang: str = "da", n: int = 25) -> pd.DataFrame:
-    """Risks still at a level that calls for treatment, longest first, as a display table."""
+def time_to_treatment_table(history: pd.DataFrame, lang: str = "da", n: int | None = 25) -> pd.DataFrame:
+    """Risks still at a level that calls for treatment, longest first, as a display
+    table (the first ``n``; all with ``n=None``)."""
     ttt = time_to_treatment(history)
-    ttt = ttt[ttt["still_open"]].head(n)
+    ttt = ttt[ttt["still_open"]]
+    if n is not None:
+        ttt = ttt.head(n)
+    level_text = _level_names(history, lang)
     names = history[["risk_id", "asset_name"]].drop_duplicates("risk_id") if "asset_name" in history else None
     asset = (
         ttt["risk_id"].map(pd.Series(names["asset_name"].astype("string").to_numpy(), index=names["risk_id"].astype("string").to_numpy()))
@@ -1020,9 +1079,12 @@ def time_to_treatment_table(history: pd.DataFrame, lang: str = "da", n: int = 25
             _h("rounds_at_level", lang): ttt["rounds"],
             _h("first_round", lang): ttt["first_round"].astype("string"),
             _h("longest", lang): ttt["longest"],
-            _h("level_last", lang): ttt["level_last"].astype("string"),
+            _h("level_last", lang): ttt["level_last"].astype("string").map(level_text).astype("string"),
         }
     )
+
+
+TREND_ROWS = 25  # rows of the trend report's time-to-treatment table
 
 
 def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, params: dict[str, Any] | None = None,
@@ -1031,7 +1093,7 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
 
     ``name``: header, distribution, migration, movers, areas, time_to_treatment."""
     from . import figures
-    from .report import REPORT_CSS, SORT_JS, generated_line, html_table
+    from .report import REPORT_CSS, SORT_JS, capped_table, generated_line, html_table
 
     def section(key: str, body: str) -> str:
         return f'<section class="isms-section isms-report" id="{key}"><h2>{_esc(_h(key, lang))}</h2>{body}</section>'
@@ -1040,20 +1102,24 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     two = len(labels) >= 2
     if name == "header":
         mun = str(history["municipality"].iloc[0]) if len(history) else ""
-        span = f"{labels[0]} – {labels[-1]}" if labels else ""
         prov = trend_provenance(history, store, params or {}, lang)
         return (
             f"<style>{REPORT_CSS}</style>{figures.plotlyjs_html()}<script>{SORT_JS}</script>"
-            f'<section class="isms-report isms-header" id="header"><h1>{_esc(_h("title", lang))} – {_esc(mun)} {_esc(span)}</h1>'
+            f'<section class="isms-report isms-header" id="header"><h1>{_esc(trend_title(mun, labels, lang))}</h1>'
             f"{generated_line(lang)}"
-            f'<div class="isms-provenance">{html_table(prov, table_id="provenance", lang=lang)}</div></section>'
+            f"{html_table(trend_headline(history, lang), table_id='headline', lang=lang)}"
+            f"<details open><summary>{_esc(_h('details', lang))}</summary>"
+            f'<div class="isms-provenance">{html_table(prov, table_id="provenance", lang=lang)}</div></details>'
+            "</section>"
         )
     if name == "distribution":
         t = trend(history)
-        t = t.assign(perspective=t["perspective"].astype("string").map(lambda p: _t(p, lang)))
         wide = t.pivot_table(index=["perspective", "round"], columns="level", values="count", observed=True, aggfunc="sum")
-        wide = wide.reset_index().rename(columns={"perspective": _t("perspective", lang), "round": _t("round", lang)})
-        wide.columns = [str(c) for c in wide.columns]
+        wide = wide.reset_index()  # perspective (categorical) and round order kept
+        wide["perspective"] = wide["perspective"].astype("string").map(lambda p: _t(p, lang))
+        wide = wide.rename(columns={"perspective": _t("perspective", lang), "round": _t("round", lang)})
+        level_text = _level_names(history, lang)
+        wide.columns = [level_text.get(str(c), str(c)) for c in wide.columns]
         return section(
             "sec_distribution",
             figures.to_html(level_distribution_figure(history, lang=lang), "fig-trend-levels")
@@ -1068,8 +1134,11 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
         for persp in [p for p in PERSPECTIVES if (history["perspective"] == p).any()]:
             body += f"<h3>{_esc(_t(persp, lang))}</h3>"
             body += figures.to_html(migration_sankey_figure(history, persp, lang=lang, comparisons=steps), f"fig-sankey-{persp}")
-            mm = migration_matrix(comp, persp, "residual", lang=lang).reset_index()
-            mm.columns = [str(c) for c in mm.columns]
+            level_text = _level_names(history, lang)
+            mm = migration_matrix(comp, persp, "residual", lang=lang)
+            first_col = f"{mm.index.name} \\ {mm.columns.name}"
+            mm = mm.rename(index=level_text, columns=level_text).reset_index()
+            mm.columns = [first_col, *[str(c) for c in mm.columns[1:]]]
             body += f"<p>{_esc(_h('migration_first_last', lang))} ({_esc(labels[0])} → {_esc(labels[-1])})</p>"
             body += html_table(mm, table_id=f"migration-{persp}", lang=lang)
         return section("sec_migration", body)
@@ -1080,7 +1149,12 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
         return section(
             "sec_movers",
             f"<p>{_esc(labels[0])} → {_esc(labels[-1])}</p>"
-            + html_table(movers_table(comp, lang=lang), table_id="movers", sortable=True, lang=lang),
+            + html_table(
+                movers_table(comp, lang=lang, level_names=_level_names(history, lang)),
+                table_id="movers",
+                sortable=True,
+                lang=lang,
+            ),
         )
     if name == "areas":
         body = ""
@@ -1094,6 +1168,9 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
         return section(
             "sec_ttt",
             figures.to_html(time_to_treatment_figure(history, lang=lang), "fig-ttt")
-            + html_table(time_to_treatment_table(history, lang=lang), table_id="ttt", sortable=True, lang=lang),
+            + capped_table(
+                time_to_treatment_table(history, lang=lang, n=None), TREND_ROWS, table_id="ttt", sortable=True,
+                lang=lang, more="more_plain",
+            ),
         )
     raise ValueError(f"Ukendt afsnit / unknown section: {name!r}")

@@ -13,11 +13,13 @@ import papermill as pm
 import pytest
 from test_reports_run import sample_pair
 
+from isms_analysis.followup import TEXT as FOLLOWUP
 from isms_analysis.report import LABELS
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-SECTIONS = ("sec_key_figures", "sec_heatmaps", "sec_decisions", "sec_top_risks", "sec_perspectives",
+SECTIONS = ("sec_key_figures", "sec_heatmaps", "sec_decisions", "sec_top_risks", "sec_changes", "sec_perspectives",
             "sec_treatment", "sec_data_quality", "sec_appendix")  # fmt: skip
+FOLLOWUP_SECTIONS = ("sec_soa", "sec_effect", "sec_wheel", "sec_actions", "sec_unverified")
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +50,7 @@ def _errors(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def test_committed_without_outputs():
-    for name in ("quarterly_report.ipynb", "explore.ipynb"):
+    for name in ("quarterly_report.ipynb", "trend_report.ipynb", "explore.ipynb"):
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
         params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
@@ -62,11 +64,18 @@ def test_quarterly_report_notebook(sample, tmp_path, lang):
               lang=lang)  # fmt: skip
     assert _errors(nb) == []
     html = _html(nb)
-    for key in SECTIONS:
-        da, en = LABELS[key]
+    headings = [LABELS[k] for k in SECTIONS] + [FOLLOWUP[k] for k in FOLLOWUP_SECTIONS]
+    for da, en in headings:
         assert f"<h2>{en if lang == 'en' else da}</h2>" in html
     other = "Beslutninger til udvalget" if lang == "en" else "Decisions for the committee"
     assert f"<h2>{other}</h2>" not in html
+    # in the order of the report: the follow-up sections after data quality, before the appendix
+    shown = [html.index(f"<h2>{en if lang == 'en' else da}</h2>") for da, en in headings]
+    order = ["sec_key_figures", "sec_heatmaps", "sec_decisions", "sec_top_risks", "sec_changes",
+             "sec_perspectives", "sec_treatment", "sec_data_quality", *FOLLOWUP_SECTIONS, "sec_appendix"]  # fmt: skip
+    keys = list(SECTIONS) + list(FOLLOWUP_SECTIONS)
+    assert sorted(keys, key=lambda k: shown[keys.index(k)]) == order
+    assert 'id="change-counts"' in html  # the previous round was given
     assert latest.name in html and "Δ" in html  # provenance and the change against the previous round
     assert html.count("window.PlotlyConfig") == 1
 

@@ -107,7 +107,7 @@ def page(rendered):
         pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
         pg.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
         pg.goto(html.resolve().as_uri(), wait_until="load")
-        pg.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3", timeout=30_000)
+        pg.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 6", timeout=30_000)
         pg.wait_for_timeout(300)
         yield pg, errors, outside
         browser.close()
@@ -127,8 +127,14 @@ def test_every_figure_rendered(page):
         "Array.from(document.querySelectorAll('.isms-figure')).map(d => [d.dataset.figure,"
         " d.querySelectorAll('svg.main-svg').length])"
     )
-    assert sorted(f for f, _ in figs) == ["fig-heatmaps", "fig-level-bars", "fig-perspectives"]
+    assert sorted(f for f, _ in figs) == [
+        "fig-control-effect", "fig-heatmaps", "fig-level-bars", "fig-perspectives", "fig-soa-coverage", "fig-wheel",
+    ]  # fmt: skip
     assert all(n >= 1 for _, n in figs)
+    # the follow-up sections' figures are drawn too (bars, and the wheel's markers)
+    assert pg.evaluate("document.querySelectorAll('#fig-soa-coverage g.point path').length") >= 4
+    assert pg.evaluate("document.querySelectorAll('#fig-control-effect g.point path').length") >= 2
+    assert pg.evaluate("document.querySelectorAll('#fig-wheel g.points path.point').length") >= 4
     assert pg.evaluate("document.querySelectorAll('#fig-heatmaps g.hm image').length") == 4  # four drawn matrices
     assert pg.evaluate("document.querySelectorAll('#fig-level-bars g.point path').length") >= 10
     assert pg.evaluate("document.querySelectorAll('#fig-perspectives g.points path.point').length") >= 3
@@ -186,3 +192,23 @@ def test_sortable_table_sorts(page):
     assert ids == sorted(ids)
     pg.click("#top-risks thead th:nth-child(1)")
     assert pg.evaluate(col) == sorted(ids, reverse=True)
+
+
+def test_decisions_are_readable_in_a_meeting(page, rendered):
+    """Every kind of decision is counted in full, but each detail table shows at most 15
+    rows, followed by a line with the number of rows left out."""
+    pg, _, _ = page
+    _, s2, m, _, _ = rendered
+    counts = pg.evaluate(
+        "Array.from(document.querySelectorAll('#decision-counts tbody tr')).map(r => Number(r.cells[1].textContent))"
+    )
+    tables = pg.evaluate(
+        "Array.from(document.querySelectorAll('table[id^=\"decisions-\"]')).map(t => [t.id, t.tBodies[0].rows.length,"
+        " (t.closest('.isms-table-wrap').nextElementSibling || {}).dataset])"
+    )
+    assert sum(counts) > 15 * 2  # the sample has hundreds of cases
+    shown = {tid: n for tid, n, _ in tables}
+    assert all(n <= 15 for n in shown.values())
+    hidden = {tid: int(d["hidden"]) for tid, _, d in tables if d and "hidden" in d}
+    assert sum(shown.values()) + sum(hidden.values()) == sum(counts)
+    assert all(shown[tid] == 15 for tid in hidden)

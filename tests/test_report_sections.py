@@ -284,3 +284,163 @@ def test_section_html_english_headings(case):
     ctx = R.ReportContext(a, s, R.resolve_matrix(s), lang="en", as_of=pd.Timestamp(AS_OF))
     assert "<h2>Decisions for the committee</h2>" in R.section_html("decisions", ctx)
     assert "<h2>Beslutninger til udvalget</h2>" in R.section_html("decisions", dataclasses.replace(ctx, lang="da"))
+
+
+# -- capped detail tables ----------------------------------------------------------------
+def table(fragment: str, table_id: str) -> pd.DataFrame:
+    """The HTML table with ``table_id`` as a frame of its cell texts (integers as int)."""
+    from bs4 import BeautifulSoup
+
+    t = BeautifulSoup(fragment, "html.parser").find("table", id=table_id)
+    assert t is not None, table_id
+    head = [th.get_text() for th in t.find("thead").find_all("th")]
+    rows = [[td.get_text() for td in tr.find_all("td")] for tr in t.find("tbody").find_all("tr")]
+    return pd.DataFrame(rows, columns=head).map(lambda v: int(v) if v.lstrip("-").isdigit() else v)
+
+
+def test_decision_details_cap_per_kind(case):
+    """Above tolerance has five cases (R1 Høj 16, R4 Over middel 12, R5 and R6 Middel 9 in
+    the data-subject perspective, R2 Under middel 4); with a cap of 2 the two most serious
+    are shown and three are counted."""
+    a, s = case
+    d = R.decisions(s, a)
+    details = R.decision_details(d, per_kind=2)
+    assert [(label, shown["Risiko-ID"].tolist(), hidden) for label, shown, hidden in details] == [
+        ("Over middel/høj uden håndteringsbeslutning", ["R1"], 0),
+        ("Accepteret over det tilladte", ["R4"], 0),
+        ("Kritisk aktiv: accept mangler hvem/hvornår", ["R2"], 0),
+        ("Meget høj konsekvens for de registrerede", ["R2"], 0),
+        ("Over områdets tolerance", ["R1", "R4"], 3),
+    ]
+    assert "Beslutning" not in details[-1][1].columns
+    assert sum(len(shown) + hidden for _, shown, hidden in R.decision_details(d, per_kind=15)) == len(d) == 9
+
+
+def test_decisions_section_keeps_counts_complete_and_says_how_many_more(case):
+    a, s = case
+    ctx = R.ReportContext(a, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF), max_rows=2)
+    out = R.section_html("decisions", ctx)
+    counts = table(out, "decision-counts")
+    assert counts["Antal"].tolist() == [1, 1, 1, 1, 5]
+    tol = table(out, "decisions-above_tolerance")
+    assert tol["Risiko-ID"].tolist() == ["R1", "R4"]
+    assert "<h3>Over områdets tolerance (5)</h3>" in out
+    assert out.count('class="isms-more"') == 1
+    assert "… og 3 flere (se det scorede register: isms score -o)" in out
+    en = R.section_html("decisions", dataclasses.replace(ctx, lang="en"))
+    assert "… and 3 more (see the scored register: isms score -o)" in en
+    assert "isms-more" not in R.section_html("decisions", dataclasses.replace(ctx, max_rows=5))
+
+
+def test_other_detail_tables_are_capped(case):
+    """Data quality has three rows (the reader's error and warning, and R8's residual above
+    inherent); the perspectives table has R5 (DS 12 vs M 8), R6 (9 vs 6)."""
+    a, s = case
+    ctx = R.ReportContext(a, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF), max_rows=1)
+    dq = R.section_html("data_quality", ctx)
+    assert len(table(dq, "data-quality")) == 1
+    assert "… og 2 flere (se alle med: isms validate)" in dq
+    persp = R.section_html("perspectives", ctx)
+    assert table(persp, "perspectives")["Risiko-ID"].tolist() == ["R5"]
+    assert "… og 1 flere" in persp
+    treat = R.section_html("treatment", ctx)  # overdue as of 2026-09-30: R1 (92 days), R6 (29 days)
+    assert table(treat, "overdue")["Risiko-ID"].tolist() == ["R1"]
+
+
+# -- changes since the previous round ----------------------------------------------------
+def previous_round() -> Assessment:
+    """The previous round, by hand (residual scores):
+
+    R1 L2: M 8 Middel, DS 8 Middel          -> now 16 Høj both: escalated (likelihood 2 -> 4)
+    R3 L4: M 12 Over middel                   -> now 9 Middel: de-escalated
+    R5 no residual likelihood: M 8, DS 12    -> now 6 UM / 9 Middel: de-escalated (controls)
+    R6 threat T1 (now T2): M 6, DS 9          -> unchanged, but another threat under R6
+    R7 closed then and now                    -> left out
+    R9 A2 T1 L1: M 3 Lav                      -> not in the new round: closed
+    R8 is new; R2 and R4 are unchanged.
+    """
+    prev = small_assessment(r1_likelihood=2, with_r8=False)
+    r = prev.risks.copy()
+    r.loc[r["risk_id"] == "R3", "likelihood"] = 4
+    r["residual_likelihood"] = r["residual_likelihood"].where(r["risk_id"] != "R5", pd.NA).astype("Int8")
+    r.loc[r["risk_id"] == "R6", "threat_id"] = "T1"
+    extra = r[r["risk_id"] == "R7"].assign(risk_id="R9", threat_id="T1", likelihood=1, status="open", deadline=None)
+    r = pd.concat([r, extra], ignore_index=True)
+    return dataclasses.replace(prev, risks=r, meta={**prev.meta, "round": "2026 Q2"})
+
+
+@pytest.fixture(scope="module")
+def changes(case):
+    a, s = case
+    prev = previous_round()
+    return R.round_changes(a, s, prev, score(prev, "kl"), matrix="kl"), prev
+
+
+def test_change_counts_per_perspective(changes):
+    comp, _ = changes
+    counts = R.change_counts(comp)
+    assert list(counts.columns) == [
+        "Perspektiv", "Nye", "Lukkede", "Forværret", "Forbedret", "Uændret niveau", "I alt",
+    ]  # fmt: skip
+    assert counts.values.tolist() == [["Kommunen", 1, 1, 1, 2, 3, 8], ["De registrerede", 0, 0, 1, 1, 2, 4]]
+    assert "R7" not in set(comp["risk_id"])
+    en = R.change_counts(comp, lang="en")
+    assert list(en.columns)[1:6] == ["New", "Closed", "Escalated", "De-escalated", "Level unchanged"]
+
+
+def test_change_migration_matrix(changes):
+    comp, _ = changes
+    mm = R.change_migration(comp, "municipality", "kl").set_index("Niveau før \\ Niveau efter")
+    assert list(mm.columns) == ["Lav", "Under middel", "Middel", "Over middel", "Høj", "lukket"]
+    expected = pd.DataFrame(0, index=["ny", "Lav", "Under middel", "Middel", "Over middel", "Høj"], columns=mm.columns)
+    expected.loc["ny", "Under middel"] = 1  # R8
+    expected.loc["Lav", "lukket"] = 1  # R9
+    expected.loc["Under middel", "Under middel"] = 2  # R2, R6
+    expected.loc["Middel", "Under middel"] = 1  # R5
+    expected.loc["Middel", "Høj"] = 1  # R1
+    expected.loc["Over middel", "Middel"] = 1  # R3
+    expected.loc["Over middel", "Over middel"] = 1  # R4
+    assert mm.to_numpy().tolist() == expected.to_numpy().tolist()
+    en = R.change_migration(comp, "data_subject", "kl", lang="en")
+    assert list(en.columns) == ["Level before \\ Level after", "Low", "Below medium", "Medium", "Above medium",
+                                "High", "closed"]  # fmt: skip
+
+
+def test_change_movers_with_reason(changes):
+    comp, _ = changes
+    mv = R.change_movers(comp, "kl")
+    assert list(zip(mv["Risiko-ID"], mv["Perspektiv"], strict=True)) == [
+        ("R1", "Kommunen"), ("R1", "De registrerede"), ("R3", "Kommunen"), ("R5", "De registrerede"),
+        ("R5", "Kommunen"),
+    ]  # fmt: skip
+    assert mv["Årsag"].iloc[0] == "Sandsynlighed 2 → 4"
+    assert (mv["Niveau før"].iloc[0], mv["Niveau efter"].iloc[0]) == ("Middel", "Høj")
+    assert "foranstaltninger" in mv["Årsag"].iloc[3]
+    en = R.change_movers(comp, "kl", n=1, lang="en")
+    assert en.iloc[0].tolist()[:7] == ["R1", "Journal <b>system</b>", "Municipality", "Medium", "High", 8, 16]
+
+
+def test_identity_changes(changes, case):
+    comp, prev = changes
+    a, _ = case
+    ids = R.identity_changes(comp, prev, a)
+    assert ids.values.tolist() == [["R6", "A3 Borgerservice & web", "A3 Borgerservice & web", "T1 Phishing",
+                                    "T2 Ransomware"]]  # fmt: skip
+
+
+def test_changes_section(case, changes):
+    a, s = case
+    _, prev = changes
+    ctx = R.ReportContext(a, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF), previous=prev,
+                          previous_scores=score(prev, "kl"))  # fmt: skip
+    out = R.section_html("changes", ctx)
+    assert "<h2>Ændringer siden forrige runde</h2>" in out and "runde 2026 Q2" in out
+    counts = table(out, "change-counts")
+    assert counts["Forbedret"].tolist() == [2, 1]
+    for tid in ("change-migration-municipality", "change-migration-data_subject", "change-movers", "identity-changes"):
+        assert f'id="{tid}"' in out
+    assert "Journal &lt;b&gt;system&lt;/b&gt;" in out and "<b>system" not in out
+    en = R.section_html("changes", dataclasses.replace(ctx, lang="en"))
+    assert "<h2>Changes since the previous round</h2>" in en
+    none = R.section_html("changes", dataclasses.replace(ctx, previous=None, previous_scores=None))
+    assert "Der er ingen forrige runde at sammenligne med." in none and "<table" not in none
