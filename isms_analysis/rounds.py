@@ -771,10 +771,19 @@ def migration_sankey_figure(
     node_level = [s.split("|", 1)[1] for s in nodes]
     label = [_esc(f"{r}: {names.get(lv, lv)}") for r, lv in zip(node_round, node_level, strict=True)]
     colour = [colours.get(lv, "#9e9e9e") for lv in node_level]
+    # Fixed layout: one column per round (oldest left), rows by level with the
+    # highest level on top, new risks above and closed risks below.
+    rounds_order = _rounds_in(history)
+    row_order = [new_label, *reversed(_level_order(history)), closed_label]
+    col = {r: i for i, r in enumerate(rounds_order)}
+    row = {lv: i for i, lv in enumerate(row_order)}
+    span = max(len(rounds_order) - 1, 1)
+    x = [min(max(col.get(r, 0) / span, 0.001), 0.999) for r in node_round]
+    y = [min(max((row.get(lv, len(row_order) - 1) + 0.5) / len(row_order), 0.001), 0.999) for lv in node_level]
     fig = go.Figure(
         go.Sankey(
-            arrangement="snap",
-            node={"label": label, "color": colour, "pad": 12},
+            arrangement="fixed",
+            node={"label": label, "color": colour, "pad": 12, "x": x, "y": y},
             link={"source": nodes.get_indexer(flows["src"]).tolist(),
                   "target": nodes.get_indexer(flows["dst"]).tolist(),
                   "value": flows["n"].tolist()},  # fmt: skip
