@@ -324,6 +324,10 @@ def _prepare_quarterly(
     wb = Path(workbook).resolve() if workbook is not None else None
     if wb is not None and not wb.exists():
         raise UserError(f"Arbejdsbogen findes ikke: {wb}", f"Workbook not found: {wb}")
+    if wb is not None:  # every problem with its cell (exit 1) or the refusal (exit 2), before any folder is made
+        from .workbook import read_workbook
+
+        read_workbook(wb)
     prev: str | None = None
     if previous_round is not None and str(previous_round).strip():
         p = Path(previous_round)

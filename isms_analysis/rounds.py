@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -245,28 +245,51 @@ def _rounds_in(history: pd.DataFrame) -> list[str]:
 
 
 # -- comparing two rounds -------------------------------------------------------------------
-def _side(frame: pd.DataFrame, risks: pd.DataFrame | None) -> pd.DataFrame:
+def _side(frame: pd.DataFrame, risks: pd.DataFrame | None, by: Sequence[str] = ()) -> pd.DataFrame:
     wanted = [
         "asset_id", "threat_id", "consequence_c", "consequence_i", "consequence_a",
         "consequence", "likelihood", "score", "level", "status", "controls",
         "area", "asset_name", "threat_name",
     ]  # fmt: skip
     cols = [c for c in wanted if c in frame.columns]
-    side = frame[KEYS + cols].copy()
+    side = frame[[*by, *KEYS, *cols]].copy()
+    # Pairs cut from one history share its categoricals: they stay categorical through
+    # the merge (by code) and become text afterwards; a lone pair of frames is matched on text.
+    shared = ("risk_id", "asset_id", "threat_id", "perspective", "stage", "status", "controls", "area",
+              "asset_name", "threat_name", "level") if by else ()  # fmt: skip
     for c in ("risk_id", "asset_id", "threat_id", "perspective", "stage", "status", "controls", "area",
               "asset_name", "threat_name"):  # fmt: skip
-        if c in side.columns:
-            side[c] = side[c].astype("string")
+        if c in side.columns and not (c in shared and isinstance(side[c].dtype, pd.CategoricalDtype)):
+            side[c] = _as_string(side[c])
     if "controls" not in side.columns and risks is not None and "controls" in risks.columns:
         r = risks.drop_duplicates("risk_id")
         mapping = pd.Series(r["controls"].astype("string").to_numpy(), index=r["risk_id"].astype("string").to_numpy())
         side["controls"] = side["risk_id"].map(mapping).astype("string")
-    side["level"] = side["level"].astype("string")
+    if not ("level" in shared and isinstance(side["level"].dtype, pd.CategoricalDtype)):
+        side["level"] = _as_string(side["level"])
     for c in ("consequence_c", "consequence_i", "consequence_a", "consequence", "likelihood", "score"):
         if c not in side.columns:
             side[c] = pd.array([pd.NA] * len(side), dtype="Int16")
         side[c] = side[c].astype("Int16")
     return side
+
+
+def _as_string(s: pd.Series) -> pd.Series:
+    """A column as pandas "string"; a categorical via its (few) categories, not per row."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        text = s.cat.categories.astype(str).astype("string").array
+        return pd.Series(text.take(s.cat.codes.to_numpy(), allow_fill=True), index=s.index, name=s.name)
+    return s.astype("string")
+
+
+def _coalesce(newer: pd.Series, older: pd.Series) -> pd.Series:
+    """``newer.fillna(older)``; for Arrow-backed text of one dtype done by Arrow directly."""
+    if newer.dtype == older.dtype and isinstance(newer.dtype, pd.StringDtype) and newer.dtype.storage == "pyarrow":
+        import pyarrow.compute as pc
+
+        merged = pc.coalesce(newer.array.__arrow_array__(), older.array.__arrow_array__())
+        return pd.Series(pd.array(merged, dtype=newer.dtype), index=newer.index, name=newer.name)
+    return newer.fillna(older)
 
 
 def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -276,42 +299,60 @@ def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
     return ~((x == y) | (np.isnan(x) & np.isnan(y)))
 
 
-def _split_controls(risk_ids: pd.Series, controls: pd.Series) -> pd.DataFrame:
+def _split_controls(risk_ids: pd.Series | pd.DataFrame, controls: pd.Series) -> pd.DataFrame:
     items = controls.fillna("").astype("string").str.replace(",", ";", regex=False).str.split(";")
-    long = pd.DataFrame({"risk_id": risk_ids.to_numpy(), "control": items.to_numpy()}).explode("control")
+    keys = risk_ids if isinstance(risk_ids, pd.DataFrame) else risk_ids.to_frame("risk_id")
+    long = pd.DataFrame({**{k: keys[k].to_numpy() for k in keys.columns}, "control": items.to_numpy()})
+    long = long.explode("control")
     long["control"] = long["control"].astype("string").str.strip()
     return long[long["control"].notna() & (long["control"] != "")].drop_duplicates()
 
 
-def _controls_diff(both: pd.DataFrame) -> pd.DataFrame:
+def _controls_diff(both: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """Per risk whose controls text changed: controls added and removed between the
-    rounds (sorted, ``", "``-joined)."""
-    per_risk = both.drop_duplicates("risk_id")
+    rounds (sorted, ``", "``-joined). Indexed by risk_id (``by`` + risk_id)."""
+    key = [*by, "risk_id"]
+    per_risk = both.drop_duplicates(key)
     per_risk = per_risk[_str_differs(per_risk["controls_old"].fillna(""), per_risk["controls_new"].fillna(""))]
     if per_risk.empty:  # (merging empty Arrow-backed keys fails in pandas 3.1 with pyarrow installed)
         return pd.DataFrame(
             {"controls_added": pd.Series(dtype="string"), "controls_removed": pd.Series(dtype="string")},
-            index=pd.Index([], name="risk_id"),
+            index=pd.Index([], name="risk_id") if not by else pd.MultiIndex.from_arrays([[]] * len(key), names=key),
         )
-    old = _split_controls(per_risk["risk_id"], per_risk["controls_old"])
-    new = _split_controls(per_risk["risk_id"], per_risk["controls_new"])
-    merged = old.merge(new, on=["risk_id", "control"], how="outer", indicator=True)
-    merged = merged.sort_values(["risk_id", "control"], kind="stable")
-    out = pd.DataFrame(index=pd.Index(per_risk["risk_id"].unique(), name="risk_id"))
+    old = _split_controls(per_risk[key], per_risk["controls_old"])
+    new = _split_controls(per_risk[key], per_risk["controls_new"])
+    merged = old.merge(new, on=[*key, "control"], how="outer", indicator=True)
+    merged = merged.sort_values([*key, "control"], kind="stable")
+    index = pd.Index(per_risk["risk_id"].unique(), name="risk_id") if not by else pd.MultiIndex.from_frame(per_risk[key])
+    out = pd.DataFrame(index=index)
     for col, side in (("controls_added", "right_only"), ("controls_removed", "left_only")):
         sel = merged[merged["_merge"] == side]
-        joined = (sel["control"].astype("string") + ", ").groupby(sel["risk_id"]).sum()
+        groups = sel["risk_id"] if not by else [sel[k] for k in key]
+        joined = (sel["control"].astype("string") + ", ").groupby(groups).sum()
         out[col] = joined.str[:-2]
     return out.fillna("").astype("string")
 
 
 def _join(parts: list[np.ndarray], sep: str = "; ") -> np.ndarray:
-    """Join string arrays element-wise, skipping empty parts."""
+    """Join string arrays element-wise, skipping empty parts (only the rows a part
+    has text for are touched)."""
     out = np.full(len(parts[0]) if parts else 0, "", dtype=object)
     for p in parts:
-        p = np.asarray(p, dtype=object)
-        has = p != ""
-        out = np.where(has & (out != ""), out + sep + p, np.where(has, p, out))
+        p = np.asarray(p)
+        rows = np.flatnonzero(p != "")
+        if not len(rows):
+            continue
+        text, cur = p[rows].astype(object), out[rows]
+        out[rows] = np.where(cur != "", cur + sep + text, text)
+    return out
+
+
+def _text_where(mask: np.ndarray, make: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``make(rows)`` for the rows in ``mask``, "" elsewhere (text built only where needed)."""
+    out = np.full(len(mask), "", dtype=object)
+    rows = np.flatnonzero(mask)
+    if len(rows):
+        out[rows] = make(rows)
     return out
 
 
@@ -340,20 +381,45 @@ def compare_rounds(
     ``consequence_changed``, ``changed_properties`` ("C,A"),
     ``residual_controls_changed``, ``controls_added``, ``controls_removed``,
     ``matrix_changed``, ``level_old_matrix``, ``identity_changed`` and ``reason``."""
+    return _compare(old, new, (), old_risks=old_risks, new_risks=new_risks, old_matrix=old_matrix,
+                    new_matrix=new_matrix, lang=lang)  # fmt: skip
+
+
+def _compare(
+    old: pd.DataFrame,
+    new: pd.DataFrame,
+    by: Sequence[str],
+    *,
+    old_risks: pd.DataFrame | None,
+    new_risks: pd.DataFrame | None,
+    old_matrix: str | RiskMatrix | None,
+    new_matrix: str | RiskMatrix | None,
+    lang: str,
+) -> pd.DataFrame:
+    """:func:`compare_rounds`, matching rows also on the ``by`` columns (several pairs
+    of rounds compared in one pass; the ``by`` columns lead the result)."""
+    by = list(by)
+    keys = [*by, *KEYS]
     m_old = _resolve_matrix(old_matrix, old)
     m_new = _resolve_matrix(new_matrix, new)
     name_old = m_old.name if m_old is not None else old.attrs.get("matrix")
     name_new = m_new.name if m_new is not None else new.attrs.get("matrix")
     matrix_changed = bool(m_old != m_new) if (m_old is not None and m_new is not None) else name_old != name_new
 
-    a, b = _side(old, old_risks), _side(new, new_risks)
+    a, b = _side(old, old_risks, by), _side(new, new_risks, by)
     if m_old is not None and len(new):
-        b["level_old_matrix"] = rescore(new, m_old)["level"].astype("string").to_numpy()
+        relevelled = rescore(new, m_old)["level"]
+        b["level_old_matrix"] = relevelled.array if by else relevelled.astype("string").to_numpy()
     else:
         b["level_old_matrix"] = pd.array([pd.NA] * len(b), dtype="string")
-    a = a.rename(columns={c: f"{c}_old" for c in a.columns if c not in KEYS})
-    b = b.rename(columns={c: f"{c}_new" for c in b.columns if c not in KEYS and c != "level_old_matrix"})
-    c = a.merge(b, on=KEYS, how="outer", indicator=True)
+    a = a.rename(columns={c: f"{c}_old" for c in a.columns if c not in keys})
+    b = b.rename(columns={c: f"{c}_new" for c in b.columns if c not in keys and c != "level_old_matrix"})
+    c = a.merge(b, on=keys, how="outer", indicator=True)
+    for col in c.columns:
+        if by and col not in (*KEYS, "level_old", "level_new", "level_old_matrix", "_merge") and isinstance(
+            c[col].dtype, pd.CategoricalDtype
+        ):
+            c[col] = _as_string(c[col])
     both = (c["_merge"] == "both").to_numpy()
     only_old = (c["_merge"] == "left_only").to_numpy()
     only_new = (c["_merge"] == "right_only").to_numpy()
@@ -369,12 +435,11 @@ def compare_rounds(
     valid = (lo.codes >= 0) & (ln.codes >= 0)
     step = ln.codes.astype(np.int16) - lo.codes.astype(np.int16)
     compared = both & ~closed
-    change = np.where(
-        only_new, "new",
-        np.where(closed, "closed",
-                 np.where(compared & valid & (step > 0), "escalated",
-                          np.where(compared & valid & (step < 0), "de-escalated", "unchanged"))),
-    )  # fmt: skip
+    change = np.select(
+        [only_new, closed, compared & valid & (step > 0), compared & valid & (step < 0)],
+        [CHANGES.index("new"), CHANGES.index("closed"), CHANGES.index("escalated"), CHANGES.index("de-escalated")],
+        default=CHANGES.index("unchanged"),
+    ).astype(np.int8)
 
     # Attribution (only meaningful where the risk is in both rounds).
     like_changed = both & _differs(c["likelihood_old"], c["likelihood_new"])
@@ -389,16 +454,17 @@ def compare_rounds(
 
     out = pd.DataFrame(
         {
-            "risk_id": c["risk_id"].astype("string"),
+            **{k: c[k] for k in by},
+            "risk_id": _as_string(c["risk_id"]),
             "perspective": pd.Categorical(c["perspective"], categories=list(PERSPECTIVES)),
             "stage": pd.Categorical(c["stage"], categories=list(STAGES)),
-            "asset_id": c["asset_id_new"].fillna(c["asset_id_old"]),
-            "threat_id": c["threat_id_new"].fillna(c["threat_id_old"]),
+            "asset_id": _coalesce(c["asset_id_new"], c["asset_id_old"]),
+            "threat_id": _coalesce(c["threat_id_new"], c["threat_id_old"]),
             "level_old": lo,
             "level_new": ln,
             "score_old": c["score_old"],
             "score_new": c["score_new"],
-            "change": pd.Categorical(change, dtype=CHANGE_DTYPE),
+            "change": pd.Categorical.from_codes(change, dtype=CHANGE_DTYPE),
             "level_change": pd.array(np.where(both & valid, step, 0), dtype="Int16"),
             "likelihood_old": c["likelihood_old"],
             "likelihood_new": c["likelihood_new"],
@@ -412,24 +478,31 @@ def compare_rounds(
     out.loc[~(both & valid), "level_change"] = pd.NA
 
     # Residual changed while the inherent assessment did not: the controls did it.
-    inh = out.loc[out["stage"] == "inherent", ["risk_id", "perspective", "likelihood_changed", "consequence_changed"]]
+    inh = out.loc[out["stage"] == "inherent", [*by, "risk_id", "perspective", "likelihood_changed", "consequence_changed"]]
     inh = inh.rename(columns={"likelihood_changed": "_li", "consequence_changed": "_ci"})
-    with_inh = out[["risk_id", "perspective"]].merge(inh, on=["risk_id", "perspective"], how="left")
+    with_inh = out[[*by, "risk_id", "perspective"]].merge(inh, on=[*by, "risk_id", "perspective"], how="left")
     inherent_moved = (with_inh["_li"].fillna(False) | with_inh["_ci"].fillna(False)).to_numpy(dtype=bool)
     residual = (out["stage"] == "residual").to_numpy()
     out["residual_controls_changed"] = residual & (like_changed | cons_changed) & ~inherent_moved
 
     if "controls_old" in c.columns and "controls_new" in c.columns:
-        diff = _controls_diff(c.loc[both, ["risk_id", "controls_old", "controls_new"]])
-        added = out["risk_id"].map(diff["controls_added"]).astype("string").fillna("")
-        removed = out["risk_id"].map(diff["controls_removed"]).astype("string").fillna("")
+        diff = _controls_diff(c.loc[both, [*by, "risk_id", "controls_old", "controls_new"]], by)
+        if by and diff.empty:
+            added = removed = pd.Series("", index=out.index, dtype="string")
+        elif by:
+            looked_up = out[[*by, "risk_id"]].merge(diff.reset_index(), on=[*by, "risk_id"], how="left")
+            added = pd.Series(looked_up["controls_added"].to_numpy(), index=out.index, dtype="string").fillna("")
+            removed = pd.Series(looked_up["controls_removed"].to_numpy(), index=out.index, dtype="string").fillna("")
+        else:
+            added = out["risk_id"].map(diff["controls_added"]).astype("string").fillna("")
+            removed = out["risk_id"].map(diff["controls_removed"]).astype("string").fillna("")
     else:
         added = pd.Series("", index=out.index, dtype="string")
         removed = pd.Series("", index=out.index, dtype="string")
     out["controls_added"] = added.where(both, "")
     out["controls_removed"] = removed.where(both, "")
 
-    lom = pd.Categorical(c["level_old_matrix"].astype("string"), dtype=level_dtype)
+    lom = pd.Categorical(c["level_old_matrix"] if by else c["level_old_matrix"].astype("string"), dtype=level_dtype)
     out["matrix_changed"] = matrix_changed
     out["level_old_matrix"] = lom
     out["matrix_old"] = name_old
@@ -444,42 +517,50 @@ def compare_rounds(
         if f"{col}_new" in c.columns or f"{col}_old" in c.columns:
             newer = c[f"{col}_new"] if f"{col}_new" in c.columns else pd.Series(pd.NA, index=c.index, dtype="string")
             older = c[f"{col}_old"] if f"{col}_old" in c.columns else pd.Series(pd.NA, index=c.index, dtype="string")
-            out[col] = newer.fillna(older)
+            out[col] = _coalesce(newer, older)
 
     # The reason, built column-wise.
     matrix_moved = both & matrix_changed & (lom.codes != ln.codes) & (ln.codes >= 0)
-    ctrl = _join(
-        [
-            np.where(out["controls_added"].to_numpy(dtype=object) != "", "+" + out["controls_added"].to_numpy(dtype=object), ""),
-            np.where(out["controls_removed"].to_numpy(dtype=object) != "", "−" + out["controls_removed"].to_numpy(dtype=object), ""),
-        ]
-    )
     props = changed_props_da if lang != "en" else changed_props
+
+    def moved(key: str, col: str) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda r: _t(key, lang) + " " + _arrow(c[f"{col}_old"].iloc[r], c[f"{col}_new"].iloc[r])
+
+    def consequence(r: np.ndarray) -> np.ndarray:
+        p = props[r].astype(object)
+        return moved("consequence", "consequence")(r) + np.where(p != "", " (" + p + ")", "")
+
+    def controls(r: np.ndarray) -> np.ndarray:
+        added = out["controls_added"].iloc[r].to_numpy(dtype=object)
+        removed = out["controls_removed"].iloc[r].to_numpy(dtype=object)
+        ctrl = _join([np.where(added != "", "+" + added, ""), np.where(removed != "", "−" + removed, "")])
+        return _t("controls", lang) + np.where(ctrl != "", " (" + ctrl + ")", "")
+
+    # Each part is built only for the rows it applies to (most rows have none).
     parts = [
         np.where(only_new, _t("new", lang), ""),
         np.where(only_old, _t("gone", lang), ""),
         np.where(closed_in_new, _t("closed", lang), ""),
-        np.where(asset_moved, _t("asset_changed", lang) + " " + _arrow(c["asset_id_old"], c["asset_id_new"]), ""),
-        np.where(threat_moved, _t("threat_changed", lang) + " " + _arrow(c["threat_id_old"], c["threat_id_new"]), ""),
-        np.where(like_changed, _t("likelihood", lang) + " " + _arrow(c["likelihood_old"], c["likelihood_new"]), ""),
-        np.where(
-            cons_changed | (props != ""),
-            _t("consequence", lang) + " " + _arrow(c["consequence_old"], c["consequence_new"])
-            + np.where(props != "", " (" + props.astype(object) + ")", ""),
-            "",
-        ),
-        np.where(
-            out["residual_controls_changed"].to_numpy(),
-            _t("controls", lang) + np.where(ctrl != "", " (" + ctrl + ")", ""),
-            "",
-        ),
+        _text_where(asset_moved, moved("asset_changed", "asset_id")),
+        _text_where(threat_moved, moved("threat_changed", "threat_id")),
+        _text_where(like_changed, moved("likelihood", "likelihood")),
+        _text_where(cons_changed | (props != ""), consequence),
+        _text_where(out["residual_controls_changed"].to_numpy(), controls),
         np.where(matrix_moved, f"{_t('matrix', lang)} ({name_old} → {name_new})", ""),
     ]
     reason = _join(parts)
     reason = np.where(reason == "", _t("unchanged", lang), reason)
     reason = pd.Series(reason, index=out.index, dtype="string")
     out["reason"] = reason.str[:1].str.upper() + reason.str[1:]
-    out = out.sort_values(["risk_id", "perspective", "stage"], kind="stable").reset_index(drop=True)
+    rid = c["risk_id"]
+    persp_codes, stage_codes = out["perspective"].cat.codes.to_numpy(), out["stage"].cat.codes.to_numpy()
+    if (by and isinstance(rid.dtype, pd.CategoricalDtype) and rid.cat.categories.is_monotonic_increasing
+            and (rid.cat.codes >= 0).all() and (persp_codes >= 0).all() and (stage_codes >= 0).all()):  # fmt: skip
+        # The same order as sorting the text, from the (sorted) categories' codes.
+        order = np.lexsort((stage_codes, persp_codes, rid.cat.codes.to_numpy(), *[out[k].to_numpy() for k in reversed(by)]))
+        out = out.take(order).reset_index(drop=True)
+    else:
+        out = out.sort_values([*by, "risk_id", "perspective", "stage"], kind="stable").reset_index(drop=True)
     out.attrs = {"matrix_old": name_old, "matrix_new": name_new, "lang": lang}
     return out
 
@@ -586,8 +667,27 @@ def compare_history(
 
 def consecutive_comparisons(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     """:func:`compare_rounds` for each pair of consecutive rounds, stacked, with
-    ``round_old`` and ``round_new`` columns."""
+    ``round_old`` and ``round_new`` columns.
+
+    A history of several municipalities is compared within each municipality's own
+    rounds, and the result then starts with a ``municipality`` column. When every
+    round has the same matrix, all pairs are compared in one vectorised pass."""
     labels = _rounds_in(history)
+    fast = _consecutive_in_one_pass(history, labels, lang)
+    if fast is not None:
+        return fast
+    if "municipality" in history.columns and history["municipality"].nunique() > 1:
+        # Never match risks across municipalities: compare each one's own rounds.
+        per_mun = []
+        for mun, part in history.groupby("municipality", observed=True, sort=True):
+            part = part.reset_index(drop=True)
+            part.attrs = dict(history.attrs)
+            comp = consecutive_comparisons(part, lang=lang)
+            comp.insert(0, "municipality", mun)
+            per_mun.append(comp)
+        out = pd.concat(per_mun, ignore_index=True)
+        out["municipality"] = out["municipality"].astype("category")
+        return out
     parts = [
         compare_history(history, a, b, lang=lang).assign(round_old=a, round_new=b)
         for a, b in zip(labels[:-1], labels[1:], strict=True)
@@ -602,6 +702,80 @@ def consecutive_comparisons(history: pd.DataFrame, lang: str = "da") -> pd.DataF
     out = pd.concat(parts, ignore_index=True)
     out["round_old"] = pd.Categorical(out["round_old"], categories=labels, ordered=True)
     out["round_new"] = pd.Categorical(out["round_new"], categories=labels, ordered=True)
+    return out
+
+
+_BATCH_ROWS = 400_000
+
+
+def _consecutive_in_one_pass(history: pd.DataFrame, labels: list[str], lang: str) -> pd.DataFrame | None:
+    """All consecutive pairs (per municipality) as one comparison keyed by pair; None
+    when the rounds' matrices differ (each pair is then compared on its own)."""
+    if len(labels) < 2:
+        return None
+    specs = history.attrs.get("matrices", {})
+    if specs:
+        if any(r not in specs for r in labels) or len({specs[r] for r in labels}) != 1:
+            return None
+        m = _matrix_from_json(specs[labels[0]])
+    else:  # no per-round matrices (e.g. after rescore): each round's "matrix" column names it
+        names = history["matrix"].dropna().astype(str).unique() if "matrix" in history.columns else []
+        m = _resolve_matrix(str(names[0]), history) if len(names) == 1 else None
+        if m is None:
+            return None
+    rounds = history["round"].cat
+    n_rounds = len(rounds.categories) + 1
+    if "municipality" in history.columns:
+        mun = history["municipality"].astype("category").cat
+        mun_codes, mun_names = mun.codes.to_numpy().astype(np.int64), mun.categories
+    else:
+        mun_codes, mun_names = np.zeros(len(history), np.int64), pd.Index([])
+    multi = len(pd.unique(mun_codes)) > 1
+    if multi and (mun_codes < 0).any():
+        return None
+    # (municipality, round) present -> its position; each with the next present round of
+    # the same municipality forms a pair, identified by the older one's position.
+    key = np.maximum(mun_codes, 0) * n_rounds + rounds.codes.to_numpy()
+    seen = np.flatnonzero(np.bincount(key, minlength=1) > 0)
+    where = np.full(int(key.max()) + 1 if len(key) else 0, -1, np.int64)
+    where[seen] = np.arange(len(seen))
+    at = where[key]
+    s_mun, s_rnd = seen // n_rounds, seen % n_rounds
+    first = np.r_[True, s_mun[1:] != s_mun[:-1]] if len(seen) else np.zeros(0, bool)
+    last = np.r_[s_mun[1:] != s_mun[:-1], True] if len(seen) else np.zeros(0, bool)
+    as_old = np.where(last, -1, np.arange(len(seen)))[at]
+    as_new = np.where(first, -1, np.arange(len(seen)) - 1)[at]
+    if not (as_old >= 0).any():
+        return pd.DataFrame(columns=[*KEYS, "change", "round_old", "round_new"])
+    # Pairs in batches of about _BATCH_ROWS rows bound the memory of the merge and text work.
+    per_pair = np.bincount(as_old[as_old >= 0], minlength=len(seen)) + np.bincount(as_new[as_new >= 0], minlength=len(seen))
+    bounds = [0]
+    total = 0
+    for i, size in enumerate(per_pair):
+        if total and total + size > _BATCH_ROWS:
+            bounds.append(i)
+            total = 0
+        total += int(size)
+    bounds.append(len(seen))
+    parts = []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        old_rows = np.flatnonzero((as_old >= lo) & (as_old < hi))
+        new_rows = np.flatnonzero((as_new >= lo) & (as_new < hi))
+        if not len(old_rows) and not len(new_rows):
+            continue
+        old = history.take(old_rows).assign(_pair=as_old[old_rows])
+        new = history.take(new_rows).assign(_pair=as_new[new_rows])
+        old.attrs, new.attrs = {}, {}  # the matrix is given; no per-operation copies of the history's attrs
+        parts.append(_compare(old, new, ["_pair"], old_risks=None, new_risks=None, old_matrix=m, new_matrix=m,
+                              lang=lang))  # fmt: skip
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    pair = out.pop("_pair").to_numpy()
+    to_label = np.append(pd.Index(labels).get_indexer(rounds.categories.astype(str)), -1)
+    label_dtype = pd.CategoricalDtype(labels, ordered=True)
+    out["round_old"] = pd.Categorical.from_codes(to_label[s_rnd[pair]], dtype=label_dtype)
+    out["round_new"] = pd.Categorical.from_codes(to_label[s_rnd[pair + 1]], dtype=label_dtype)
+    if multi:
+        out.insert(0, "municipality", pd.Categorical.from_codes(s_mun[pair], categories=mun_names))
     return out
 
 

@@ -36,6 +36,7 @@ Everything is vectorised: one NumPy pass per perspective, no per-row Python.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -69,10 +70,35 @@ def _int(values: pd.Series | np.ndarray) -> np.ndarray:
     return np.asarray(pd.array(values, dtype="Int16").fillna(0), dtype=np.int16)
 
 
-def _codes(values: pd.Series) -> pd.Categorical:
-    """Categorical of IDs in order of appearance (factorised once, no sorting)."""
+def _small(codes: np.ndarray, n: int) -> np.ndarray:
+    """Category codes in the smallest integer type pandas would store them in."""
+    return codes.astype(np.int8 if n < 127 else np.int16 if n < 32_767 else np.int32, copy=False)
+
+
+def _factorised(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes (-1 missing) and categories of an ID column, in order of appearance (no sorting)."""
     codes, uniques = pd.factorize(values, sort=False)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype="string"))
+    categories = pd.Index(uniques, dtype="string")
+    return _small(codes, len(categories)), categories
+
+
+def _row_ids(values: pd.Series) -> tuple[np.ndarray | None, pd.Index]:
+    """Codes and categories of the risk IDs. Risk IDs are normally unique, one per row:
+    then the IDs themselves are the categories and the code of row i is i (``None``
+    is returned for that identity), which costs one uniqueness check instead of a
+    factorisation plus a second uniqueness check of the categories."""
+    ids = pd.Index(values.array, dtype="string")
+    if not ids.hasnans and ids.is_unique:
+        return None, ids
+    return _factorised(values)
+
+
+def _recode(values: pd.Series, dtype: pd.CategoricalDtype) -> np.ndarray:
+    """Codes of ``values`` in a fixed categorical dtype (-1 where missing or unknown),
+    found per distinct value rather than per row."""
+    codes, uniques = pd.factorize(values, sort=False)
+    lookup = np.append(dtype.categories.get_indexer(pd.Index(uniques, dtype=object)), -1).astype(np.int8)
+    return lookup[codes]
 
 
 def _blank(values: pd.Series) -> np.ndarray:
@@ -95,24 +121,28 @@ def score(
     m = get_matrix(matrix)
     risks, assets = assessment.risks, assessment.assets
     n = len(risks)
-    a_pos = pd.Index(assets["asset_id"]).get_indexer(risks["asset_id"])
+    # Assets per risk: factorise the (few distinct) asset IDs once and look only the
+    # distinct ones up among the assets.
+    asset_codes, asset_ids = _factorised(risks["asset_id"])
+    a_pos = np.append(pd.Index(assets["asset_id"]).get_indexer(asset_ids), -1)[asset_codes]
     if (a_pos < 0).any():
         unknown = risks.loc[a_pos < 0, "asset_id"].astype("string").unique()[:5]
         raise ValueError(f"Ukendte Aktiv-ID'er i risici / unknown asset IDs in risks: {list(unknown)}")
 
     # Per-risk context, gathered once.
-    risk_cat = _codes(risks["risk_id"])
-    asset_cat = _codes(risks["asset_id"])
-    threat_cat = _codes(risks["threat_id"])
-    area_cat = _codes(assets["area"])
-    area_codes = area_cat.codes[a_pos]
-    critical = assets["critical"].fillna(False).to_numpy(dtype=bool)[a_pos]
-    treatment = pd.Categorical(risks["treatment"], dtype=TREATMENT_DTYPE)
-    status = pd.Categorical(risks["status"], dtype=STATUS_DTYPE)
-    accepted_undocumented = _blank(risks["accepted_by"]) | risks["accepted_date"].isna().to_numpy()
+    risk_codes, risk_ids = _row_ids(risks["risk_id"])
+    threat_codes, threat_ids = _factorised(risks["threat_id"])
+    area_codes, areas = _factorised(assets["area"])
+    critical_asset = assets["critical"].fillna(False).to_numpy(dtype=bool)
+    treatment = _recode(risks["treatment"], TREATMENT_DTYPE)
+    status = _recode(risks["status"], STATUS_DTYPE)
     likelihood = _int(risks["likelihood"])
     res_like = _int(risks["residual_likelihood"])
     res_like = np.where(res_like > 0, res_like, likelihood)
+    # Top management must accept a critical asset's accepted risk: who and when.
+    tmar = critical_asset[a_pos] & (treatment == TREATMENT_DTYPE.categories.get_loc("accept"))
+    check = np.flatnonzero(tmar)
+    tmar[check] = _blank(risks["accepted_by"].iloc[check]) | risks["accepted_date"].iloc[check].isna().to_numpy()
 
     affects = None
     if affected_only:
@@ -123,86 +153,92 @@ def score(
         marks = np.vstack([marks, np.zeros((1, 3), dtype=bool)])[t_pos]  # unknown threat -> no marks
         affects = np.where(marks.any(axis=1, keepdims=True), marks, True)
 
-    parts: list[dict[str, np.ndarray]] = []
+    # One part per perspective x stage: the risks it covers (``sel``) and its values.
+    sel_parts: list[np.ndarray] = []
+    part_codes: list[tuple[int, int]] = []  # (perspective, stage) of each part
+    values: dict[str, list[np.ndarray]] = {k: [] for k in ("c", "i", "a", "auth", "cons", "like", "above")}
     for persp in PERSPECTIVES:
         props = list(CIA) + (["authenticity"] if persp == "society" else [])
         cols = [f"consequence_{persp}_{p}" for p in props]
         if not all(c in assets.columns for c in cols):
             continue
-        cia = np.stack([_int(assets[c])[a_pos] for c in cols], axis=1)  # n x 3|4, 0 = missing
-        present = (cia > 0).any(axis=1)
-        used = cia.copy()
-        if affects is not None:
+        per_asset = np.stack([_int(assets[c]) for c in cols], axis=1)  # assets x 3|4, 0 = missing
+        if affects is None:
+            # The consequence depends on the asset only: take the highest per asset, then per risk.
+            present = (per_asset > 0).any(axis=1)[a_pos]
+            cons = per_asset.max(axis=1).astype(np.int16)[a_pos]
+            sel = np.flatnonzero(present)
+            shown = np.clip(per_asset, 0, None).astype(np.int8)[a_pos[sel]]
+        else:
+            cia = per_asset[a_pos]
+            present = (cia > 0).any(axis=1)
             mask = np.ones_like(cia, dtype=bool)
             mask[:, :3] = affects
             masked = np.where(mask, cia, 0)
             # A threat that can affect only unassessed properties falls back to all.
             used = np.where((masked > 0).any(axis=1, keepdims=True), masked, cia)
-        cons = used.max(axis=1).astype(np.int16)
+            cons = used.max(axis=1).astype(np.int16)
+            sel = np.flatnonzero(present)
+            shown = np.where(used > 0, used, 0).astype(np.int8)[sel]
         res_col = f"residual_consequence_{persp}"
         res_cons = _int(risks[res_col]) if res_col in risks.columns else np.zeros(n, np.int16)
-        explicit = res_cons > 0
-        res_cons = np.where(explicit, res_cons, cons)
-        sel = np.flatnonzero(present)
-        inh_score = cons * likelihood
-        res_score = res_cons * res_like
-        shown = np.where(used > 0, used, 0)
-        for stage in STAGES:
-            residual = stage == "residual"
-            part = {
-                "pos": sel,
-                "perspective": np.full(len(sel), PERSPECTIVES.index(persp), np.int8),
-                "stage": np.full(len(sel), STAGES.index(stage), np.int8),
-                "cia": np.where(explicit[:, None], 0, shown)[sel] if residual else shown[sel],
-                "consequence": (res_cons if residual else cons)[sel],
-                "likelihood": (res_like if residual else likelihood)[sel],
-                "above_inherent": (res_score > inh_score)[sel] if residual else np.zeros(len(sel), bool),
-            }
-            parts.append(part)
+        explicit = res_cons[sel] > 0
+        cons_sel = cons[sel]
+        res_cons_sel = np.where(explicit, res_cons[sel], cons_sel)
+        like_sel, res_like_sel = likelihood[sel], res_like[sel]
+        zero = np.zeros(len(sel), np.int8)
+        for residual in (False, True):
+            sel_parts.append(sel)
+            part_codes.append((PERSPECTIVES.index(persp), int(residual)))
+            for j, key in enumerate(("c", "i", "a", "auth")):
+                col = shown[:, j] if j < shown.shape[1] else zero
+                values[key].append(np.where(explicit, 0, col).astype(np.int8) if residual else col)
+            values["cons"].append(res_cons_sel if residual else cons_sel)
+            values["like"].append(res_like_sel if residual else like_sel)
+            values["above"].append(res_cons_sel * res_like_sel > cons_sel * like_sel if residual else zero.astype(bool))
 
-    def cat(key: str) -> np.ndarray:
-        return np.concatenate([p[key] for p in parts]) if parts else np.array([], dtype=np.int16)
+    def cat(key: str, dtype: type = np.int8) -> np.ndarray:
+        return np.concatenate(values[key]) if values[key] else np.zeros(0, dtype)
 
-    pos = cat("pos").astype(np.intp)
-    cia_all = np.concatenate([p["cia"][:, :4] if p["cia"].shape[1] == 4 else
-                              np.hstack([p["cia"], np.zeros((len(p["cia"]), 1), np.int16)])
-                              for p in parts]) if parts else np.zeros((0, 4), np.int16)
-    consequence = cat("consequence")
-    like = cat("likelihood")
-    persp_codes = cat("perspective")
+    pos = np.concatenate(sel_parts) if sel_parts else np.zeros(0, np.intp)
+    sizes = [len(s) for s in sel_parts]
+    persp_codes = np.repeat(np.array([p for p, _ in part_codes], np.int8), sizes)
+    stage_codes = np.repeat(np.array([st for _, st in part_codes], np.int8), sizes)
+    row_asset = a_pos[pos]
 
-    def nullable(values: np.ndarray) -> pd.arrays.IntegerArray:
-        return pd.arrays.IntegerArray(values.astype(np.int8), values <= 0)
+    def nullable(v: np.ndarray) -> pd.arrays.IntegerArray:
+        return pd.arrays.IntegerArray(v.astype(np.int8, copy=False), v <= 0)
 
-    out = {
-        "risk_id": pd.Categorical.from_codes(risk_cat.codes[pos], dtype=risk_cat.dtype),
-        "asset_id": pd.Categorical.from_codes(asset_cat.codes[pos], dtype=asset_cat.dtype),
-        "threat_id": pd.Categorical.from_codes(threat_cat.codes[pos], dtype=threat_cat.dtype),
-        "perspective": pd.Categorical.from_codes(persp_codes, dtype=PERSPECTIVE_DTYPE),
-        "stage": pd.Categorical.from_codes(cat("stage"), dtype=STAGE_DTYPE),
-        "consequence_c": nullable(cia_all[:, 0]),
-        "consequence_i": nullable(cia_all[:, 1]),
-        "consequence_a": nullable(cia_all[:, 2]),
-    }
+    columns: dict[str, object] = {
+        "risk_id": pd.Categorical.from_codes(
+            _small(pos, len(risk_ids)) if risk_codes is None else risk_codes[pos],
+            dtype=pd.CategoricalDtype(risk_ids), validate=False,
+        ),
+        "asset_id": pd.Categorical.from_codes(asset_codes[pos], dtype=pd.CategoricalDtype(asset_ids), validate=False),
+        "threat_id": pd.Categorical.from_codes(threat_codes[pos], dtype=pd.CategoricalDtype(threat_ids), validate=False),
+        "perspective": pd.Categorical.from_codes(persp_codes, dtype=PERSPECTIVE_DTYPE, validate=False),
+        "stage": pd.Categorical.from_codes(stage_codes, dtype=STAGE_DTYPE, validate=False),
+        "consequence_c": nullable(cat("c")),
+        "consequence_i": nullable(cat("i")),
+        "consequence_a": nullable(cat("a")),
+    }  # fmt: skip
     if assessment.has_society:
-        out["consequence_authenticity"] = nullable(cia_all[:, 3])
-    out.update(
+        columns["consequence_authenticity"] = nullable(cat("auth"))
+    cons_all, like_all = cat("cons", np.int16), cat("like", np.int16)
+    columns.update(
         {
-            "consequence": nullable(consequence),
-            "likelihood": nullable(like),
-            "area": pd.Categorical.from_codes(area_codes[pos], dtype=area_cat.dtype),
-            "critical": critical[pos],
-            "treatment": pd.Categorical.from_codes(treatment.codes[pos], dtype=TREATMENT_DTYPE),
-            "status": pd.Categorical.from_codes(status.codes[pos], dtype=STATUS_DTYPE),
-            "top_management_acceptance_required": (
-                critical & (treatment == "accept") & accepted_undocumented
-            )[pos],
-            "residual_above_inherent": cat("above_inherent").astype(bool),
+            "consequence": nullable(cons_all),
+            "likelihood": nullable(like_all),
+            "area": pd.Categorical.from_codes(area_codes[row_asset], dtype=pd.CategoricalDtype(areas), validate=False),
+            "critical": critical_asset[row_asset],
+            "treatment": pd.Categorical.from_codes(treatment[pos], dtype=TREATMENT_DTYPE, validate=False),
+            "status": pd.Categorical.from_codes(status[pos], dtype=STATUS_DTYPE, validate=False),
+            "top_management_acceptance_required": tmar[pos],
+            "residual_above_inherent": cat("above", bool).astype(bool, copy=False),
         }
     )
-    frame = pd.DataFrame(out, copy=False)
     tolerance = _tolerance_by_area(assessment.profile)
-    return _level(frame, m, tolerance)
+    return _level(columns, m, tolerance, cons=cons_all, like=like_all)
 
 
 def _tolerance_by_area(profile: pd.DataFrame | None) -> dict[str, str]:
@@ -212,32 +248,68 @@ def _tolerance_by_area(profile: pd.DataFrame | None) -> dict[str, str]:
     return dict(zip(p["area"].astype(str).str.strip(), p["max_accepted_level"].astype(str).str.strip(), strict=False))
 
 
-def _level(frame: pd.DataFrame, m: RiskMatrix, tolerance: dict[str, str]) -> pd.DataFrame:
-    """Add score, level, colour, advice and the matrix-dependent flags (vectorised)."""
-    cons = frame["consequence"].to_numpy(dtype=np.int16, na_value=0)
-    like = frame["likelihood"].to_numpy(dtype=np.int16, na_value=0)
-    idx = m.lookup(cons, like)
+def _categorical(values: object) -> pd.Categorical:
+    return values.array if isinstance(values, pd.Series) else values  # type: ignore[return-value]
+
+
+def _codes_in(values: object, dtype: pd.CategoricalDtype) -> np.ndarray:
+    """Codes of a categorical column in ``dtype``'s categories, recoded by name when
+    the column carries other categories (a history's are sorted, for instance)."""
+    cat = _categorical(values)
+    if not isinstance(cat, pd.Categorical):
+        return _recode(pd.Series(cat), dtype)
+    if list(cat.categories) == list(dtype.categories):
+        return np.asarray(cat.codes)
+    return np.append(dtype.categories.get_indexer(cat.categories.astype(object)), -1).astype(np.int8)[cat.codes]
+
+
+def _level_index(m: RiskMatrix, cons: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``m.lookup`` as one table take: the cells padded with -1 on every side, so any
+    consequence or likelihood outside the scales (0 = missing) lands on -1."""
+    nc, nl = m.cells.shape
+    padded = np.full((nc + 2, nl + 2), -1, dtype=np.int8)
+    padded[1 : nc + 1, 1 : nl + 1] = m.cells
+    kind = np.int16 if padded.size < 2**15 else np.intp
+    flat = np.clip(cons, 0, nc + 1).astype(kind) * (nl + 2) + np.clip(like, 0, nl + 1).astype(kind)
+    return padded.ravel().take(flat)
+
+
+def _level(
+    columns: Mapping[str, object],
+    m: RiskMatrix,
+    tolerance: dict[str, str],
+    *,
+    cons: np.ndarray | None = None,
+    like: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Add score, level, colour, advice and the matrix-dependent flags (vectorised)
+    to the columns of a scored frame; returns the frame in the documented order."""
+    if cons is None:
+        cons = pd.array(columns["consequence"], dtype="Int16").to_numpy(dtype=np.int16, na_value=0)
+    if like is None:
+        like = pd.array(columns["likelihood"], dtype="Int16").to_numpy(dtype=np.int16, na_value=0)
+    idx = _level_index(m, cons, like)
     valid = idx >= 0
     score_ = (cons * like).astype(np.int8)
-    treatment = frame["treatment"].cat.codes.to_numpy()
-    closed = frame["status"].cat.codes.to_numpy() == STATUS_DTYPE.categories.get_loc("closed")
+    treatment = _codes_in(columns["treatment"], TREATMENT_DTYPE)
+    closed = _codes_in(columns["status"], STATUS_DTYPE) == STATUS_DTYPE.categories.get_loc("closed")
 
     # Tolerance per area: an index per row (default where the profile names none).
     default_tol = m.level_index(m.default_tolerance)
-    areas = frame["area"].cat.categories
+    area = _categorical(columns["area"])
     tol_by_cat = np.array(
-        [_tolerance_index(m, tolerance.get(str(a).strip()), default_tol) for a in areas] + [default_tol],
+        [_tolerance_index(m, tolerance.get(str(a).strip()), default_tol) for a in area.categories] + [default_tol],
         dtype=np.int16,
     )
-    tol = tol_by_cat[frame["area"].cat.codes.to_numpy()]
-    data_subject = frame["perspective"].cat.codes.to_numpy() == PERSPECTIVES.index("data_subject")
-    very_high_score = np.zeros(len(frame), dtype=bool)
+    tol = tol_by_cat[np.asarray(area.codes)]
+    data_subject = _codes_in(columns["perspective"], PERSPECTIVE_DTYPE) == PERSPECTIVES.index("data_subject")
+    very_high_score = np.zeros(len(score_), dtype=bool)
     for s in m.very_high_scores:
         very_high_score |= score_ == s
 
     new = {
         "score": pd.arrays.IntegerArray(score_, ~valid),
-        "level": pd.Categorical.from_codes(idx, dtype=m.level_dtype("da")),
+        "level": pd.Categorical.from_codes(idx, dtype=m.level_dtype("da"), validate=False),
         "colour": _per_level(idx, [lv.colour for lv in m.levels]),
         "advice": _per_level(idx, [lv.advice_da for lv in m.levels]),
         "decision_required": valid & (idx >= m.first_level_with("may_accept")) & (treatment < 0) & ~closed,
@@ -248,10 +320,10 @@ def _level(frame: pd.DataFrame, m: RiskMatrix, tolerance: dict[str, str]) -> pd.
         "screening_candidate": valid & (cons <= m.screening_max_consequence),
         "above_tolerance": valid & (idx > tol),
     }
-    columns = {c: frame[c] for c in frame.columns if c not in new}
-    columns.update(new)
-    order = [c for c in _COLUMN_ORDER if c in columns] + [c for c in columns if c not in _COLUMN_ORDER]
-    out = pd.DataFrame({c: columns[c] for c in order}, copy=False)
+    merged = {c: columns[c] for c in columns if c not in new}
+    merged.update(new)
+    order = [c for c in _COLUMN_ORDER if c in merged] + [c for c in merged if c not in _COLUMN_ORDER]
+    out = pd.DataFrame({c: merged[c] for c in order}, copy=False)
     out.attrs["matrix"] = m.name
     out.attrs["tolerance"] = dict(tolerance)
     return out
@@ -261,7 +333,7 @@ def _per_level(idx: np.ndarray, values: list[str]) -> pd.Categorical:
     """A categorical holding ``values[idx]`` (missing where idx is -1); values may repeat."""
     cats = pd.Index(values).unique()
     to_cat = np.append(cats.get_indexer(values), -1).astype(np.int8)
-    return pd.Categorical.from_codes(to_cat[idx], categories=cats)
+    return pd.Categorical.from_codes(to_cat[idx], categories=cats, validate=False)
 
 
 def _tolerance_index(m: RiskMatrix, name: str | None, default: int) -> int:
@@ -292,7 +364,7 @@ def rescore(
     the one the frame was scored with, matched by level name."""
     m = get_matrix(matrix)
     tolerance = _tolerance_by_area(profile) if profile is not None else scores.attrs.get("tolerance", {})
-    return _level(scores, m, tolerance)
+    return _level({c: scores[c] for c in scores.columns}, m, tolerance)
 
 
 def treatment_class(level_names: pd.Series, matrix: str | Path | RiskMatrix = "kl") -> pd.Series:

@@ -627,7 +627,11 @@ def load_rounds(
     categorical in round order), ``matrix``, ``treatment_class`` and, from the round's
     sheets, ``controls``, ``asset_name``, ``asset_type`` and ``threat_name``.
     ``attrs["matrices"]`` maps each round to its matrix spec and ``attrs["sha256"]``
-    to the source file's sha256."""
+    to the source file's sha256.
+
+    Rounds stored with the same layout are read together, one query per chunk of
+    rounds, text encoded as categoricals in Arrow (see :func:`_bulk_history`);
+    otherwise round by round. Both give the same frame."""
     from .rounds import enrich, stack_rounds
 
     path = store_path(store)
@@ -649,8 +653,17 @@ def load_rounds(
     sha: dict[tuple[str, str], str | None] = {}
     if len(current):
         with _connect(path, read_only=True) as con:
-            for mun, rnd, ver in current[["municipality", "round", "version"]].itertuples(index=False):
-                info = _round_row(con, mun, rnd, int(ver))
+            cur = con.execute("SELECT * FROM rounds")
+            names = [d[0] for d in cur.description]
+            rows = {(r["municipality"], r["round"], int(r["version"])): r for r in (dict(zip(names, row, strict=True))
+                                                                                    for row in cur.fetchall())}  # fmt: skip
+            infos = [rows[(mun, rnd, int(ver))]
+                     for mun, rnd, ver in current[["municipality", "round", "version"]].itertuples(index=False)]  # fmt: skip
+            history = _bulk_history(con, infos)
+            if history is not None:
+                return history
+            for info in infos:
+                mun, rnd = info["municipality"], info["round"]
                 loaded = _load_frames(con, info, ("scores", "assets", "threats", "risks"))
                 scores = loaded["scores"]
                 scores.attrs["matrix"] = info["matrix"]
@@ -660,6 +673,228 @@ def load_rounds(
                 matrices[(mun, rnd)] = m
                 sha[(mun, rnd)] = info["sha256"]
     return stack_rounds(frames, matrices=matrices, sha256=sha)
+
+
+# -- loading many rounds at once -------------------------------------------------------------
+_ENRICH = (("risks", "risk_id", "controls", "controls"), ("assets", "asset_id", "name", "asset_name"),
+           ("assets", "asset_id", "type", "asset_type"), ("threats", "threat_id", "name", "threat_name"))  # fmt: skip
+_CHUNK_RISKS = 100_000
+_BULK_KINDS = ("category", "str", "string", "bool", "Int8", "Int16", "Int32", "Int64", "int32")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _shape(spec: dict[str, Any]) -> tuple[Any, ...]:
+    """A table's recorded layout without the per-round category values."""
+    pandas_kinds = tuple((c, tuple((k, v) for k, v in d.items() if k != "categories")) for c, d in spec["pandas"].items())
+    return spec.get("index"), tuple(spec["columns"]), tuple(sorted(spec["duckdb"].items())), pandas_kinds
+
+
+def _bulk_plan(schemas: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The one-query plan for many rounds, or None when the rounds' stored layouts
+    differ (then each round is read on its own, with its own types)."""
+    if not schemas or any("scores" not in s for s in schemas):
+        return None
+    first = schemas[0]["scores"]
+    shape = _shape(first)
+    if any(_shape(s["scores"]) != shape for s in schemas[1:]) or first.get("index"):
+        return None
+    if any(first["pandas"][c]["dtype"] not in _BULK_KINDS for c in first["columns"]):
+        return None
+    if "level" not in first["columns"] or any(c not in first["columns"] for c in ("risk_id", "asset_id", "threat_id")):
+        return None
+    enrich = []
+    for table, key, col, out in _ENRICH:
+        has = [table in s and col in s[table]["columns"] and s[table]["duckdb"].get(col) == "VARCHAR" for s in schemas]
+        if any(has) and not all(has):
+            return None
+        if all(has):
+            enrich.append((table, key, col, out))
+    return {"scores": first, "enrich": enrich}
+
+
+def _arrow_categorical(arr: Any, categories: list[str] | pd.Index | None = None, *, ordered: bool = False,
+                       categories_dtype: str = "string") -> pd.Categorical:  # fmt: skip
+    """A text column from Arrow as a pandas Categorical, encoded in Arrow (no Python
+    string per row). Categories are ``categories`` or else the sorted distinct values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(arr.cast(pa.large_string()) if not pa.types.is_string(arr.type) else arr)
+    codes = pc.fill_null(arr.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    values = pd.Index(arr.dictionary.to_pylist(), dtype=categories_dtype)
+    cats = values.sort_values() if categories is None else pd.Index(categories)
+    if categories is None:
+        cats = pd.Index(cats, dtype=categories_dtype)
+    new_codes = np.append(cats.get_indexer(values), -1)[codes]
+    return pd.Categorical.from_codes(new_codes, dtype=pd.CategoricalDtype(cats, ordered=ordered))
+
+
+def _arrow_column(arr: Any, kind: str) -> Any:
+    """A numeric or boolean column from Arrow in the recorded pandas dtype."""
+    import pyarrow.compute as pc
+
+    if kind == "bool":
+        return pc.fill_null(arr, False).to_numpy(zero_copy_only=False).astype(bool)
+    mask = pc.is_null(arr).to_numpy(zero_copy_only=False)
+    values = pc.fill_null(arr, 0).to_numpy(zero_copy_only=False).astype(kind.lower())
+    return pd.arrays.IntegerArray(values, mask) if kind[0] == "I" else values
+
+
+def _bulk_history(con: duckdb.DuckDBPyConnection, infos: list[dict[str, Any]]) -> pd.DataFrame | None:
+    """The history of many rounds in one query per table (see :func:`load_rounds`):
+    the same frame as loading each round, enriching and stacking, without a pass per
+    round. None when the rounds were stored with different layouts."""
+    from .rounds import CLASS_DTYPE, KEYS, _matrix_json, combine_levels
+
+    schemas = [json.loads(i["schema_json"]) for i in infos]
+    plan = _bulk_plan(schemas)
+    if plan is None:
+        return None
+    spec = plan["scores"]
+    cols = [c for c in spec["columns"] if c != "_row"]
+    select = ["w._ord AS _ord", 's."_row" AS "_row"'] + [f"CAST(s.{_q(c)} AS {spec['duckdb'][c]}) AS {_q(c)}" for c in cols]
+    joins = []
+    for n, (table, key, col, name) in enumerate(plan["enrich"]):
+        alias = f"e{n}"
+        # The first row per key, as enrich() takes it (drop_duplicates keeps the first).
+        joins.append(
+            f"LEFT JOIN (SELECT municipality, round, version, CAST({_q(key)} AS VARCHAR) AS k, {_q(col)} AS v "
+            f"FROM {_q(table)} JOIN wanted USING (municipality, round, version) "
+            f"QUALIFY row_number() OVER (PARTITION BY municipality, round, version, CAST({_q(key)} AS VARCHAR) "
+            f'ORDER BY "_row") = 1) {alias} '
+            f"ON {alias}.municipality = s.municipality AND {alias}.round = s.round AND {alias}.version = s.version "
+            f"AND {alias}.k = CAST(s.{_q(key)} AS VARCHAR)"
+        )
+        select.append(f"{alias}.v AS {_q(name)}")
+    sql = (
+        f"SELECT {', '.join(select)} FROM scores s JOIN wanted w USING (municipality, round, version) "
+        f'{" ".join(joins)}'
+    )  # ordered below: sorting two integer columns beats sorting the wide rows in SQL
+
+    # Rounds, matrices and the level order across them (a pass over rounds, not rows).
+    labels: list[str] = []
+    for i in infos:
+        if str(i["round"]) not in labels:
+            labels.append(str(i["round"]))
+    specs = {i["matrix_json"] for i in infos}
+    parsed = {s: RiskMatrix.from_dict(json.loads(s), source="lager/store") for s in specs}
+    by_round = {str(i["round"]): parsed[i["matrix_json"]] for i in infos}
+    orders: list[list[str]] = []
+    for s in schemas:
+        cats = [str(c) for c in s["scores"]["pandas"]["level"].get("categories", [])]
+        if cats not in orders:
+            orders.append(cats)
+    level_order = combine_levels(orders)
+    from .scoring import PERSPECTIVES, STAGES
+
+    fixed = {"level": level_order, "perspective": list(PERSPECTIVES), "stage": list(STAGES)}
+
+    # Rounds in chunks of about _CHUNK_RISKS risks: each chunk is one query whose text
+    # columns are encoded as categoricals at once, so Arrow text never piles up.
+    pieces: dict[str, list[Any]] = {c: [] for c in ["_ord", *cols, *(e[3] for e in plan["enrich"])]}
+    start, size = 0, 0
+    for k, info in enumerate(infos):
+        size += int(info.get("risks") or 0)
+        if size < _CHUNK_RISKS and k < len(infos) - 1:
+            continue
+        part = infos[start : k + 1]
+        wanted = pd.DataFrame(
+            {
+                "municipality": pd.array([i["municipality"] for i in part], dtype="string"),
+                "round": pd.array([i["round"] for i in part], dtype="string"),
+                "version": pd.array([int(i["version"]) for i in part], dtype="Int32"),
+                "_ord": np.arange(start, k + 1, dtype=np.int32),
+            }
+        )
+        con.register("wanted", wanted)
+        try:
+            table = con.sql(sql).to_arrow_table()
+        finally:
+            con.unregister("wanted")
+        ord_ = table.column("_ord").to_numpy(zero_copy_only=False).astype(np.int64)
+        row = table.column("_row").to_numpy(zero_copy_only=False).astype(np.int64)
+        key = (ord_ << 32) + row
+        order = None
+        if len(key) > 1 and not (key[1:] >= key[:-1]).all():
+            order = np.argsort(key, kind="stable")  # applied to the encoded columns (cheap integer takes)
+            ord_ = ord_[order]
+        pieces["_ord"].append(ord_.astype(np.int32))
+        for c in pieces:
+            if c == "_ord":
+                continue
+            kind = spec["pandas"][c]["dtype"] if c in spec["pandas"] else "string"
+            if c in fixed:
+                piece = _arrow_categorical(table.column(c), fixed[c], ordered=c == "level")
+            elif kind in ("category", "str", "string"):
+                piece = _arrow_categorical(table.column(c), categories_dtype="str" if kind == "str" else "string")
+            else:
+                piece = _arrow_column(table.column(c), kind)
+            pieces[c].append(piece if order is None else piece.take(order))
+        del table
+        start, size = k + 1, 0
+    ords = np.concatenate(pieces.pop("_ord"))
+    level = _concat_pieces(pieces["level"])
+
+    out: dict[str, Any] = {
+        "municipality": _sorted_codes([str(i["municipality"]) for i in infos], ords),
+        "round": pd.Categorical.from_codes(
+            np.array([labels.index(str(i["round"])) for i in infos], dtype=np.int16)[ords],
+            dtype=pd.CategoricalDtype(labels, ordered=True),
+        ),
+    }
+    for c, parts in pieces.items():
+        out[c] = level if c == "level" else _concat_pieces(parts)
+    matrix_names = [str(parsed[i["matrix_json"]].name) for i in infos]
+    out["matrix"] = _sorted_codes(matrix_names, ords)
+    # Treatment class: the level's class in each round's own matrix.
+    matrix_index = {s: k for k, s in enumerate(sorted(specs))}
+    classes = np.full((len(specs), len(level_order) + 1), -1, dtype=np.int8)
+    for s, k in matrix_index.items():
+        names = {lv.name_da: lv.treatment for lv in parsed[s].levels} | {lv.name_en: lv.treatment for lv in parsed[s].levels}
+        for j, name in enumerate(level_order):
+            if name in names:
+                classes[k, j] = CLASS_DTYPE.categories.get_loc(names[name])
+    round_matrix = np.array([matrix_index[i["matrix_json"]] for i in infos], dtype=np.intp)
+    out["treatment_class"] = pd.Categorical.from_codes(
+        classes[round_matrix[ords], np.asarray(level.codes, dtype=np.intp)], dtype=CLASS_DTYPE
+    )
+    front = ["municipality", "round", *KEYS]
+    order = front + [c for c in out if c not in front]
+    history = pd.DataFrame({c: out[c] for c in order}, copy=False)
+    stored_names = {i["matrix"] for i in infos}
+    if len(stored_names) == 1:  # as concatenating the rounds' frames keeps their common attrs
+        history.attrs["matrix"] = stored_names.pop()
+    history.attrs["matrices"] = {r: _matrix_json(m) for r, m in by_round.items()}
+    history.attrs["sha256"] = {str(i["round"]): i["sha256"] for i in infos}
+    return history
+
+
+def _concat_pieces(parts: list[Any]) -> Any:
+    """Join the chunks of one column; categoricals get the union of their categories
+    (sorted, unless the chunks share one dtype, as fixed or ordered ones do)."""
+    first = parts[0]
+    if isinstance(first, pd.Categorical):
+        if all(p.dtype == first.dtype for p in parts[1:]):
+            return pd.Categorical.from_codes(np.concatenate([p.codes for p in parts]), dtype=first.dtype, validate=False)
+        cats = pd.Index(np.concatenate([p.categories.to_numpy(dtype=object) for p in parts]),
+                        dtype=first.categories.dtype).unique().sort_values()  # fmt: skip
+        codes = [np.append(cats.get_indexer(p.categories), -1)[p.codes] for p in parts]
+        return pd.Categorical.from_codes(np.concatenate(codes), dtype=pd.CategoricalDtype(cats), validate=False)
+    if isinstance(first, pd.api.extensions.ExtensionArray):
+        return pd.concat([pd.Series(p, copy=False) for p in parts], ignore_index=True).array
+    return np.concatenate(parts)
+
+
+def _sorted_codes(values: list[str], ords: np.ndarray) -> pd.Categorical:
+    """One value per round, spread to its rows, as a categorical of the sorted distinct values."""
+    cats = pd.Index(values, dtype="str").unique().sort_values()
+    return pd.Categorical.from_codes(cats.get_indexer(values)[ords], dtype=pd.CategoricalDtype(cats))
 
 
 def export_parquet(store: str | Path | None, directory: str | Path, *, all_versions: bool = False) -> list[Path]:

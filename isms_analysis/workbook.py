@@ -29,6 +29,31 @@ closed, and computed score columns whose (cached formula) value disagrees with
 the recomputed inherent score. No row is dropped silently: a row with a bad cell
 stays in, with that cell set to missing, and its error names it.
 
+What Excel hides is not guessed at:
+
+- IDs (Risiko-ID, Aktiv-ID, ...) lose surrounding spaces, including no-break
+  spaces, so 'A-02 ' is 'A-02'. An ID that contains a control character (Unicode
+  category Cc: ESC, BEL, tab ...) or an invisible format character (Cf: zero-width
+  space U+200B, right-to-left mark U+200F, BOM U+FEFF, soft hyphen ...) is an error
+  at its cell; the message shows the value escaped ('\u200fA-04') and the code
+  point. Such a character is not removed silently: 'A-04' and '\u200fA-04' look the
+  same in Excel, and guessing which one was meant would join rows that the
+  workbook keeps apart. A reference to a rejected ID names the rejected cell. An ID
+  longer than ``MAX_ID_LENGTH`` (100) characters is an error; free-text columns
+  take Excel's full 32,767 characters.
+- A sheet's own IDs must not differ only in upper/lower case ('a-01' and 'A-01'
+  in Aktiver): an error at every such cell naming all of them; the later rows keep
+  their data but lose the ID. References are matched exactly; one that matches only
+  when case is ignored says which ID was probably meant.
+- Excel error values (#REF!, #DIV/0!, #N/A, ...) and formulas saved without a
+  cached value (by programs that do not calculate) both read as empty. In a column
+  the reader uses they are errors at the cell ("open and save the file in Excel");
+  an error value in a column the reader does not use is a warning; an uncached
+  formula in a computed score column or an unused column is ignored.
+- A range merged over more than one data row in a used column is one error at the
+  range ("Risici!B2:B4"): only its first cell holds a value, and filling the others
+  down would be a guess. Its empty cells are not reported again as missing.
+
 The mapping file (TOML) tells the reader a municipality's own sheet and column
 names; keys are the canonical sheet keys (``meta``, ``assets``, ``threats``,
 ``risks``, ``profile``, ``soa``, ``actions``, ``wheel``) and field names of
@@ -323,14 +348,65 @@ def _display(value: Any) -> str:
     return _printable(str(value).strip())
 
 
-_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00a0\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 MAX_SHOWN = 80
+MAX_ID_LENGTH = 100  # characters; an ID is a short key, not a description
+
+
+def _hidden_char(ch: str) -> bool:
+    """Control (Cc), format/invisible (Cf), line/paragraph separators and no-break space."""
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") or ch == "\u00a0"
+
+
+def _escape(ch: str) -> str:
+    return ch.encode("unicode_escape").decode("ascii") if ch != "\u00a0" else "\\u00a0"
 
 
 def _printable(text: str) -> str:
     """Text safe to print in a message: control and invisible characters escaped, long text cut."""
-    text = _INVISIBLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    if not text.isascii() or not text.isprintable():
+        text = "".join(_escape(ch) if _hidden_char(ch) else ch for ch in text)
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+def _id_problem(value: str) -> tuple[str, str] | None:
+    """(Danish, English) end of the message for an ID that cannot be used, or None.
+
+    Surrounding spaces (incl. no-break spaces) are already stripped. Control (Unicode
+    Cc) and format (Cf: zero-width space, right-to-left mark, BOM, soft hyphen ...)
+    characters are invisible in Excel but make 'A-04' and '\\u200fA-04' different IDs,
+    so they are refused rather than silently removed."""
+    hidden = list(dict.fromkeys(ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")))
+    if hidden:
+        points = ", ".join(f"U+{ord(ch):04X}" for ch in hidden)
+        control = [unicodedata.category(ch) == "Cc" for ch in hidden]
+        one = len(hidden) == 1
+        if all(control):
+            da, en = ("et styretegn", "a control character") if one else ("styretegn", "control characters")
+        elif not any(control):
+            da, en = (
+                ("et usynligt tegn", "an invisible character") if one else ("usynlige tegn", "invisible characters")
+            )
+        else:
+            da, en = "usynlige tegn og styretegn", "invisible and control characters"
+        return (
+            f"indeholder {da} ({points}); skriv ID'et igen i cellen (sådanne tegn kommer ofte med ved kopiering "
+            "fra e-mail eller web)",
+            f"contains {en} ({points}); type the ID again in the cell (such characters often come along when "
+            "copying from e-mail or the web)",
+        )
+    if len(value) > MAX_ID_LENGTH:
+        return (
+            f"er {len(value):,} tegn langt; et ID må højst have {MAX_ID_LENGTH} tegn. Skriv et kort ID, og flyt "
+            "teksten til en beskrivende kolonne".replace(",", "."),
+            f"is {len(value):,} characters long; an ID may have at most {MAX_ID_LENGTH} characters. Type a short "
+            "ID and move the text to a descriptive column",
+        )
+    return None
+
+
+def _clean_id(value: str) -> str:
+    """An ID without its control/format characters (to point references at the rejected cell)."""
+    return "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")).strip()
 
 
 # -- cell parsers (run once per distinct value of a column) -------------------------------------
@@ -484,6 +560,7 @@ def _choice_table(vocabulary: str) -> dict[str, str]:
 
 # -- kinds: parser, nullable dtype during validation, final dtype -------------------------------
 _TEXT_KINDS = ("id", "text", "list", "choice", "level")
+_COMPUTED = frozenset({"risk_score_municipality", "risk_score_data_subject"})  # recomputed by the reader
 
 
 def _kind_phrase(col: L.Column, header: str, m: RiskMatrix) -> tuple[str, str, str, str]:
@@ -540,6 +617,7 @@ class _Table:
     headers: dict[str, str]  # field -> header text as written
     raw: dict[str, np.ndarray]  # field -> raw cell values of the kept rows
     header_row: int  # Excel row of the (last) header row
+    rejected: dict[str, str] = field(default_factory=dict)  # ID without its invisible characters -> cell
 
 
 class _Reader:
@@ -550,7 +628,8 @@ class _Reader:
         self.matrix: RiskMatrix = KL
         self.duplicate_headers: list[tuple[int, str]] = []
         self.hidden: set[str] = set()
-        self.error_cells: dict[str, dict[tuple[int, int], str]] = {}
+        self.error_cells: dict[str, dict[tuple[int, int], tuple[str, str]]] = {}
+        self.covered: set[tuple[str, str]] = set()  # (sheet, cell) inside a reported merged range
 
     # -- sheets -----------------------------------------------------------------------------
     def find_sheet(self, names: list[str], sheet: L.Sheet) -> str | None:
@@ -709,11 +788,13 @@ class _Reader:
         ws = wb.get_sheet_by_name(name)
         rows = ws.to_python(skip_empty_area=False)
         merged_by_row: dict[int, list[tuple[int, int]]] = {}
+        merged: list[tuple[int, int, int, int]] = []  # 0-based (r0, c0, r1, c1)
         try:
-            for (r0, c0), (_r1, c1) in ws.merged_cell_ranges or []:
+            for (r0, c0), (r1, c1) in ws.merged_cell_ranges or []:
                 merged_by_row.setdefault(r0, []).append((c0, c1))
+                merged.append((int(r0), int(c0), int(r1), int(c1)))
         except Exception:  # merged ranges are a hint only (not available for every format)
-            merged_by_row = {}
+            merged_by_row, merged = {}, []
         cells, last = self.locate_header(rows, sheet, merged_by_row)
         if cells is None and not sheet.required and all(_is_blank(v) for row in rows for v in row):
             cells, last = [], len(rows)  # an empty optional sheet: no rows, no problem
@@ -774,22 +855,8 @@ class _Reader:
                     arr[i, : len(r)] = r
         else:
             arr = np.empty((0, width), dtype=object)
-        for (r, c), err in self.error_cells.get(name, {}).items():
-            i = r - (last + 2)
-            if 0 <= i < n and c < width:
-                arr[i, c] = ""  # reported here, then treated as missing
-                h = _display(cells[c]) if c < len(cells) and not _is_blank(cells[c]) else ""
-                self.problems.add(
-                    "error",
-                    "excel_error",
-                    f"cellen indeholder Excel-fejlen {err}; ret formlen, eller skriv værdien",
-                    f"the cell holds the Excel error {err}; fix the formula or type the value",
-                    sheet=name,
-                    cell=f"{col_letter(c)}{r}",
-                    row=r,
-                    column=h,
-                    value=err,
-                )
+        self.hidden_values(name, arr, cells, matched, last)
+        self.merged_ranges(name, merged, matched, last, n)
 
         # Factorise every column once; a row is blank when all its cells are.
         factorised = []
@@ -848,10 +915,159 @@ class _Reader:
         for fld, bad in parse_errors:
             self.cell_errors(tbl, fld, bad, "unparseable")
             tbl.frame.loc[bad, fld] = pd.NA
+        for fld in [f for f in tbl.frame.columns if cols_by_field[f].kind == "id"]:
+            self.id_errors(tbl, fld)
         self.validate(tbl)
+        self.case_duplicates(tbl)
         for k, v in extra.items():
             tbl.frame[k] = pd.Series(v, index=index)
         return tbl
+
+    def hidden_values(self, name: str, arr: np.ndarray, cells: list[Any], matched: dict[int, str], last: int) -> None:
+        """Excel error values and formulas without a cached value (calamine returns both as empty).
+
+        In a column the reader uses (other than the computed score columns) each is an
+        error at its cell; an error value elsewhere is a warning; an uncached formula in
+        a computed or unknown column is ignored (the reader recomputes or keeps it)."""
+        n, width = arr.shape
+        for (r, c), (kind, text) in sorted(self.error_cells.get(name, {}).items()):
+            i = r - (last + 2)
+            if not (0 <= i < n and c < width):
+                continue
+            arr[i, c] = ""  # reported here, then treated as missing
+            used = c in matched and matched[c] not in _COMPUTED
+            if kind == "formula" and not used:
+                continue
+            h = _display(cells[c]) if c < len(cells) and not _is_blank(cells[c]) else ""
+            where = {"sheet": name, "cell": f"{col_letter(c)}{r}", "row": r, "column": h}
+            if kind == "formula":
+                self.problems.add(
+                    "error",
+                    "formula_no_value",
+                    "cellen indeholder en formel uden gemt værdi (filen er gemt af et program, der ikke beregner "
+                    "formler); åbn og gem filen i Excel eller LibreOffice, eller skriv værdien",
+                    "the cell holds a formula without a saved value (the file was saved by a program that does "
+                    "not calculate formulas); open and save the file in Excel or LibreOffice, or type the value",
+                    value=_printable(text),
+                    **where,
+                )
+            elif used:
+                self.problems.add(
+                    "error",
+                    "excel_error",
+                    f"cellen indeholder Excel-fejlen {_printable(text)}; ret formlen, eller skriv værdien",
+                    f"the cell holds the Excel error {_printable(text)}; fix the formula or type the value",
+                    value=_printable(text),
+                    **where,
+                )
+            else:
+                self.problems.add(
+                    "warning",
+                    "excel_error",
+                    f"cellen indeholder Excel-fejlen {_printable(text)}; kolonnen bruges ikke i vurderingen, men "
+                    "ret formlen",
+                    f"the cell holds the Excel error {_printable(text)}; the column is not used in the assessment, "
+                    "but fix the formula",
+                    value=_printable(text),
+                    **where,
+                )
+
+    def merged_ranges(
+        self, name: str, merged: list[tuple[int, int, int, int]], matched: dict[int, str], last: int, n: int
+    ) -> None:
+        """A range merged over more than one data row in a used column is an error at the range:
+        only its first cell holds the value, the others read as empty."""
+        first_data = last + 1  # 0-based index of the first data row
+        for r0, c0, r1, c1 in sorted(merged):
+            if r1 <= r0 or r1 < first_data or r0 >= first_data + n:
+                continue
+            if not any(c in matched for c in range(c0, c1 + 1)):
+                continue
+            rng = f"{col_letter(c0)}{r0 + 1}:{col_letter(c1)}{r1 + 1}"
+            first, second = f"{col_letter(c0)}{r0 + 1}", f"{col_letter(c0)}{r0 + 2}"
+            self.problems.add(
+                "error",
+                "merged_cells",
+                f"cellerne {rng} er flettet over flere rækker; kun {first} har en værdi, de øvrige (fx {second}) "
+                "står tomme. Ophæv fletningen (Flet og centrer), og skriv værdien i hver række",
+                f"the cells {rng} are merged across rows; only {first} has a value, the others (e.g. {second}) "
+                "are empty. Unmerge them (Merge & Center) and type the value in every row",
+                sheet=name,
+                cell=rng,
+                row=max(r0, first_data) + 1,
+                column="",
+            )
+            for r in range(max(r0, first_data), r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if (r, c) != (r0, c0):
+                        self.covered.add((name, f"{col_letter(c)}{r + 1}"))
+
+    def id_errors(self, tbl: _Table, fld: str) -> None:
+        """IDs holding control or invisible (format) characters, or longer than MAX_ID_LENGTH:
+        an error at the cell, the value shown escaped; the cell is then treated as missing."""
+        s = tbl.frame[fld]
+        uniques = pd.unique(s.dropna())
+        verdict = {u: _id_problem(str(u)) for u in uniques}
+        bad_values = [u for u, v in verdict.items() if v is not None]
+        if not bad_values:
+            return
+        header = tbl.headers[fld]
+        letter = col_letter(tbl.positions[fld])
+        mask = s.isin(bad_values).to_numpy(dtype=bool, na_value=False)
+        for r, v in zip(tbl.frame.index.to_numpy()[mask], s.to_numpy()[mask], strict=True):
+            da, en = verdict[v]
+            cell = f"{letter}{r}"
+            self.problems.add(
+                "error",
+                "invalid_id",
+                f"{header} '{_display(v)}' {da}",
+                f"{header} '{_display(v)}' {en}",
+                sheet=tbl.name,
+                cell=cell,
+                row=int(r),
+                column=header,
+                value=_display(v),
+            )
+            tbl.rejected.setdefault(_clean_id(str(v)), cell)
+        tbl.frame.loc[mask, fld] = pd.NA
+
+    def case_duplicates(self, tbl: _Table) -> None:
+        """The sheet's own IDs must not differ only in upper/lower case ('a-01' and 'A-01'):
+        an error at every such cell naming all of them; the later rows' IDs are set to missing."""
+        key = S.key_column(tbl.sheet)
+        if key not in tbl.frame.columns:
+            return
+        s = tbl.frame[key].dropna()
+        if s.empty:
+            return
+        folded = s.str.casefold()
+        n_spellings = s.groupby(folded).transform("nunique")
+        clash = s[(n_spellings > 1).to_numpy(dtype=bool)]
+        if clash.empty:
+            return
+        col = tbl.sheet.column(key)
+        header = tbl.headers[key]
+        letter = col_letter(tbl.positions[key])
+        for _, grp in clash.groupby(clash.str.casefold(), sort=False):
+            rows = sorted(int(r) for r in grp.index)
+            listed = [f"'{_display(grp[r])}' ({letter}{r})" for r in rows]
+            da_list = ", ".join(listed[:-1]) + " og " + listed[-1]
+            en_list = ", ".join(listed[:-1]) + " and " + listed[-1]
+            for r in rows:
+                self.problems.add(
+                    "error",
+                    "id_case",
+                    f"{header} {da_list} adskiller sig kun ved store/små bogstaver; {col.da}'er må ikke kun adskille "
+                    "sig ved store/små bogstaver. Skriv dem ens, hvis de er det samme, ellers giv dem forskellige ID'er",
+                    f"{header} {en_list} differ only in upper/lower case; {col.en}s must not differ only in case. "
+                    "Write them the same if they are the same, otherwise give them different IDs",
+                    sheet=tbl.name,
+                    cell=f"{letter}{r}",
+                    row=r,
+                    column=header,
+                    value=_display(grp[r]),
+                )
+            tbl.frame.loc[rows[1:], key] = pd.NA
 
     def cell_errors(self, tbl: _Table, fld: str, bad: np.ndarray, code: str) -> None:
         """Report every flagged cell of ``fld`` with its value and what is allowed."""
@@ -902,8 +1118,8 @@ class _Reader:
         letter = col_letter(tbl.positions[fld])
         reported = {(p["sheet"], p["cell"]) for p in self.problems.rows}
         for r in tbl.frame.index.to_numpy()[mask]:
-            if (tbl.name, f"{letter}{r}") in reported:
-                continue  # already reported as unreadable
+            if (tbl.name, f"{letter}{r}") in reported or (tbl.name, f"{letter}{r}") in self.covered:
+                continue  # already reported as unreadable, or an empty cell of a merged range
             self.problems.add(
                 "error",
                 "mandatory_missing",
@@ -1026,20 +1242,36 @@ class _Reader:
         return meta
 
 
-_CELL = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.S)
+# A cell holding an Excel error value (t="e"), with or without the formula that produced it.
+_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?\s*<v>([^<]*)</v>')
+# A formula cell without a cached value: nothing after the <f> element, or an empty <v/>
+# (openpyxl writes that); an empty <v/> in a t="str" cell is a formula that returned "".
+_NO_CACHE_CELL = re.compile(rb"<c\b([^>]*)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>([^<]*)</f>)\s*(<v\s*/>|<v></v>)?\s*</c>")
 _ATTR_R = re.compile(rb'\br="([A-Z]+)(\d+)"')
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
 
 
-def _excel_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
-    """Cells holding Excel errors (#REF!, #N/A, ...) per sheet of an .xlsx/.xlsm: {sheet: {(row, col): text}}.
+def _ref(attrs: bytes) -> tuple[int, int] | None:
+    """(Excel row, 0-based column) of a cell's r attribute."""
+    ref = _ATTR_R.search(attrs)
+    if not ref:
+        return None
+    col = 0
+    for ch in ref.group(1).decode():
+        col = col * 26 + ord(ch) - 64
+    return int(ref.group(2)), col - 1
 
-    calamine reports such cells as empty, so they are found in the sheet XML (a
-    cheap scan; sheets without error cells are skipped at the first substring test).
+
+def _excel_error_cells(path: Path) -> dict[str, dict[tuple[int, int], tuple[str, str]]]:
+    """Cells calamine reports as empty although they are not, per sheet of an .xlsx/.xlsm:
+    ``{sheet: {(row, col): (kind, text)}}`` with kind ``"error"`` (text: #REF!, #N/A, ...)
+    or ``"formula"`` (a formula without a cached value; text: the formula).
+
+    A cheap scan of the sheet XML: sheets without ``t="e"`` or ``<f`` are skipped at
+    the first substring test.
     """
     import zipfile
 
-    out: dict[str, dict[tuple[int, int], str]] = {}
+    out: dict[str, dict[tuple[int, int], tuple[str, str]]] = {}
     try:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
@@ -1060,20 +1292,21 @@ def _excel_error_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
                 if not sname or not rid or targets.get(rid.group(1).decode()) not in names:
                     continue
                 xml = z.read(targets[rid.group(1).decode()])
-                if b't="e"' not in xml:
-                    continue
-                found = {}
-                for c in _CELL.finditer(xml):
-                    attrs = c.group(1)
-                    if b't="e"' not in attrs:
-                        continue
-                    ref, v = _ATTR_R.search(attrs), _VALUE.search(c.group(2))
-                    if ref:
-                        col = 0
-                        for ch in ref.group(1).decode():
-                            col = col * 26 + ord(ch) - 64
-                        found[(int(ref.group(2)), col - 1)] = v.group(1).decode() if v else "#FEJL"
-                out[html.unescape(sname.group(1).decode())] = found
+                found: dict[tuple[int, int], tuple[str, str]] = {}
+                if b"<f" in xml:
+                    for c in _NO_CACHE_CELL.finditer(xml):
+                        where = _ref(c.group(1))
+                        returned_text = c.group(3) is not None and b't="str"' in c.group(1)
+                        if where is not None and b't="e"' not in c.group(1) and not returned_text:
+                            formula = html.unescape((c.group(2) or b"").decode("utf-8", "replace"))
+                            found[where] = ("formula", f"={formula}" if formula else "=")
+                if b't="e"' in xml:
+                    for c in _ERROR_CELL.finditer(xml):
+                        where = _ref(c.group(1))
+                        if where is not None:
+                            found[where] = ("error", c.group(2).decode("utf-8", "replace") or "#FEJL")
+                if found:
+                    out[html.unescape(sname.group(1).decode())] = found
     except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
         return {}
     return out
@@ -1175,12 +1408,22 @@ def _check_references(rd: _Reader, risks: _Table, target: _Table | None, fld: st
     values = risks.frame[fld]
     unknown = (values.notna() & ~values.isin(known)).to_numpy(dtype=bool)
     header = risks.headers[fld]
+    by_case = dict(zip(known.str.casefold(), known, strict=True))
     for r, v in zip(risks.frame.index[unknown], values[unknown], strict=True):
+        hint_da = hint_en = ""
+        if _clean_id(str(v)) in target.rejected:
+            cell = f"{target.name}!{target.rejected[_clean_id(str(v))]}"
+            hint_da = f"; ID'et i {cell} har usynlige tegn eller styretegn, ret det dér"
+            hint_en = f"; the ID in {cell} has invisible or control characters, correct it there"
+        elif str(v).casefold() in by_case:
+            twin = _display(by_case[str(v).casefold()])
+            hint_da = f"; mente du '{twin}'? ID'er skal skrives med samme store/små bogstaver"
+            hint_en = f"; did you mean '{twin}'? IDs must be written with the same upper/lower case"
         rd.problems.add(
             "error",
             "unknown_reference",
-            f"{header} '{_display(v)}' findes ikke i arket '{target.name}'",
-            f"{header} '{_display(v)}' is not in the sheet '{target.name}'",
+            f"{header} '{_display(v)}' findes ikke i arket '{target.name}'{hint_da}",
+            f"{header} '{_display(v)}' is not in the sheet '{target.name}'{hint_en}",
             sheet=risks.name,
             cell=_cell(risks, fld, int(r)),
             row=int(r),

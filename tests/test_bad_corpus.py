@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -110,3 +111,91 @@ def test_installed_console_script(tmp_path: Path) -> None:
     for f in files:
         assert f"Cannot read '{f.name}'" in proc.stderr
     assert "PDF" in proc.stderr and "ENTITY" in proc.stderr
+
+
+# -- exact problems, per case -----------------------------------------------------------------
+READ_CASES = [c for c in mc.CORPUS if not c.code]
+
+
+def _place(p: dict) -> str:
+    return f"{p['sheet']}!{p['cell']}" if p["cell"] else p["sheet"]
+
+
+@pytest.mark.parametrize("case", READ_CASES, ids=lambda c: c.file)
+def test_reader_reports_exactly_the_expected_problems(case) -> None:
+    from isms_analysis.workbook import validate_workbook
+
+    problems = validate_workbook(BAD / case.file).to_dict("records")
+    got = sorted((p["severity"], p["code"], _place(p)) for p in problems)
+    assert got == sorted((sev, code, place) for sev, code, place, _, _ in case.problems)
+    by_place = {(p["code"], _place(p)): p for p in problems}
+    for _, code, place, da, en in case.problems:
+        p = by_place[(code, place)]
+        assert da in p["message_da"], (place, p["message_da"])
+        assert en in p["message_en"], (place, p["message_en"])
+        assert p["file"] == case.file
+    assert (case.exit == 1) == any(p["severity"] == "error" for p in problems)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+@pytest.mark.parametrize("case", [c for c in READ_CASES if c.problems], ids=lambda c: c.file)
+def test_cli_line_per_problem(case, lang: str) -> None:
+    code, out, _ = validate(BAD / case.file, lang)
+    assert code == case.exit
+    lines = out.splitlines()
+    warn = "advarsel: " if lang == "da" else "warning: "
+    for sev, _, place, da, en in case.problems:
+        prefix = f"{case.file}: {place}: " + (warn if sev == "warning" else "")
+        hits = [line for line in lines if line.startswith(prefix) and (da if lang == "da" else en) in line]
+        assert hits, (prefix, out[-3000:])
+    n_err = sum(1 for p in case.problems if p[0] == "error")
+    n_warn = len(case.problems) - n_err
+    summary = (
+        f"{case.file}: ugyldig ({n_err} fejl, {n_warn} advarsler)"
+        if lang == "da"
+        else f"{case.file}: invalid ({n_err} errors, {n_warn} warnings)"
+    )
+    assert lines[-1] == summary
+
+
+def test_nbsp_around_an_id_is_stripped_silently() -> None:
+    # odd-ids: Aktiver!A4 is 'A-03' followed by a no-break space; it is the asset A-03
+    from isms_analysis.workbook import read_workbook
+
+    a = read_workbook(BAD / "odd-ids.xlsx", strict=False)
+    assert "A-03" in set(a.assets["asset_id"].dropna())
+    assert int(a.assets.loc[a.assets["asset_id"] == "A-03", "source_row"].item()) == 4
+    # rejected IDs are missing, the rows are kept: the later of 'A-01'/'a-01' loses its ID
+    assert a.assets["source_row"].tolist() == [2, 3, 4, 5, 6, 7]
+    ids = dict(zip(a.assets["source_row"], a.assets["asset_id"], strict=True))
+    assert ids[2] == "A-01" and ids[5] is pd.NA and ids[6] is pd.NA and ids[7] is pd.NA
+
+
+# -- the report command on every bad file -----------------------------------------------------
+ISMS = Path(sys.executable).parent / "isms"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["da", "en"])
+@pytest.mark.parametrize("case", [c for c in mc.CORPUS if c.exit], ids=lambda c: c.file)
+def test_report_quarterly_refuses_bad_workbook(case, lang: str, tmp_path: Path) -> None:
+    """Validation happens before any rendering: same exit code and message as `isms validate`,
+    nothing created under --out."""
+    if not ISMS.exists():
+        pytest.skip("console script not installed")
+    out = tmp_path / "reports"
+    args = [str(ISMS), "report", "quarterly", "--workbook", str(BAD / case.file), "--out", str(out), "--quiet"]
+    proc = subprocess.run(args + (["--lang", "en"] if lang == "en" else []), capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    text = proc.stdout + proc.stderr
+    assert "Traceback" not in text
+    assert proc.returncode == case.exit, text[-2000:]
+    assert case.file in proc.stderr
+    for sev, _, place, da, en in case.problems:
+        if sev == "error":
+            assert f"{case.file}: {place}: " in proc.stderr, (place, proc.stderr[-2000:])
+            assert (da if lang == "da" else en) in proc.stderr
+    for word in case.da if lang == "da" else case.en:
+        assert word in proc.stderr
+    assert not [ch for ch in UNPRINTABLE if ch in text]
+    assert not out.exists() or not any(out.rglob("*")), sorted(map(str, out.rglob("*")))

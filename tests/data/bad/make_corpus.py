@@ -492,10 +492,16 @@ def make_million_empty_rows(path: Path) -> None:
     write_xlsx(book, path)
 
 
+SCORE_COL = _col(len(RISK_FIELDS))  # K: a computed column added after the layout's columns
+
+
 def make_formulas_no_cache(path: Path) -> None:
     book = baseline()
+    risks = book.sheet(L.RISKS.da)
+    risks.rows[0].append(L.RISKS.column("risk_score_municipality").da)
     for r in range(2, 2 + 8):
         _with(book, L.RISKS.da, r, "likelihood", Formula(f"MIN(4,MOD(ROW()*7,4)+1)+0*{RISK_COL['notes']}{r}"))
+        risks.rows[r - 1].append(Formula(f"{RISK_COL['likelihood']}{r}*4"))  # recomputed by the reader: ignored
     write_xlsx(book, path)
 
 
@@ -504,6 +510,10 @@ def make_excel_errors(path: Path) -> None:
     _with(book, L.RISKS.da, 2, "likelihood", Err("#REF!"))
     _with(book, L.RISKS.da, 3, "likelihood", Err("#DIV/0!"))
     _with(book, L.ASSETS.da, 3, "consequence_data_subject_c", Err("#N/A"))
+    risks = book.sheet(L.RISKS.da)  # a helper column the reader does not use: a warning only
+    risks.rows[0].append("Hjælpekolonne")
+    for k, row in enumerate(risks.rows[1:]):
+        row.append(Err("#N/A") if k == 2 else "ok")
     write_xlsx(book, path)
 
 
@@ -553,6 +563,7 @@ def make_long_cells(path: Path) -> None:
     _with(book, L.RISKS.da, 2, "notes", text)  # allowed: free text up to Excel's limit
     _with(book, L.RISKS.da, 3, "vulnerability", text)  # allowed
     _with(book, L.RISKS.da, 4, "likelihood", ("Sandsynligt " * 3000)[:EXCEL_MAX_CELL])  # not a likelihood
+    _with(book, L.RISKS.da, 5, "risk_id", ("R-005 " * 6000)[:EXCEL_MAX_CELL])  # an ID is at most 100 characters
     write_xlsx(book, path)
 
 
@@ -569,6 +580,7 @@ def make_odd_ids(path: Path) -> None:
     assets.rows[4][0] = "\u200fA-04"  # right-to-left mark
     _with(book, L.RISKS.da, 3, "asset_id", "A-02\u200b")  # zero-width space
     _with(book, L.RISKS.da, 6, "asset_id", ESC_ID)  # terminal escape sequences and a bell
+    _with(book, L.RISKS.da, 8, "risk_id", "\ufeffR-007")  # a byte-order mark pasted in front
     write_xlsx(book, path)
 
 
@@ -583,6 +595,21 @@ class Case:
     where: tuple[str, ...] = ()  # sheet / cell texts the message must name
     da: tuple[str, ...] = ()  # Danish words the message must contain
     en: tuple[str, ...] = ()  # English words the message must contain
+    # every problem the reader reports, exactly: (severity, code, "Sheet!Cell" or "Sheet", Danish part,
+    # English part); the two parts are stable pieces of the message
+    problems: tuple[tuple[str, str, str, str, str], ...] = ()
+
+
+FORMULA = ("formel uden gemt værdi (filen er gemt af et program, der ikke beregner formler); åbn og gem filen i Excel",
+           "formula without a saved value (the file was saved by a program that does not calculate formulas); "
+           "open and save the file in Excel")
+HIDDEN = ("er skjult; vis arket i Excel", "is hidden; unhide it in Excel")
+EMPTY_SHEET = ("har ingen rækker under overskrifterne (række 1)", "has no rows below its headers (row 1)")
+INVISIBLE_HINT = ("skriv ID'et igen i cellen", "type the ID again in the cell")
+CASE_RULE = ("Aktiv-ID 'A-01' (A2) og 'a-01' (A6) adskiller sig kun ved store/små bogstaver; Aktiv-ID'er må ikke "
+             "kun adskille sig ved store/små bogstaver",
+             "Aktiv-ID 'A-01' (A2) and 'a-01' (A6) differ only in upper/lower case; Asset IDs must not differ only "
+             "in case")
 
 
 R = L.RISKS.da
@@ -604,25 +631,83 @@ CORPUS: tuple[Case, ...] = (
          "xml_entities", da=("ENTITY",), en=("ENTITY",)),
     Case("million-empty-rows.xlsx", make_million_empty_rows,
          "valid round; Risici has `<dimension ref=\"A1:Q1048576\"/>` and ~1,048,568 formatted empty rows", 0, kind="xlsx"),
-    Case("formulas-no-cache.xlsx", make_formulas_no_cache, "Sandsynlighed F2:F9 are formulas without cached values",
-         1, kind="xlsx", where=(R, f"{RISK_COL['likelihood']}2")),
-    Case("excel-errors.xlsx", make_excel_errors, "#REF! (Risici!F2), #DIV/0! (Risici!F3), #N/A (Aktiver!K3)", 1,
-         kind="xlsx", where=(R, "F2", "F3", "K3")),
+    Case("formulas-no-cache.xlsx", make_formulas_no_cache,
+         f"Sandsynlighed F2:F9 are formulas without cached values; so is the computed 'Risikoscore kommune' "
+         f"{SCORE_COL}2:{SCORE_COL}9 (ignored: the reader recomputes it)",
+         1, kind="xlsx", where=(R, f"{RISK_COL['likelihood']}2"),
+         da=("åbn og gem filen i Excel",), en=("open and save the file in Excel",),
+         problems=tuple(("error", "formula_no_value", f"{R}!{RISK_COL['likelihood']}{r}", *FORMULA)
+                        for r in range(2, 10))),
+    Case("excel-errors.xlsx", make_excel_errors,
+         "#REF! (Risici!F2), #DIV/0! (Risici!F3), #N/A (Aktiver!K3); #N/A in an unused helper column (Risici!K4)", 1,
+         kind="xlsx", where=(R, "F2", "F3", "K3"),
+         problems=(
+             ("error", "excel_error", "Aktiver!K3", "cellen indeholder Excel-fejlen #N/A; ret formlen",
+              "the cell holds the Excel error #N/A; fix the formula"),
+             ("error", "excel_error", f"{R}!F2", "cellen indeholder Excel-fejlen #REF!; ret formlen",
+              "the cell holds the Excel error #REF!; fix the formula"),
+             ("error", "excel_error", f"{R}!F3", "cellen indeholder Excel-fejlen #DIV/0!; ret formlen",
+              "the cell holds the Excel error #DIV/0!; fix the formula"),
+             ("warning", "excel_error", f"{R}!K4", "Excel-fejlen #N/A; kolonnen bruges ikke i vurderingen",
+              "the Excel error #N/A; the column is not used in the assessment"),
+         )),
     Case("merged-data-rows.xlsx", make_merged, "Aktiv-ID merged over Risici!B2:B4 (value in B2 only)", 1,
-         kind="xlsx", where=(R, "B3")),
+         kind="xlsx", where=(R, "B2:B4", "B3"), da=("Ophæv fletningen",), en=("Unmerge",),
+         problems=(("error", "merged_cells", f"{R}!B2:B4",
+                    "cellerne B2:B4 er flettet over flere rækker; kun B2 har en værdi, de øvrige (fx B3) står tomme",
+                    "the cells B2:B4 are merged across rows; only B2 has a value, the others (e.g. B3) are empty"),)),
     Case("hidden-sheets.xlsx", make_hidden_sheets,
          "last year's sheets hidden as Aktiver/Trusler/Risici; this round on visible 'Risici 2026' etc.", 1,
-         kind="xlsx", where=(R,), da=("skjult",), en=("hidden",)),
+         kind="xlsx", where=(R,), da=("skjult",), en=("hidden",),
+         problems=tuple(("error", "hidden_sheet", s, f"arket '{s}' {HIDDEN[0]}", f"the sheet '{s}' {HIDDEN[1]}")
+                        for s in (L.ASSETS.da, L.THREATS.da, R))),
     Case("duplicate-headers.xlsx", make_duplicate_headers, "Risici has 'Sandsynlighed' in F1 and K1", 1,
-         kind="xlsx", where=(R, "Sandsynlighed")),
+         kind="xlsx", where=(R, "Sandsynlighed"),
+         problems=(("error", "duplicate_column", f"{R}!K1",
+                    "kolonnen 'Sandsynlighed' findes flere gange (F1 og K1); slet eller omdøb den ene",
+                    "the column 'Sandsynlighed' occurs more than once (F1 and K1); delete or rename one of them"),)),
     Case("headers-only.xlsx", make_headers_only, "Aktiver, Trusler and Risici have headers but no rows", 1,
-         kind="xlsx", where=(R,)),
+         kind="xlsx", where=(R,),
+         problems=tuple(("error", "empty_sheet", s, f"arket '{s}' {EMPTY_SHEET[0]}", f"the sheet '{s}' {EMPTY_SHEET[1]}")
+                        for s in (L.ASSETS.da, L.THREATS.da, R))),
     Case("long-cells.xlsx", make_long_cells,
-         "32,767-character cells: Risici!J2, D3 (free text, allowed), F4 (Sandsynlighed, invalid)", 1,
-         kind="xlsx", where=(R, "F4")),
+         "32,767-character cells: Risici!J2, D3 (free text, allowed), F4 (Sandsynlighed, invalid), "
+         "A5 (Risiko-ID, invalid: an ID has at most 100 characters)", 1,
+         kind="xlsx", where=(R, "F4", "A5"),
+         problems=(
+             ("error", "invalid_id", f"{R}!A5", "er 32.767 tegn langt; et ID må højst have 100 tegn",
+              "is 32,767 characters long; an ID may have at most 100 characters"),
+             ("error", "unparseable", f"{R}!F4", "er ikke en gyldig sandsynlighed; tilladt: 1–4",
+              "is not a valid likelihood; allowed: 1–4"),
+         )),
     Case("odd-ids.xlsx", make_odd_ids,
-         "IDs with NBSP, RTL mark, zero-width space, ESC/BEL (Risici!B6); 'a-01' vs 'A-01', 'A-02 ' vs 'A-02'", 1,
-         kind="xlsx", where=(L.ASSETS.da,)),
+         "IDs with NBSP (Aktiver!A4, allowed: stripped), RTL mark (Aktiver!A5), zero-width space (Risici!B3), "
+         "ESC/BEL (Risici!B6), BOM (Risici!A8); 'a-01' vs 'A-01', 'A-02 ' vs 'A-02'", 1,
+         kind="xlsx", where=(L.ASSETS.da, "A2", "A6", "A5", "B3", "B6", "A8"),
+         da=("U+200F", "U+200B", "U+FEFF"), en=("U+200F", "U+200B", "U+FEFF"),
+         problems=(
+             ("error", "id_case", "Aktiver!A2", *CASE_RULE),
+             ("error", "duplicate_id", "Aktiver!A3", "Aktiv-ID 'A-02' findes flere gange: rækkerne 3 og 7",
+              "Aktiv-ID 'A-02' occurs more than once: rows 3 and 7"),
+             ("error", "invalid_id", "Aktiver!A5", "Aktiv-ID '\\u200fA-04' indeholder et usynligt tegn (U+200F)",
+              "Aktiv-ID '\\u200fA-04' contains an invisible character (U+200F)"),
+             ("error", "id_case", "Aktiver!A6", *CASE_RULE),
+             ("error", "duplicate_id", "Aktiver!A7", "Aktiv-ID 'A-02' findes flere gange: rækkerne 3 og 7",
+              "Aktiv-ID 'A-02' occurs more than once: rows 3 and 7"),
+             ("error", "invalid_id", f"{R}!B3", "Aktiv-ID 'A-02\\u200b' indeholder et usynligt tegn (U+200B)",
+              "Aktiv-ID 'A-02\\u200b' contains an invisible character (U+200B)"),
+             ("error", "unknown_reference", f"{R}!B5",
+              "Aktiv-ID 'A-04' findes ikke i arket 'Aktiver'; ID'et i Aktiver!A5 har usynlige tegn eller styretegn",
+              "Aktiv-ID 'A-04' is not in the sheet 'Aktiver'; the ID in Aktiver!A5 has invisible or control "
+              "characters"),
+             ("error", "invalid_id", f"{R}!B6",
+              "Aktiv-ID 'A-01\\x1b[2J\\x1b[31m\\x07' indeholder styretegn (U+001B, U+0007)",
+              "Aktiv-ID 'A-01\\x1b[2J\\x1b[31m\\x07' contains control characters (U+001B, U+0007)"),
+             ("error", "invalid_id", f"{R}!A8", "Risiko-ID '\\ufeffR-007' indeholder et usynligt tegn (U+FEFF)",
+              "Risiko-ID '\\ufeffR-007' contains an invisible character (U+FEFF)"),
+             ("error", "unknown_reference", f"{R}!B9",
+              "Aktiv-ID 'A-04' findes ikke i arket 'Aktiver'; ID'et i Aktiver!A5", "the ID in Aktiver!A5"),
+         )),
 )  # fmt: skip
 BASELINE = "_baseline.xlsx"  # the valid round every case starts from (control file)
 
@@ -663,11 +748,39 @@ def readme() -> str:
         "Exit codes: 0 valid, 1 invalid (every problem listed with its cell), 2 unreadable/refused.",
         "For every file the output has no line longer than 600 characters (long values are cut) and",
         "no raw control or invisible characters (ESC, BEL, zero-width space, RTL mark are shown escaped).",
-        "Intended reader rules behind the exit-1 cases: error cells and formulas without a cached value are",
-        "errors in their cell (calamine returns both as empty); a merged range over data rows is an error in",
-        "its empty cells; a hidden sheet that matches an expected name is reported, never read silently; a",
-        "header found twice is an error; a round without risks is an error; IDs are compared after removing",
-        "invisible characters and surrounding spaces (so 'A-02 ' duplicates 'A-02').",
+        "`isms report quarterly --workbook FILE` gives the same exit code and message for every file",
+        "except the valid ones, and creates nothing under `--out`.",
+        "",
+        "## Every problem the reader reports, exactly",
+        "",
+        "`tests/test_bad_corpus.py` asserts that `validate_workbook(FILE)` reports exactly these",
+        "(severity, code, place) and that each message contains the quoted parts.",
+        "",
+        "| file | severity | code | place | message (da) contains | message (en) contains |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in CORPUS:
+        for sev, code, place, da, en in c.problems:
+            cells = (f"`{c.file}`", sev, f"`{code}`", f"`{place}`", da, en)
+            lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
+    lines += [
+        "",
+        "The reader rules behind the exit-1 cases (see `isms_analysis/workbook.py` and docs/security.md):",
+        "",
+        "- Excel error values (`#REF!`, `#DIV/0!`, `#N/A`, ...) and formulas without a cached value are",
+        "  errors in their cell when the column is one the reader uses (calamine returns both as empty);",
+        "  an error value in a column the reader does not use is a warning; an uncached formula in a",
+        "  computed score column or an unused column is ignored (the reader recomputes the score).",
+        "- A range merged over more than one data row in a used column is one error at the range",
+        "  (`B2:B4`); its empty cells are not reported again as missing.",
+        "- A hidden sheet that matches an expected name is reported, never read silently.",
+        "- A header found twice is an error; a required sheet without rows is an error.",
+        "- IDs: surrounding spaces, including no-break spaces, are removed (so 'A-02 ' duplicates",
+        "  'A-02'); an ID containing a control (Unicode Cc) or format (Cf: zero-width space, RTL mark,",
+        "  BOM, soft hyphen) character is an error at its cell, shown escaped with its code point; an ID",
+        "  longer than 100 characters is an error; a sheet's own IDs must not differ only in upper/lower",
+        "  case (both cells named). A reference to such a rejected ID names the rejected cell.",
+        "",
         "See docs/security.md for the limits and why each case is refused.",
         "",
     ]
