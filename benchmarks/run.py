@@ -31,7 +31,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,13 +52,7 @@ SIZES = {
 }  # fmt: skip
 
 
-def median(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from bench_score import median_time as median  # noqa: E402  (benchmarks/ is on sys.path above)
 
 
 def isms_bin() -> str:
