@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from offline_browser import ARGS, CHROMIUM, need_browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 ISMS = Path(sys.executable).parent / "isms"
 
 SCRIPT = "<script>document.title='PWNED'</script>"
@@ -42,11 +39,6 @@ PAYLOADS = (SCRIPT, IMG, LINK, HOVER, SPAN)
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _need_browser() -> None:
-    if not CHROMIUM.exists():
-        if os.environ.get("ISMS_REQUIRE_BROWSER") == "1":
-            pytest.fail("/usr/bin/chromium is missing but ISMS_REQUIRE_BROWSER=1")
-        pytest.skip("/usr/bin/chromium is not installed")
 
 
 # -- the hostile rounds ---------------------------------------------------------------------------
@@ -212,7 +204,7 @@ def _heatmap_hover(page) -> str:
 
 @pytest.fixture(scope="module")
 def pages(rendered: dict[str, Path]) -> dict[str, dict]:
-    _need_browser()
+    need_browser()
     return {name: _open(path) for name, path in rendered.items()}
 
 

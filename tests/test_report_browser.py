@@ -14,28 +14,20 @@ when Chromium is missing, unless ISMS_REQUIRE_BROWSER=1 (then it fails).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from offline_browser import need_browser, offline_page
 from test_reports_run import sample_pair
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 EVIL_NAME = "<script>window.__xss=1</script><b>Ondt</b> & system"
 EVIL_OWNER = '<img src=x onerror="window.__xss2=1">'
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _need_browser() -> None:
-    if not CHROMIUM.exists():
-        if os.environ.get("ISMS_REQUIRE_BROWSER") == "1":
-            pytest.fail("/usr/bin/chromium is missing but ISMS_REQUIRE_BROWSER=1")
-        pytest.skip("/usr/bin/chromium is not installed")
 
 
 def _plant(src: Path, dst: Path, asset_id: str, risk_id: str) -> None:
@@ -66,7 +58,7 @@ def _plant(src: Path, dst: Path, asset_id: str, risk_id: str) -> None:
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    _need_browser()
+    need_browser()
     from isms_analysis import report, score
     from isms_analysis.matrix import matrix as get_matrix
     from isms_analysis.reports import run_report
@@ -92,25 +84,8 @@ def rendered(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(rendered):
-    from playwright.sync_api import sync_playwright
-
-    html = rendered[0]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 1000})
-        outside: list[str] = []
-        context.route(
-            re.compile(r"^(https?|wss?)://"), lambda route: (outside.append(route.request.url), route.abort())
-        )
-        pg = context.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-        pg.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
-        pg.goto(html.resolve().as_uri(), wait_until="load")
-        pg.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 6", timeout=30_000)
-        pg.wait_for_timeout(300)
-        yield pg, errors, outside
-        browser.close()
+    with offline_page(rendered[0], 6) as opened:
+        yield opened
 
 
 def test_no_errors_and_no_network(page):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from offline_browser import CHROMIUM, offline_page
 from test_rounds import fill_store
 from typer.testing import CliRunner
 
@@ -29,9 +30,6 @@ from isms_analysis.cli import app
 from isms_analysis.errors import UserError
 from isms_analysis.reports import GENERATED_LINE, normalise_html, run_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 SECTIONS_DA = ("Niveauer pr. runde", "Bevægelser mellem runder", "Største bevægelser",
                "Udvikling pr. område og aktivtype", "Tid til håndtering")  # fmt: skip
 SECTIONS_EN = ("Levels per round", "Movement between rounds", "Top movers", "Trends per area and asset type",
@@ -171,30 +169,10 @@ def test_missing_store_is_a_clear_error(tmp_path):
 # -- in the browser ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def page(rendered):
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
     copy = rendered.parent / "view.html"  # a copy: other tests re-render the original
     shutil.copy(rendered, copy)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 1000})
-        outside: list[str] = []
-        context.route(
-            re.compile(r"^(https?|wss?)://"), lambda route: (outside.append(route.request.url), route.abort())
-        )
-        pg = context.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-        pg.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
-        pg.goto(copy.resolve().as_uri(), wait_until="load")
-        pg.wait_for_function(
-            f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {len(FIGURES)}", timeout=30_000
-        )
-        pg.wait_for_timeout(300)
-        yield pg, errors, outside
-        browser.close()
+    with offline_page(copy, len(FIGURES)) as opened:
+        yield opened
 
 
 @pytest.mark.browser
