@@ -29,6 +29,10 @@ report_app = typer.Typer(help="Dan rapporter (kvartalsrapport, trendrapport). / 
 app.add_typer(report_app, name="report")
 
 Lang = Annotated[str, typer.Option("--lang", help="Sprog for beskeder og output: da eller en.")]
+ActivitiesOpt = Annotated[
+    Path | None,
+    typer.Option("--activities", help="Liste over fælles behandlingsaktiviteter (CSV/XLSX), hvis konsekvenser nedarves."),
+]
 
 
 def _err(text: str) -> None:
@@ -97,17 +101,23 @@ def validate(
     lang: Lang = "da",
     format: Annotated[str, typer.Option("--format", help="text eller json.")] = "text",
     mapping: Annotated[Path | None, typer.Option("--mapping", help="TOML-fil med egne ark-/kolonnenavne.")] = None,
+    activities: ActivitiesOpt = None,
 ) -> None:
     """Kontrollér arbejdsbøger og vis alle fejl og advarsler (exit 0 gyldig, 1 ugyldig, 2 ulæselig)."""
     from .workbook import format_problems, problems_to_records, validate_workbook
 
     if format not in ("text", "json"):
         raise UserError("--format skal være text eller json.", "--format must be text or json.")
+    shared = None
+    if activities is not None:
+        from .activities import read_activities
+
+        shared = read_activities(activities)
     worst = 0
     report: list[dict[str, Any]] = []
     for f in files:
         try:
-            problems = validate_workbook(f, mapping=mapping)
+            problems = validate_workbook(f, mapping=mapping, activities=shared)
         except UserError as exc:
             worst = max(worst, exc.exit_code)
             report.append({"file": f.name, "status": "unreadable", "message": exc.message(lang), "problems": []})
@@ -149,6 +159,7 @@ def score(
     lang: Lang = "da",
     mapping: Annotated[Path | None, typer.Option("--mapping", help="TOML-fil med egne ark-/kolonnenavne.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overskriv en eksisterende fil.")] = False,
+    activities: ActivitiesOpt = None,
 ) -> None:
     """Scor en arbejdsbog (begge perspektiver) og skriv registret til Excel eller vis et resumé."""
     from .matrix import MatrixError
@@ -156,7 +167,7 @@ def score(
     from .scoring import summarise
     from .workbook import read_workbook
 
-    assessment = read_workbook(file, mapping=mapping)
+    assessment = read_workbook(file, mapping=mapping, activities=activities)
     try:
         used = matrix or assessment.meta.get("matrix") or "kl"
         scores = score_(assessment, used)

@@ -294,6 +294,9 @@ def write_register(
         name = f"{_pick(SHEETS['heatmap'], lang)} {_pick(HEATMAP_SUFFIX[p], lang)}"
         _write_heatmap(wb.create_sheet(name), scores, p, m, lang)
     _write_legend(wb.create_sheet(_pick(SHEETS["legend"], lang)), assessment, m, lang)
+    from .activities import write_inherited_sheet
+
+    write_inherited_sheet(wb, assessment, lang)  # KL's shared processing activities, when used
     _write_problems(wb.create_sheet(_pick(SHEETS["problems"], lang)), assessment.problems, lang)
     stamp = assessment.meta.get("assessment_date")
     try:

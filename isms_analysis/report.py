@@ -1442,6 +1442,9 @@ def section_html(name: str, ctx: ReportContext) -> str:
             + f"<h3>{esc(h('sub_tolerance', lang))}</h3>"
             + html_table(appendix_tolerance(a, lang), table_id="appendix-tolerance", lang=lang)
         )
+        from .activities import appendix_html
+
+        body += appendix_html(a, lang)  # consequences inherited from KL's shared processing activities
         return _section("sec_appendix", body, lang)
     raise ValueError(f"unknown section {name!r}")
 

@@ -931,3 +931,20 @@ def export_parquet(store: str | Path | None, directory: str | Path, *, all_versi
 
 def _sql_path(p: Path) -> str:
     return str(p).replace("'", "''")
+
+
+def benchmark_pseudonym(store: str | Path | None, municipality: str) -> str:
+    """The municipality's random benchmark pseudonym (e.g. ``K-3f9a1c2e``): made once
+    and kept in the store, so every extract of that municipality's rounds carries the
+    same one while the name itself never leaves."""
+    import secrets
+
+    path = store_path(store)
+    key = f"benchmark_pseudonym:{municipality}"
+    with _connect(path, read_only=False) as con:
+        row = _one(con, "SELECT value FROM store_info WHERE key = ?", [key])
+        if row is not None:
+            return str(row[0])
+        value = f"K-{secrets.token_hex(4)}"
+        con.execute("INSERT INTO store_info VALUES (?, ?)", [key, value])
+        return value

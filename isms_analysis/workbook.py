@@ -1640,7 +1640,9 @@ def _resolve_mapping(mapping: str | Path | dict[str, Any] | None) -> dict[str, A
     return load_mapping(mapping)
 
 
-def _read(path: str | Path, mapping: str | Path | dict[str, Any] | None) -> tuple[Assessment, pd.DataFrame]:
+def _read(
+    path: str | Path, mapping: str | Path | dict[str, Any] | None, activities: Any = None
+) -> tuple[Assessment, pd.DataFrame]:
     path = Path(path)
     rd = _Reader(path, _resolve_mapping(mapping))
     wb, source = _open(path)
@@ -1677,6 +1679,17 @@ def _read(path: str | Path, mapping: str | Path | dict[str, Any] | None) -> tupl
         _check_references(rd, risks_t, tables["threats"], "threat_id")
     frames = {s.key: _final(tables[s.key], s) for s in L.SHEETS[1:]}
     optional = {k: (frames[k] if tables[k] is not None else None) for k in ("profile", "soa", "actions", "wheel")}
+    if activities is not None and tables["assets"] is not None:  # KL's shared processing activities
+        from .activities import inherit_consequences
+
+        at = tables["assets"]
+        frames["assets"], found = inherit_consequences(
+            frames["assets"], activities, sheet=at.name, headers=at.headers,
+            letters={f: col_letter(j) for f, j in at.positions.items()},
+        )  # fmt: skip
+        for w in found:
+            rd.problems.add(w["severity"], w["code"], w["da"], w["en"], sheet=w["sheet"], cell=w["cell"],
+                            row=w["row"], column=w["column"], value=w["value"])  # fmt: skip
     if tables["assets"] is not None:
         _asset_rules(rd, tables["assets"], frames["assets"])
     if risks_t is not None:
@@ -1698,16 +1711,26 @@ def _read(path: str | Path, mapping: str | Path | dict[str, Any] | None) -> tupl
 
 
 def read_workbook(
-    path: str | Path, mapping: str | Path | dict[str, Any] | None = None, *, strict: bool = True
+    path: str | Path,
+    mapping: str | Path | dict[str, Any] | None = None,
+    *,
+    strict: bool = True,
+    activities: str | Path | pd.DataFrame | None = None,
 ) -> Assessment:
     """Read one assessment round from a KL-style workbook (.xlsx, .xlsm, .ods).
 
     ``strict=True`` raises :class:`ValidationFailed` listing every error (warnings
     do not raise); ``strict=False`` returns the round with the errors in
     ``assessment.problems`` and the bad cells set to missing. Unreadable files
-    raise :class:`WorkbookError`.
+    raise :class:`WorkbookError`. ``activities``: a list of KL's shared processing
+    activities (path or frame, see :mod:`isms_analysis.activities`) whose
+    data-subject consequences matching processing activities inherit.
     """
-    assessment, problems = _read(path, mapping)
+    if activities is not None:
+        from .activities import as_activities
+
+        activities = as_activities(activities)  # a bad list fails before the workbook is read
+    assessment, problems = _read(path, mapping, activities)
     errors = problems[problems["severity"] == "error"]
     if strict and len(errors):
         name = Path(path).name
@@ -1722,9 +1745,15 @@ def read_workbook(
     return assessment
 
 
-def validate_workbook(path: str | Path, mapping: str | Path | dict[str, Any] | None = None) -> pd.DataFrame:
+def validate_workbook(
+    path: str | Path, mapping: str | Path | dict[str, Any] | None = None, *, activities: Any = None
+) -> pd.DataFrame:
     """Every error and warning in a workbook (columns of ``assessment.PROBLEM_COLUMNS``)."""
-    return _read(path, mapping)[1]
+    if activities is not None:
+        from .activities import as_activities
+
+        activities = as_activities(activities)
+    return _read(path, mapping, activities)[1]
 
 
 def format_problems(problems: pd.DataFrame, lang: str = "da") -> str:
