@@ -25,10 +25,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-report_app = typer.Typer(help="Dan rapporter (kvartalsrapport, trendrapport). / Render reports.", no_args_is_help=True)
+report_app = typer.Typer(
+    help="Dan rapporter (kvartalsrapport, trendrapport, benchmark). / Render reports.", no_args_is_help=True
+)
 app.add_typer(report_app, name="report")
 
 Lang = Annotated[str, typer.Option("--lang", help="Sprog for beskeder og output: da eller en.")]
+MinMunicipalitiesOpt = Annotated[
+    int,
+    typer.Option("--min-municipalities", help="Et sammenligningstal vises kun, når mindst så mange kommuner bidrager (mindst 3)."),
+]
 ActivitiesOpt = Annotated[
     Path | None,
     typer.Option("--activities", help="Liste over fælles behandlingsaktiviteter (CSV/XLSX), hvis konsekvenser nedarves."),
@@ -195,8 +201,18 @@ def sample(
     risks: Annotated[int, typer.Option("--risks", min=10)] = 1500,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     lang: Lang = "da",
+    municipalities: Annotated[
+        int | None,
+        typer.Option("--municipalities", min=1, max=98, help="Skriv så mange forskellige kommuner (hver i sin mappe)."),
+    ] = None,
 ) -> None:
     """Skriv en syntetisk eksempelkommune ("Eksempel Kommune") over flere kvartalsrunder."""
+    if municipalities is not None:
+        from .municipalities import write_municipalities
+
+        for p in write_municipalities(directory, municipalities, rounds=rounds, risks=risks, seed=seed, lang=lang):
+            typer.echo(str(p))
+        return
     from .sample import write_sample
 
     for p in write_sample(directory, rounds=rounds, risks=risks, seed=seed, lang=lang):
@@ -310,6 +326,11 @@ def report_quarterly(
         str | None, typer.Option("--as-of", help="Dato for overskredne frister, ÅÅÅÅ-MM-DD (standard: vurderingsdatoen).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Ingen fremdriftslinjer på stderr.")] = False,
+    activities: ActivitiesOpt = None,
+    peers: Annotated[
+        Path | None, typer.Option("--peers", help="Mappe med benchmark-udtræk: tilføjer 'Sammenlignet med andre kommuner'.")
+    ] = None,
+    min_municipalities: MinMunicipalitiesOpt = 5,
 ) -> None:
     """Dan kvartalsrapporten til informationssikkerhedsudvalget (HTML, evt. PDF) og skriv stien."""
     from .reports import run_report
@@ -339,8 +360,92 @@ def report_quarterly(
         matrix=matrix,
         as_of=as_of,
         progress=not quiet,
+        activities=activities,
+        peers=peers,
+        k=min_municipalities,
     )
     typer.echo(str(path))
+
+
+@report_app.command("benchmark")
+@user_errors
+def report_benchmark(
+    extracts: Annotated[Path, typer.Option("--extracts", help="Mappe med benchmark-udtræk (*.parquet).")],
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Kommunens navn eller pseudonym i udtrækkene.")
+    ] = None,
+    round: Annotated[str | None, typer.Option("--round", help="Runden, fx \"2026 Q3\" (standard: kommunens nyeste).")] = None,
+    min_municipalities: MinMunicipalitiesOpt = 5,
+    lang: Lang = "da",
+    out: Annotated[Path, typer.Option("--out", help="Mappe til rapporterne.")] = Path("reports"),
+    pdf: Annotated[bool, typer.Option("--pdf", help="Dan også en PDF (headless Chromium).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overskriv en eksisterende rapport.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Ingen fremdriftslinjer på stderr.")] = False,
+) -> None:
+    """Dan rapporten "Hvor står vi?": kommunen sammenlignet med andre kommuners udtræk (HTML, evt. PDF)."""
+    from .reports import run_report
+
+    path = run_report(
+        "benchmark",
+        extracts=extracts,
+        municipality=municipality,
+        round=round,
+        k=min_municipalities,
+        lang=lang,
+        out=out,
+        pdf=pdf,
+        force=force,
+        progress=not quiet,
+    )
+    typer.echo(str(path))
+
+
+@app.command("export-benchmark")
+@user_errors
+def export_benchmark_(
+    out: Annotated[Path, typer.Option("-o", "--out", help="Udtrækkets fil (.parquet).")],
+    workbook: Annotated[Path | None, typer.Option("--workbook", help="Rundens arbejdsbog.")] = None,
+    store: StoreOpt = None,
+    round: Annotated[str | None, typer.Option("--round", help="Rundens navn i lageret, fx \"2026 Q3\".")] = None,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Kommunen, når lageret har flere kommuner.")
+    ] = None,
+    named: Annotated[
+        bool, typer.Option("--named", help="Skriv kommunens navn i udtrækket (standard: et fast, tilfældigt pseudonym).")
+    ] = False,
+    activities: ActivitiesOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overskriv en eksisterende fil.")] = False,
+    lang: Lang = "da",
+) -> None:
+    """Skriv et anonymiseret benchmark-udtræk af én runde (kun optællinger; se indholdet med show-extract)."""
+    from .benchmark import export_benchmark
+
+    if workbook is not None and round is not None:
+        raise UserError(
+            "Brug enten --workbook eller --store/--round, ikke begge.",
+            "Use either --workbook or --store/--round, not both.",
+        )
+    path, extract = export_benchmark(
+        out, workbook=workbook, store=store, round=round, municipality=municipality, named=named,
+        activities=activities, force=force,
+    )  # fmt: skip
+    who = extract["municipality"].iloc[0] if len(extract) else ""
+    if lang == "en":
+        typer.echo(f"Wrote {path} ({len(extract)} rows of counts; municipality: {who}). See it with: isms show-extract {path}")
+    else:
+        typer.echo(f"Skrev {path} ({len(extract)} rækker med optællinger; kommune: {who}). Se den med: isms show-extract {path}")
+
+
+@app.command("show-extract")
+@user_errors
+def show_extract(
+    file: Annotated[Path, typer.Argument(help="Benchmark-udtrækket (.parquet).")],
+    lang: Lang = "da",
+) -> None:
+    """Vis præcis hvad et benchmark-udtræk indeholder, før det sendes."""
+    from .benchmark import describe_extract, read_extract
+
+    typer.echo(describe_extract(read_extract(file), lang))
 
 
 @report_app.command("trend")

@@ -4,7 +4,11 @@
    scratch file under the output folder, rebuilt on every run);
 2. render the quarterly committee report for the latest round, compared with the
    previous round;
-3. render the trend report over all rounds.
+3. render the trend report over all rounds;
+4. render the peer report ("Hvor står vi?"): the sample municipality's own
+   extracts (named, it is its own report) next to those of ten made-up peer
+   municipalities (:mod:`isms_analysis.municipalities`, pseudonymised); the
+   quarterly report gets the short peer section from the same extracts.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ def run_demo(
     progress: bool = True,
 ) -> list[Path]:
     """Import the sample rounds into ``<out>/.demo/eksempel.duckdb`` and render both
-    reports. Returns the paths of the quarterly and the trend report."""
+    reports. Returns the paths of the quarterly, the trend and the peer report."""
     from .reports import run_report
     from .store import import_round, list_rounds
     from .workbook import read_workbook
@@ -46,9 +50,40 @@ def run_demo(
         import_round(read_workbook(f), store)
     rounds = list_rounds(store)
     latest, previous = rounds["round"].iloc[-1], rounds["round"].iloc[-2]
+    extracts, own = demo_extracts(store, Path(out) / ".demo" / "benchmark", rounds=len(files))
     quarterly = run_report(
         "quarterly", store=store, round=latest, previous_round=previous, out=out, lang=lang, pdf=pdf,
-        force=True, progress=progress,
+        force=True, progress=progress, peers=extracts,
     )  # fmt: skip
     trend = run_report("trend", store=store, out=out, lang=lang, pdf=pdf, force=True, progress=progress)
-    return [quarterly, trend]
+    peer = run_report(
+        "benchmark", extracts=extracts, municipality=own, out=out, lang=lang, pdf=pdf, force=True, progress=progress
+    )
+    return [quarterly, trend, peer]
+
+
+PEERS = 10  # made-up peer municipalities in the demo's benchmark
+PEER_RISKS = 300  # risks per peer round (the benchmark compares shares, so size matters little)
+
+
+def demo_extracts(store: Path, folder: Path, *, rounds: int, peers: int = PEERS) -> tuple[Path, str]:
+    """A fresh folder of benchmark extracts: every stored round of the store's
+    municipality (named) and ``peers`` made-up municipalities over the same rounds.
+    Returns the folder and the store municipality's name."""
+    from .benchmark import export_benchmark
+    from .municipalities import generate_municipalities, write_extracts
+    from .store import list_rounds
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.parquet"):
+        stale.unlink()
+    write_extracts(generate_municipalities(peers, rounds=rounds, risks=PEER_RISKS, seed=0), folder)
+    stored = list_rounds(store)
+    stored = stored[~stored["superseded"]]
+    name = str(stored["municipality"].iloc[0])
+    for label in stored.loc[stored["municipality"] == name, "round"]:
+        export_benchmark(
+            folder / f"eget-{str(label).replace(' ', '-')}.parquet", store=store, round=str(label), municipality=name,
+            named=True, force=True,
+        )  # fmt: skip
+    return folder, name

@@ -1085,14 +1085,14 @@ def sample_workbooks(directory: str | Path | None = None) -> list[Path]:
     return sorted(d.glob("eksempel-kommune-*-Q*.xlsx"))
 
 
-def _read(path: str | Path) -> Assessment:
+def _read(path: str | Path, activities: Any = None) -> Assessment:
     from .errors import UserError
     from .workbook import read_workbook
 
     p = Path(path)
     if not p.exists():
         raise UserError(f"Arbejdsbogen findes ikke: {p}", f"Workbook not found: {p}")
-    return read_workbook(p)
+    return read_workbook(p, activities=activities)
 
 
 def store_municipality(store: Any, label: str, municipality: str | None = None) -> str:
@@ -1135,6 +1135,7 @@ def load_context(
     matrix: str | Path | RiskMatrix | None = None,
     as_of: Any = None,
     max_rows: int = MAX_ROWS,
+    activities: str | Path | pd.DataFrame | None = None,
 ) -> ReportContext:
     """Read (or fetch from the store) the round and the previous round, and score
     both with one matrix (default: the round's own, else KL's).
@@ -1143,6 +1144,8 @@ def load_context(
     used (and its previous round when ``previous_round`` is None). ``previous_round``
     is a workbook path or, with a store, a round label. ``max_rows`` caps the detail
     tables (per kind of decision); the counts above them stay complete.
+    ``activities``: KL's shared processing activities to inherit data-subject
+    consequences from (see :mod:`isms_analysis.activities`).
     """
     from .errors import UserError
     from .i18n import check_lang
@@ -1175,12 +1178,21 @@ def load_context(
             previous_round = found[-2]
         params["workbook"] = Path(workbook).name
         params["previous_round"] = Path(previous_round).name if previous_round else None
+    if activities is not None:
+        from .activities import as_activities
+
+        params["activities"] = "-" if isinstance(activities, pd.DataFrame) else Path(str(activities)).name
+        activities = as_activities(activities)
     if workbook is not None:
-        current = _read(workbook)
+        current = _read(workbook, activities)
     else:
         if not round:
             raise UserError("Angiv runden (--round) sammen med --store.", "Give the round (--round) with --store.")
         current = _from_store(store, round, municipality)
+        if activities is not None:
+            from .activities import apply_activities
+
+            current = apply_activities(current, activities)
     previous = None
     if previous_round is not None and str(previous_round).strip():
         if store is not None and not _is_file(previous_round):

@@ -37,8 +37,8 @@ from typing import Any
 from .errors import UserError
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-KINDS = {"quarterly": "quarterly_report.ipynb", "trend": "trend_report.ipynb"}
-BASENAMES = {"quarterly": "committee-report", "trend": "trend-report"}
+KINDS = {"quarterly": "quarterly_report.ipynb", "trend": "trend_report.ipynb", "benchmark": "benchmark_report.ipynb"}
+BASENAMES = {"quarterly": "committee-report", "trend": "trend-report", "benchmark": "benchmark-report"}
 BASENAME = BASENAMES["quarterly"]
 CHROMIUM = "/usr/bin/chromium"
 GENERATED_LINE = re.compile(r'<p class="isms-generated" id="isms-generated">[^<]*</p>')
@@ -252,6 +252,10 @@ def run_report(
     municipality: str | None = None,
     first_round: str | None = None,
     last_round: str | None = None,
+    activities: str | Path | None = None,
+    peers: str | Path | None = None,
+    extracts: str | Path | None = None,
+    k: int | None = None,
 ) -> Path:
     """Render a report; returns the path of the HTML file.
 
@@ -261,7 +265,13 @@ def run_report(
 
     ``trend``: the store's rounds of ``municipality`` (default: the only or first one)
     from ``first_round`` to ``last_round`` (default: all); ``store`` defaults to
-    ``$ISMS_STORE`` or ``data/isms.duckdb``."""
+    ``$ISMS_STORE`` or ``data/isms.duckdb``.
+
+    ``benchmark``: the peer report over the extracts in ``extracts`` for
+    ``municipality`` (name or pseudonym) and ``round`` (default: its newest), showing
+    a figure only when at least ``k`` (default 5) municipalities contribute.
+    ``activities`` (quarterly) is a list of KL's shared processing activities;
+    ``peers`` (quarterly) a folder of extracts for a short peer section."""
     if kind not in KINDS:
         raise UserError(f"Ukendt rapporttype '{kind}' (kendte: {', '.join(KINDS)}).", f"Unknown report kind '{kind}'.")
     if lang not in ("da", "en"):
@@ -269,7 +279,11 @@ def run_report(
     steps = _Steps(6 if pdf else 5, progress)
     try:
         steps.step("Forbereder / preparing")
-        if kind == "trend":
+        if kind == "benchmark":
+            from .benchmark_report import prepare as prepare_benchmark
+
+            parameters, target, title = prepare_benchmark(extracts, municipality, round, k, lang, out)
+        elif kind == "trend":
             parameters, target, title = _prepare_trend(
                 workbook, store, round, previous_round, matrix, as_of, municipality, first_round, last_round, lang, out
             )
@@ -277,6 +291,7 @@ def run_report(
             parameters, target, title = _prepare_quarterly(
                 workbook, store, round, previous_round, matrix, as_of, municipality, lang, out
             )
+            parameters.update(_shared_inputs(activities, peers, k))
         basename = BASENAMES[kind]
         final_html = target / f"{basename}.html"
         if final_html.exists() and not force:
@@ -390,6 +405,24 @@ def _prepare_trend(
         "lang": lang,
     }
     return parameters, target, trend_title(mun, labels, lang)
+
+
+def _shared_inputs(activities: str | Path | None, peers: str | Path | None, k: int | None) -> dict[str, Any]:
+    """The quarterly report's optional inputs (KL's activity list, peer extracts),
+    checked and made absolute before any work; absent ones are not passed at all."""
+    extra: dict[str, Any] = {}
+    if activities is not None:
+        from .activities import read_activities
+
+        read_activities(activities)  # a bad list fails here, with its cells
+        extra["activities"] = str(Path(activities).resolve())
+    if peers is not None:
+        from .benchmark import K_DEFAULT, check_k, peer_tables
+
+        peer_tables(peers)  # an empty or unreadable folder fails here
+        extra["peers"] = str(Path(peers).resolve())
+        extra["peers_k"] = check_k(K_DEFAULT if k is None else k)
+    return extra
 
 
 def _check_matrix(matrix: str | None) -> str | None:

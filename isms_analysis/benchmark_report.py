@@ -1,0 +1,396 @@
+"""The peer report ("Hvor står vi?") and the quarterly report's short peer section,
+as DataFrames and escaped HTML. The figures come from :mod:`isms_analysis.benchmark`;
+this module only presents them (Danish by default, English with ``lang="en"``).
+
+A figure with fewer than ``k`` contributing municipalities is never shown: its
+peer columns say "for få kommuner" ("too few municipalities") instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .benchmark import BenchmarkContext
+from .i18n import t
+
+LABELS: dict[str, tuple[str, str]] = {
+    "title": ("Hvor står vi? Sammenligning med andre kommuner", "Where do we stand? Comparison with other municipalities"),
+    "municipality": ("Kommune", "Municipality"),
+    "round": ("Runde", "Round"),
+    "extracts": ("Udtræk i mappen", "Extracts in the folder"),
+    "municipalities_in_round": ("Kommuner med udtræk for runden", "Municipalities with an extract for the round"),
+    "k": ("Mindste antal kommuner bag et tal", "Fewest municipalities behind a figure"),
+    "kle_group": ("KLE-hovedgruppe", "KLE main group"),
+    "perspective": ("Perspektiv", "Perspective"),
+    "theme": ("Tema", "Theme"),
+    "figure": ("Tal", "Figure"),
+    "ours": ("Vores andel", "Our share"),
+    "ours_n": ("Vores antal", "Our count"),
+    "median": ("Median (andre)", "Median (peers)"),
+    "iqr": ("Midterste halvdel (andre)", "Middle half (peers)"),
+    "peers_n": ("Kommuner", "Municipalities"),
+    "remark": ("Bemærkning", "Remark"),
+    "too_few": ("for få kommuner", "too few municipalities"),
+    "above": ("over de andres midterste halvdel", "above the peers' middle half"),
+    "below": ("under de andres midterste halvdel", "below the peers' middle half"),
+    "all_groups": ("Alle KLE-grupper", "All KLE groups"),
+    "no_kle": ("Uden KLE-nummer", "No KLE number"),
+    "own_controls": ("Egne kontroller", "Own controls"),
+    "overdue_actions": ("Overskredne handlinger", "Overdue actions"),
+    "risk_short": ("Restrisici på middel eller derover", "Residual risks at medium or above"),
+    "sec_risks": ("Restrisici på middel eller derover pr. KLE-hovedgruppe", "Residual risks at medium or above per KLE main group"),
+    "sec_soa": ("SoA: implementerede kontroller pr. tema", "SoA: implemented controls per theme"),
+    "sec_actions": ("Handlingsplan: overskredne handlinger", "Action plan: overdue actions"),
+    "sec_differ": ("Hvor vi adskiller os mest", "Where we differ most"),
+    "sec_method": ("Bilag: metode og datagrundlag", "Appendix: method and data"),
+    "sec_peers": ("Sammenlignet med andre kommuner", "Compared with other municipalities"),
+    "intro_risks": (
+        "Andelen af vores restrisici, der ligger på et niveau, hvor ledelsen skal tage stilling (i KL's matrix: "
+        "middel eller derover), ved siden af medianen og den midterste halvdel (fra 1. til 3. kvartil) hos de "
+        "kommuner, der har sendt udtræk for samme runde.",
+        "The share of our residual risks at a level that calls for a management decision (in KL's matrix: medium "
+        "or above), next to the median and the middle half (first to third quartile) of the municipalities that "
+        "sent an extract for the same round.",
+    ),
+    "intro_soa": (
+        "Andelen af de relevante kontroller i SoA'en, der er implementeret.",
+        "The share of applicable SoA controls that are implemented.",
+    ),
+    "intro_actions": (
+        "Andelen af handlingsplanens handlinger, hvis frist er overskredet uden at de er afsluttet.",
+        "The share of the action plan's actions past their deadline and not done.",
+    ),
+    "intro_differ": (
+        "Tal, hvor vi ligger uden for den midterste halvdel af de andre kommuner, størst afstand først.",
+        "Figures where we lie outside the middle half of the other municipalities, largest distance first.",
+    ),
+    "none_differ": (
+        "Vi ligger inden for de andres midterste halvdel i alle tal, der kan vises.",
+        "We lie within the peers' middle half in every figure that can be shown.",
+    ),
+    "no_own": ("Vi har ingen tal for dette i runden.", "We have no figures for this in the round."),
+    "peers_round": (
+        "Sammenlignet med {n} kommuners udtræk for runde {round}; et tal vises kun, når mindst {k} kommuner bidrager.",
+        "Compared with {n} municipalities' extracts for round {round}; a figure is shown only when at least {k} "
+        "municipalities contribute.",
+    ),
+}
+
+
+def h(key: str, lang: str = "da") -> str:
+    if key in LABELS:
+        da, en = LABELS[key]
+        return en if lang == "en" else da
+    return t(key, lang)
+
+
+def pct(value: Any) -> str:
+    """A share as a whole percentage ("23 %"); '' for missing."""
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value) * 100:.0f} %"
+
+
+def _theme_label(key: str, lang: str) -> str:
+    from .catalogue import THEME_LABELS
+
+    if key == "own":
+        return h("own_controls", lang)
+    da, en = THEME_LABELS.get(key, (key, key))
+    return en if lang == "en" else da
+
+
+def _group_label(key: str, lang: str) -> str:
+    if key == "*":
+        return h("all_groups", lang)
+    if key == "-":
+        return h("no_kle", lang)
+    return f"KLE {key}"
+
+
+def display_table(frame: pd.DataFrame, lang: str = "da", dims: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The comparison rows as a table for people: our share and count, the peers'
+    median and middle half, how many municipalities contribute, and a remark."""
+    too_few = h("too_few", lang)
+    cols: dict[str, Any] = {}
+    if "kle_group" in dims:
+        cols[h("kle_group", lang)] = frame["dim1"].map(lambda g: _group_label(str(g), lang))
+    if "perspective" in dims:
+        cols[h("perspective", lang)] = frame["dim2"].map(lambda p: t(str(p), lang))
+    if "theme" in dims:
+        cols[h("theme", lang)] = frame["dim1"].map(lambda g: _theme_label(str(g), lang))
+    if "figure" in dims:
+        cols[h("figure", lang)] = [_figure_label(r, lang) for r in frame.to_dict("records")]
+    cols[h("ours", lang)] = frame["share"].map(pct)
+    cols[h("ours_n", lang)] = [f"{int(a)} / {int(b)}" for a, b in zip(frame["hits"], frame["total"], strict=True)]
+    cols[h("median", lang)] = np.where(frame["suppressed"], too_few, frame["median"].map(pct))
+    cols[h("iqr", lang)] = np.where(
+        frame["suppressed"], too_few, [f"{pct(a)} – {pct(b)}" for a, b in zip(frame["q1"], frame["q3"], strict=True)]
+    )
+    cols[h("peers_n", lang)] = frame["municipalities"].astype("int64")
+    cols[h("remark", lang)] = [
+        too_few if s else (h(str(d), lang) if d else "")
+        for s, d in zip(frame["suppressed"], frame["direction"].fillna(""), strict=True)
+    ]
+    return pd.DataFrame(cols).reset_index(drop=True)
+
+
+def _figure_label(row: dict[str, Any], lang: str) -> str:
+    if row["metric"] == "risk_share":
+        group = _group_label(str(row["dim1"]), lang)
+        return f"{h('risk_short', lang)}: {group}, {t(str(row['dim2']), lang).lower()}"
+    if row["metric"] == "soa_implemented":
+        return f"SoA: {_theme_label(str(row['dim1']), lang)}"
+    return h("overdue_actions", lang)
+
+
+def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Risk figures first (all groups, then by KLE number, then no KLE), SoA themes
+    in Annex A order with own controls last, the action plan last."""
+    from .catalogue import THEMES
+
+    metric = frame["metric"].map({"risk_share": 0, "soa_implemented": 1, "actions_overdue": 2}).fillna(3)
+    themes = {k: f"{i}" for i, k in enumerate([*THEMES, "own"])}
+    group = frame["dim1"].astype("string").map(lambda g: "0" if g == "*" else ("~" if g == "-" else themes.get(g, f"1{g}")))
+    keyed = frame.assign(_m=metric.to_numpy(), _g=group.to_numpy())
+    return keyed.sort_values(["_m", "_g", "dim2"], kind="stable").drop(columns=["_m", "_g"])
+
+
+def risk_rows(ctx: BenchmarkContext) -> pd.DataFrame:
+    c = ctx.comparison
+    return ordered(c[c["metric"] == "risk_share"])
+
+
+def risk_figure(ctx: BenchmarkContext) -> go.Figure:
+    """Per perspective and KLE main group: our share (diamond), the peers' median
+    (line) and middle half (bar); suppressed groups show only our share."""
+    from .figures import FONT
+
+    lang = ctx.lang
+    rows = risk_rows(ctx)
+    fig = go.Figure()
+    for k, persp in enumerate(["municipality", "data_subject"]):
+        r = rows[rows["dim2"] == persp]
+        if r.empty:
+            continue
+        y = [f"{_group_label(str(g), lang)} · {t(persp, lang).lower()}" for g in r["dim1"]]
+        shown = ~r["suppressed"].to_numpy(dtype=bool)
+        q1 = r["q1"].to_numpy(dtype=float) * 100
+        q3 = r["q3"].to_numpy(dtype=float) * 100
+        fig.add_trace(
+            go.Bar(
+                y=np.array(y)[shown], x=(q3 - q1)[shown], base=q1[shown], orientation="h",
+                marker_color="#c9d7ea" if k == 0 else "#e7d3c1", name=f"{h('iqr', lang)} – {t(persp, lang).lower()}",
+                hovertemplate="%{base:.0f}–%{x:.0f} %<extra></extra>", width=0.6,
+            )
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                y=np.array(y)[shown], x=(r["median"].to_numpy(dtype=float) * 100)[shown], mode="markers",
+                marker={"symbol": "line-ns-open", "size": 14, "color": "#333", "line": {"width": 2}},
+                name=h("median", lang), showlegend=k == 0, hovertemplate="%{x:.0f} %<extra></extra>",
+            )
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                y=y, x=r["share"].to_numpy(dtype=float) * 100, mode="markers",
+                marker={"symbol": "diamond", "size": 10, "color": "#1f4e9c" if k == 0 else "#b5531b"},
+                name=f"{h('ours', lang)} – {t(persp, lang).lower()}", hovertemplate="%{x:.0f} %<extra></extra>",
+            )
+        )  # fmt: skip
+    n = max(len(rows), 1)
+    fig.update_layout(
+        template="plotly_white", font={"family": FONT, "size": 12}, width=900, height=120 + 22 * n,
+        margin={"l": 260, "r": 20, "t": 30, "b": 40}, barmode="overlay",
+        xaxis={"title": "%", "range": [0, 100]}, yaxis={"autorange": "reversed", "type": "category"},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )  # fmt: skip
+    return fig
+
+
+def differ_rows(ctx: BenchmarkContext) -> pd.DataFrame:
+    c = ctx.comparison
+    out = c[c["outside"] & ~c["suppressed"]]
+    return out.sort_values("distance", ascending=False, kind="stable")
+
+
+def headline(ctx: BenchmarkContext) -> pd.DataFrame:
+    lang = ctx.lang
+    rows = [
+        (h("municipality", lang), ctx.municipality),
+        (h("round", lang), ctx.round),
+        (h("municipalities_in_round", lang), ctx.municipalities),
+        (h("extracts", lang), ctx.extracts),
+        (h("k", lang), ctx.k),
+    ]
+    return pd.DataFrame(rows, columns=["Field", "Value"] if lang == "en" else ["Felt", "Værdi"])
+
+
+def method_text(ctx: BenchmarkContext) -> list[str]:
+    if ctx.lang == "en":
+        return [
+            "Each municipality sends an extract per round that holds counts only: risks per KLE main group, asset "
+            "type, perspective, stage and level; SoA controls per Annex A theme and status; actions per status and "
+            "whether they are overdue. It holds no IDs, names, owners, free text or dates more precise than the "
+            "quarter, and the municipality appears under a random pseudonym unless it chose to be named.",
+            "A residual risk counts as 'at medium or above' when its level's treatment class calls for a management "
+            "decision (the matrix decides, not a score threshold). Shares are compared within the same round.",
+            f"The peers are all municipalities with an extract for the round, ourselves included. A figure is shown "
+            f"only when at least {ctx.k} municipalities contribute to it; otherwise the table says 'too few "
+            "municipalities'. Median and quartiles use linear interpolation between the ranked shares.",
+            "The figures are computed by the plain SQL in isms_analysis/data/sql/benchmark.sql (see "
+            "docs/benchmark.md), which DuckDB runs straight over the Parquet files.",
+        ]
+    return [
+        "Hver kommune sender ét udtræk pr. runde med optællinger alene: risici pr. KLE-hovedgruppe, aktivtype, "
+        "perspektiv, stadie og niveau; SoA-kontroller pr. Annex A-tema og status; handlinger pr. status og om "
+        "fristen er overskredet. Udtrækket indeholder ingen ID'er, navne, ejere, fritekst eller datoer mere "
+        "præcise end kvartalet, og kommunen optræder under et tilfældigt pseudonym, medmindre den selv har valgt "
+        "at stå med navn.",
+        "En restrisiko tæller som 'middel eller derover', når niveauets håndteringsklasse kræver en "
+        "ledelsesbeslutning (det afgør matrixen, ikke en scoregrænse). Andele sammenlignes inden for samme runde.",
+        f"De andre kommuner er alle kommuner med et udtræk for runden, os selv medregnet. Et tal vises kun, når "
+        f"mindst {ctx.k} kommuner bidrager til det; ellers står der 'for få kommuner'. Median og kvartiler "
+        "findes ved lineær interpolation mellem de sorterede andele.",
+        "Tallene beregnes af den almindelige SQL i isms_analysis/data/sql/benchmark.sql (se docs/benchmark.md), "
+        "som DuckDB kører direkte på Parquet-filerne.",
+    ]
+
+
+def title(municipality: str, round_: str, lang: str = "da") -> str:
+    return f"{h('title', lang)} – {municipality} {round_}"
+
+
+def section_html(name: str, ctx: BenchmarkContext) -> str:
+    """One section of the peer report as an escaped HTML fragment.
+
+    ``name``: header, risks, soa, actions, differ, method."""
+    from . import figures
+    from .report import REPORT_CSS, SORT_JS, esc, generated_line, html_table
+
+    lang = ctx.lang
+
+    def section(key: str, body: str) -> str:
+        return f'<section class="isms-section isms-report" id="{key}"><h2>{esc(h(key, lang))}</h2>{body}</section>'
+
+    c = ctx.comparison
+    if name == "header":
+        prov = pd.DataFrame(
+            [(k, "" if v is None else str(v)) for k, v in ctx.params.items()],
+            columns=["Parameter", "Værdi" if lang != "en" else "Value"],
+        )
+        return (
+            f"<style>{REPORT_CSS}</style>{figures.plotlyjs_html()}<script>{SORT_JS}</script>"
+            f'<section class="isms-report isms-header" id="header"><h1>{esc(title(ctx.municipality, ctx.round, lang))}</h1>'
+            f"{generated_line(lang)}"
+            f"{html_table(headline(ctx), table_id='headline', lang=lang)}"
+            f"<details><summary>Parameter</summary>"
+            f'<div class="isms-provenance">{html_table(prov, table_id="provenance", lang=lang)}</div></details>'
+            "</section>"
+        )
+    if name == "risks":
+        rows = risk_rows(ctx)
+        if rows.empty:
+            return section("sec_risks", f'<p class="isms-empty">{esc(h("no_own", lang))}</p>')
+        body = (
+            f"<p>{esc(h('intro_risks', lang))}</p>"
+            + figures.to_html(risk_figure(ctx), "fig-peer-risks")
+            + html_table(display_table(rows, lang, ("kle_group", "perspective")), table_id="peer-risks", sortable=True, lang=lang)
+        )
+        return section("sec_risks", body)
+    if name == "soa":
+        rows = ordered(c[c["metric"] == "soa_implemented"])
+        if rows.empty:
+            return section("sec_soa", f'<p class="isms-empty">{esc(h("no_own", lang))}</p>')
+        body = f"<p>{esc(h('intro_soa', lang))}</p>" + html_table(
+            display_table(rows, lang, ("theme",)), table_id="peer-soa", lang=lang
+        )
+        return section("sec_soa", body)
+    if name == "actions":
+        rows = c[c["metric"] == "actions_overdue"]
+        if rows.empty:
+            return section("sec_actions", f'<p class="isms-empty">{esc(h("no_own", lang))}</p>')
+        body = f"<p>{esc(h('intro_actions', lang))}</p>" + html_table(
+            display_table(rows, lang), table_id="peer-actions", lang=lang
+        )
+        return section("sec_actions", body)
+    if name == "differ":
+        rows = differ_rows(ctx)
+        if rows.empty:
+            return section("sec_differ", f'<p class="isms-empty">{esc(h("none_differ", lang))}</p>')
+        body = f"<p>{esc(h('intro_differ', lang))}</p>" + html_table(
+            display_table(rows, lang, ("figure",)), table_id="peer-differ", lang=lang
+        )
+        return section("sec_differ", body)
+    if name == "method":
+        return section("sec_method", "".join(f"<p>{esc(p)}</p>" for p in method_text(ctx)))
+    raise ValueError(f"unknown section {name!r}")
+
+
+SECTIONS = ("header", "risks", "soa", "actions", "differ", "method")
+
+
+def quarterly_section_html(ctx: Any, peers: str | Path, k: int | None = None) -> str:
+    """The quarterly report's short "Sammenlignet med andre kommuner" section: this
+    round's figures (from the assessment in ``ctx``) against the extracts in ``peers``."""
+    from .benchmark import K_DEFAULT, build_extract, compare, peer_tables, peer_tables_pandas, round_label
+    from .report import esc, html_table
+
+    lang = ctx.lang
+    k = K_DEFAULT if k is None else k
+    mine = build_extract(ctx.assessment, ctx.scores, matrix=ctx.matrix, municipality="\x00self", named=True, as_of=ctx.as_of)
+    own_self, _ = peer_tables_pandas(mine)
+    own_peers, peer_stats = peer_tables(peers)
+    del own_peers
+    label = round_label(ctx.assessment.meta.get("round"), ctx.assessment.meta.get("assessment_date"))
+    cmp = compare(own_self, peer_stats, "\x00self", label, k)
+    in_round = peer_stats.loc[peer_stats["round"] == label, "municipalities"].max()
+    n = 0 if pd.isna(in_round) else int(in_round)
+    overall = ordered(cmp[((cmp["metric"] == "risk_share") & (cmp["dim1"] == "*")) | (cmp["metric"] != "risk_share")])
+    outside = cmp[(cmp["metric"] == "risk_share") & (cmp["dim1"] != "*") & cmp["outside"] & ~cmp["suppressed"]]
+    outside = outside.sort_values("distance", ascending=False, kind="stable").head(5)
+    body = (
+        f"<p>{esc(h('peers_round', lang).format(n=n, round=label, k=k))}</p>"
+        + html_table(display_table(overall, lang, ("figure",)), table_id="quarterly-peers", lang=lang)
+    )
+    if len(outside):
+        body += f"<h3>{esc(h('sec_differ', lang))}</h3>" + html_table(
+            display_table(outside, lang, ("figure",)), table_id="quarterly-peers-differ", lang=lang
+        )
+    return f'<section class="isms-section isms-report" id="peers-section"><h2>{esc(h("sec_peers", lang))}</h2>{body}</section>'
+
+
+def prepare(
+    extracts: str | Path | None,
+    municipality: str | None,
+    round_: str | None,
+    k: int | None,
+    lang: str,
+    out: str | Path,
+) -> tuple[dict[str, Any], Path, str]:
+    """The peer report's notebook parameters, target folder and title; the extracts,
+    municipality, round and k are checked here, before any work."""
+    from .benchmark import K_DEFAULT, load_benchmark
+    from .errors import UserError
+    from .reports import safe_name
+
+    if extracts is None:
+        raise UserError("Angiv mappen med udtræk (--extracts MAPPE).", "Give the extract folder (--extracts DIR).")
+    ctx = load_benchmark(extracts, municipality, round_, K_DEFAULT if k is None else k, lang)
+    target = Path(out) / safe_name(ctx.municipality) / safe_name(f"benchmark-{ctx.round}")
+    parameters = {
+        "extracts": str(Path(extracts).resolve()),
+        "municipality": ctx.municipality,
+        "round": ctx.round,
+        "k": ctx.k,
+        "lang": lang,
+    }
+    return parameters, target, title(ctx.municipality, ctx.round, lang)
+
+
+__all__ = ["SECTIONS", "display_table", "quarterly_section_html", "risk_figure", "section_html", "title"]
