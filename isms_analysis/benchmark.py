@@ -235,7 +235,12 @@ def write_extract(extract: pd.DataFrame, path: str | Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".parquet", dir=path.parent)
     os.close(fd)
     try:
-        _typed(extract).to_parquet(tmp, index=False)
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        # no pandas metadata in the file: only the columns and their values leave
+        table = pa.Table.from_pandas(_typed(extract), preserve_index=False).replace_schema_metadata(None)
+        pq.write_table(table, tmp)
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
