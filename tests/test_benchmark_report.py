@@ -85,8 +85,13 @@ def test_benchmark_report_in_chromium(rendered: Path) -> None:
 def test_quarterly_with_peers_section(extracts, tmp_path: Path) -> None:
     d, _, label = extracts
     latest, previous = sample_pair(tmp_path / "s")
-    path = run_report("quarterly", workbook=latest, previous_round=previous, peers=d, out=tmp_path, progress=False)
+    shared = Path(__file__).resolve().parents[1] / "isms_analysis" / "data" / "activities"
+    path = run_report(
+        "quarterly", workbook=latest, previous_round=previous, peers=d, out=tmp_path, progress=False,
+        activities=shared / "eksempel-behandlingsaktiviteter.csv",
+    )  # fmt: skip
     html = path.read_text(encoding="utf-8")
+    assert "eksempel-behandlingsaktiviteter.csv" in html  # the list is named among the parameters
     assert 'id="peers-section"' in html
     text = _text(html)
     assert "Sammenlignet med andre kommuner" in text
