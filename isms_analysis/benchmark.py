@@ -414,7 +414,8 @@ def peer_tables(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     con = duckdb.connect()
     try:
         try:
-            con.execute(f"CREATE VIEW extracts AS SELECT * FROM read_parquet('{pattern}', filename = true)")
+            # every file read once, all at once, into one in-memory table the queries share
+            con.execute(f"CREATE TEMP TABLE extracts AS SELECT * FROM read_parquet('{pattern}', filename = true)")
             twice = con.execute(
                 "SELECT municipality, round, string_agg(DISTINCT filename, ', ') FROM extracts "
                 "GROUP BY municipality, round HAVING COUNT(DISTINCT filename) > 1 ORDER BY 1, 2"
@@ -431,12 +432,15 @@ def peer_tables(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
                 f"{mun} {rnd} is in more than one extract ({names}); remove the extra ones.",
                 exit_code=1,
             )
-        con.execute(f"CREATE VIEW municipality_figures AS {q['municipality_figures']}")
+        con.execute(f"CREATE TEMP TABLE municipality_figures AS {q['municipality_figures']}")
         own = con.execute("SELECT * FROM municipality_figures").df()
         peers = con.execute(q["peer_figures"]).df()
+        named = [r[0] for r in con.execute("SELECT DISTINCT municipality FROM extracts WHERE named ORDER BY 1").fetchall()]
     finally:
         con.close()
-    return _tidy(own, peers)
+    own, peers = _tidy(own, peers)
+    own.attrs["named"] = named
+    return own, peers
 
 
 def peer_tables_pandas(extracts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -594,23 +598,13 @@ def load_benchmark(
 ) -> BenchmarkContext:
     """Read every extract in the folder, pick the municipality and round (default: its
     newest) and compare it with the peers."""
-    import duckdb
-
     from .i18n import check_lang
 
     check_lang(lang)
     k = check_k(k)
     d, files = _glob(extracts)
     own, peers = peer_tables(d)
-    pattern = str(d.resolve() / "*.parquet").replace("'", "''")
-    con = duckdb.connect()
-    try:
-        named_rows = con.execute(
-            f"SELECT DISTINCT municipality FROM read_parquet('{pattern}') WHERE named"
-        ).fetchall()
-    finally:
-        con.close()
-    who = resolve_municipality(own, municipality, {r[0]: r[0] for r in named_rows})
+    who = resolve_municipality(own, municipality, {n: n for n in own.attrs.get("named", [])})
     rounds = sorted(own.loc[own["municipality"] == who, "round"].unique().tolist())
     if round is not None:
         wanted = round_label(round)
