@@ -210,4 +210,34 @@ def _readme(all_rounds: list[list[Assessment]], rounds: int, risks: int, seed: i
     return "\n".join(lines)
 
 
-__all__ = ["generate_municipalities", "municipality_names", "write_extracts", "write_municipalities"]
+__all__ = ["generate_municipalities", "municipality_names", "sample_benchmark", "write_extracts", "write_municipalities"]
+
+
+def sample_benchmark(folder: str | Path | None = None, peers: int = 10, risks: int = 300) -> tuple[Path, str]:
+    """A folder of extracts to try the peer report on: the bundled sample's rounds
+    (named, read from ``data/sample``) and ``peers`` made-up municipalities over the
+    same number of rounds. ``folder`` defaults to a new temporary folder. Returns the
+    folder and the sample municipality's name."""
+    import tempfile
+
+    from .benchmark import build_extract, write_extract
+    from .report import sample_workbooks
+    from .workbook import read_workbook
+
+    files = sample_workbooks()
+    if not files:
+        from .errors import UserError
+
+        raise UserError(
+            "Eksempeldata findes ikke (kør 'isms sample data/sample').", "No sample data (run 'isms sample data/sample')."
+        )
+    folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="isms-benchmark-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    write_extracts(generate_municipalities(peers, rounds=len(files), risks=risks, seed=0), folder)
+    name = ""
+    for f in files:
+        a = read_workbook(f)
+        name = str(a.meta["municipality"])
+        extract = build_extract(a, municipality=name, named=True)
+        write_extract(extract, folder / f"{slug(name)}-{str(extract['round'].iloc[0]).replace(' ', '-')}.parquet")
+    return folder, name

@@ -98,3 +98,20 @@ def test_quarterly_with_peers_section(extracts, tmp_path: Path) -> None:
     assert f"Sammenlignet med 8 kommuners udtræk for runde {label}" in text
     plain = run_report("quarterly", workbook=latest, previous_round=previous, out=tmp_path / "u", progress=False)
     assert 'id="peers-section"' not in plain.read_text(encoding="utf-8")
+
+
+def test_notebook_defaults_run_on_the_sample(tmp_path: Path) -> None:
+    """With no parameters the notebook compares the bundled sample with made-up peers."""
+    import nbformat
+    import papermill as pm
+
+    from isms_analysis.reports import NOTEBOOKS
+
+    out = tmp_path / "run.ipynb"
+    pm.execute_notebook(str(NOTEBOOKS / "benchmark_report.ipynb"), str(out), kernel_name="python3",
+                        progress_bar=False, cwd=str(NOTEBOOKS))  # fmt: skip
+    nb = nbformat.read(out, as_version=4)
+    html = "".join(o["data"].get("text/html", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []) if "data" in o)  # fmt: skip
+    assert "Eksempel Kommune" in html
+    assert "Kommuner med udtræk for runden 11 " in _text(html)

@@ -50,7 +50,7 @@ def _errors(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def test_committed_without_outputs():
-    for name in ("quarterly_report.ipynb", "trend_report.ipynb", "explore.ipynb"):
+    for name in ("quarterly_report.ipynb", "trend_report.ipynb", "benchmark_report.ipynb", "explore.ipynb"):
         nb = nbformat.read(NOTEBOOKS / name, as_version=4)
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
         params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
