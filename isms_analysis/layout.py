@@ -154,6 +154,8 @@ class Sheet:
     columns: tuple[Column, ...]
     required: bool = False
     aliases: tuple[str, ...] = ()
+    # The first column is unique together with these fields (e.g. area and perspective).
+    unique_with: tuple[str, ...] = ()
 
     def column(self, field: str) -> Column:
         return next(c for c in self.columns if c.field == field)
@@ -294,6 +296,7 @@ PROFILE = Sheet(
         Column("approved_by", "Godkendt af", "Approved by"),
         Column("approved_date", "Godkendt dato", "Approval date", "date"),
     ),
+    unique_with=("perspective",),
 )
 
 # Who may accept which level: a name or title as written in "Accepteret af".

@@ -1094,6 +1094,12 @@ class _Reader:
     def validate(self, tbl: _Table) -> None:
         """Run the sheet's pandera schema; report every failure and blank the bad cells."""
         df = tbl.frame
+        key = S.key_column(tbl.sheet)
+        if tbl.sheet.unique_with and key in df.columns:  # unique together (Risikoprofil: area, perspective)
+            subset = [key, *(f for f in tbl.sheet.unique_with if f in df.columns)]
+            twice = (df.duplicated(subset, keep=False) & df[key].notna()).to_numpy(dtype=bool)
+            if twice.any():
+                df.loc[self.duplicate_errors(tbl, key, twice), key] = pd.NA
         fc = S.failures(df, S.sheet_schema(tbl.sheet, df.columns, self.matrix))
         if fc.empty:
             return
