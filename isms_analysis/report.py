@@ -60,6 +60,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "review_date": ("Revurderes", "Review date"),
     "cases_pending": ("Sager der afventer udvalgets beslutning", "Cases awaiting the committee's decision"),
     "cases_breach": ("Accepter uden bemyndigelse", "Acceptances without authority"),
+    "round_approved_item": ("Godkendelse af runden (runden er godkendt)", "Approval of the round (approved)"),
     "round_approval_item": (
         "Godkendelse af runden (omfatter {n} risici inden for tolerancen)",
         "Approval of the round (covers {n} risks within tolerance)",
@@ -459,7 +460,7 @@ def decision_counts(all_decisions_frame: pd.DataFrame, lang: str = "da") -> pd.D
     summary = decision_summary(all_decisions_frame, lang)
     approval = summary["reason"] == "round_approval"
     n = int(summary.loc[approval, "count"].sum())
-    summary.loc[approval, "label"] = h("round_approval_item", lang).format(n=n)
+    summary.loc[approval, "label"] = h("round_approval_item" if n else "round_approved_item", lang).format(n=n)
     summary.loc[approval, "count"] = 1 if n else 0
     return pd.DataFrame(
         {

@@ -135,6 +135,7 @@ ROLES = (
 HEAD_MAX_LEVEL = "Middel"
 # Someone who sometimes accepts without being in Roller (a breach of the acceptance rules).
 UNAUTHORISED = "Rasmus Krog (teamleder, myndighed)"
+PENDING_FLOOR = 4  # new risks per round that await a decision, at least
 
 
 @dataclass(frozen=True)
@@ -495,9 +496,7 @@ def generate(rounds: int = 8, risks: int = 1500, seed: int = 0) -> list[Assessme
     return out
 
 
-def _relevance(
-    categories: pd.Series | np.ndarray, types: pd.Series | np.ndarray, threat_ids: Any = None
-) -> np.ndarray:
+def _relevance(categories: pd.Series | np.ndarray, types: pd.Series | np.ndarray, threat_ids: Any = None) -> np.ndarray:
     """Relevance weight of every asset (rows) x threat (columns) pair, from the
     threat's category and the asset's type (digital threats never hit physical assets)."""
     weights = np.array([_RELEVANCE.get(str(c), _DEFAULT_RELEVANCE) for c in categories], dtype=float)  # t x types
@@ -620,6 +619,7 @@ class _Simulation:
         self.people = (assets["type"].to_numpy(dtype=object) == "people")[self.asset]
         self.head = np.array([AREAS[a][0] for a in self.area], dtype=object)
         kind = np.where(np.isin(self.threat_ids[self.threat], _LIKELY), 2, 1)
+        self.like_max = np.where(kind == 2, 4, 3).astype(np.int16)
         self.like_cdf = np.cumsum(_LIKELIHOOD_P, axis=1)[
             np.where(np.isin(self.threat_ids[self.threat], _RARE), 0, kind)
         ]
@@ -715,7 +715,7 @@ class _Simulation:
         ).astype(np.int8)
         treat = np.where(self.people[idx] & (treat == TRANSFER), MITIGATE, treat).astype(np.int8)  # never on staff
         if new:  # some new risks await the committee's decision
-            treat = np.where((above | dsvh) & (rng.random(n) < 0.4), NONE, treat).astype(np.int8)
+            treat = np.where((above | dsvh) & (rng.random(n) < 0.25), NONE, treat).astype(np.int8)
         self.treat[idx] = treat
 
         # Residual risk for treated risks.
@@ -763,6 +763,21 @@ class _Simulation:
                           rng.integers(1, 4, n))  # fmt: skip
         incomplete = treated & above & (rng.random(n) < 0.02)  # a treatment without a deadline yet
         self.deadline_q[idx] = np.where(treated & ~incomplete, self.qns[r] + ahead, -1)
+
+    def await_decision(self, idx: np.ndarray, floor: int) -> None:
+        """Make sure at least ``floor`` of the new risks ``idx`` above the tolerance (or
+        under the data-subject rule) await the committee's decision (lowest numbers first)."""
+        above, dsvh, _ = self.exposure(idx)
+        cand = idx[above | dsvh]
+        have = int((self.treat[cand] == NONE).sum())
+        if have >= floor:
+            return
+        take = cand[self.treat[cand] != NONE]
+        take = take[np.argsort(self.number[take], kind="stable")][: floor - have]
+        self.treat[take] = NONE
+        self.res_like[take], self.res_cm[take], self.res_cd[take] = 0, 0, 0
+        self.controls[take], self.accepted_by[take], self.accepted_q[take] = None, None, -1
+        self.status[take], self.deadline_q[take] = OPEN, -1
 
     def activate(self, idx: np.ndarray, r: int) -> None:
         idx = np.sort(idx)  # numbered in asset, then threat order
@@ -830,7 +845,8 @@ class _Simulation:
             self.notes[closing] = "Lukket: risikoen er ikke længere relevant"
 
             # A few escalate.
-            esc = np.flatnonzero(open_ & ~closing & (self.like < 4) & (rng.random(len(open_)) < 0.015))
+            # (never beyond what the threat can plausibly reach: only likely threats become Forventet)
+            esc = np.flatnonzero(open_ & ~closing & (self.like < self.like_max) & (rng.random(len(open_)) < 0.015))
             before = self.level_class(esc)
             self.like[esc] += 1
             self.notes[esc] = "Sandsynlighed øget efter hændelser i kvartalet"
@@ -858,6 +874,7 @@ class _Simulation:
         new = np.concatenate([fresh, np.asarray(extra, dtype=np.intp)]).astype(np.intp)
         if len(new):
             self.activate(new, r)
+            self.await_decision(new, PENDING_FLOOR)
 
         if scare_now:
             hit = np.flatnonzero((self.state == 1) & ~self.closing & self.scare_threat)
@@ -872,12 +889,19 @@ class _Simulation:
             self.notes[hit] = "Skærpet efter ransomwareangreb mod andre kommuner i kvartalet"
 
         act = np.flatnonzero(self.state == 1)
+        # At least one acceptance without authority stays on the list (the lowest-numbered
+        # non-critical named acceptance, if none is left).
+        named = act[(self.treat[act] == ACCEPT) & (self.accepted_q[act] >= 0) & ~self.critical[act]]
+        named = named[self.exposure(named)[0]]  # above the tolerance
+        if len(named) and not (self.accepted_by[named] == UNAUTHORISED).any():
+            first = named[np.argmin(self.number[named])]
+            self.accepted_by[first] = UNAUTHORISED
         if r > 0:
             # Acceptances are re-evaluated when they expire; a few are not, and stay expired.
             acc = act[(self.treat[act] == ACCEPT) & (self.accepted_q[act] >= 0)]
             since = self.qns[r] - np.asarray(self.qns)[self.accepted_q[acc]]
             due = acc[since >= self.review_months[acc] // 3 + 1]
-            self.accepted_q[due[rng.random(len(due)) < 0.9]] = r
+            self.accepted_q[due[rng.random(len(due)) < 0.95]] = r
             # An acceptance recorded without its date mostly gets one at the next meeting.
             undated = act[(self.treat[act] == ACCEPT) & (self.accepted_q[act] < 0) & (self.accepted_by[act] != None)]  # noqa: E711
             self.accepted_q[undated[rng.random(len(undated)) < 0.6]] = r
