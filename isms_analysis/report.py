@@ -145,7 +145,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "sub_scales": ("Skalaer", "Scales"),
     "sub_level_table": ("Niveauer og håndtering", "Levels and treatment"),
     "sub_rules": ("Regler", "Rules"),
-    "sub_tolerance": ("Risikoprofil (tolerance pr. område)", "Risk profile (tolerance per area)"),
+    "sub_tolerance": (
+        "Risikoprofil (tolerance pr. område og perspektiv)",
+        "Risk profile (tolerance per area and perspective)",
+    ),
     "intro_perspectives": (
         "Risici hvor konsekvensen for de registrerede giver en højere score end for kommunen (iboende risiko).",
         "Risks where the consequence for the data subjects gives a higher score than for the municipality "
@@ -989,7 +992,10 @@ def appendix_rules(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> 
                 f"Consequence {m.very_high_consequence} for the data subjects with score {vh} is "
                 "flagged for possible reduction although the event is unlikely.",
             ),
-            ("Risk profile", f"The committee's tolerance per area; areas without one use {tol}."),
+            (
+                "Risk profile",
+                f"The committee's tolerance per area and, optionally, perspective; areas without one use {tol}.",
+            ),
             (
                 "Screening",
                 f"Assets with consequence at most {m.screening_max_consequence} in a perspective may be screened out.",
@@ -1023,7 +1029,10 @@ def appendix_rules(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> 
                 f"Konsekvens {m.very_high_consequence} for de registrerede med score {vh} markeres, "
                 "så en reduktion overvejes, selv om hændelsen er usandsynlig.",
             ),
-            ("Risikoprofil", f"Udvalgets tolerance pr. område; områder uden angivelse bruger {tol}."),
+            (
+                "Risikoprofil",
+                f"Udvalgets tolerance pr. område og evt. perspektiv; områder uden angivelse bruger {tol}.",
+            ),
             (
                 "Frasortering",
                 f"Aktiver med konsekvens højst {m.screening_max_consequence} i et perspektiv kan frasorteres.",
@@ -1033,13 +1042,31 @@ def appendix_rules(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> 
 
 
 def appendix_tolerance(assessment: Assessment, lang: str = "da") -> pd.DataFrame:
-    """The risk profile: maximum accepted level per area."""
+    """The risk profile: maximum accepted level per area (and perspective, when the
+    profile sets one; blank means both)."""
     p = assessment.profile
     if p is None or len(p) == 0:
         return pd.DataFrame(columns=[h("area", lang), h("max_accepted_level", lang)])
-    return pd.DataFrame(
-        {h("area", lang): p["area"].to_numpy(), h("max_accepted_level", lang): p["max_accepted_level"].to_numpy()}
+    try:
+        m = get_matrix(assessment.meta.get("matrix") or "kl")
+    except ValueError:  # an unknown matrix is reported elsewhere; show the levels as written
+        m = None
+
+    def name(level: Any) -> Any:
+        try:
+            return m.levels[m.level_index(str(level))].name(lang) if m is not None else level
+        except KeyError:
+            return level
+
+    out = pd.DataFrame(
+        {
+            h("area", lang): p["area"].to_numpy(),
+            h("max_accepted_level", lang): [name(v) for v in p["max_accepted_level"]],  # keys as level names
+        }
     )
+    if "perspective" in p.columns and p["perspective"].notna().any():
+        out[h("perspective", lang)] = _perspective_labels(p["perspective"], lang).fillna("").to_numpy()
+    return out
 
 
 # -- provenance -------------------------------------------------------------------------------

@@ -462,3 +462,15 @@ def test_changes_section(case, changes):
     assert "<h2>Changes since the previous round</h2>" in en
     none = R.section_html("changes", dataclasses.replace(ctx, previous=None, previous_scores=None))
     assert "Der er ingen forrige runde at sammenligne med." in none and "<table" not in none
+
+
+def test_appendix_tolerance_names_levels_and_perspectives(case):
+    a, _ = case
+    tol = R.appendix_tolerance(a)
+    assert tol.values.tolist() == [["Børn og unge", "Lav"], ["Økonomi", "Middel"]]
+    profile = pd.DataFrame(
+        {"area": ["Økonomi", "Økonomi"], "max_accepted_level": ["below_medium", "medium"],
+         "perspective": [None, "municipality"]}
+    )  # fmt: skip
+    tol = R.appendix_tolerance(dataclasses.replace(a, profile=profile), lang="en")
+    assert tol.values.tolist() == [["Økonomi", "Below medium", ""], ["Økonomi", "Medium", "Municipality"]]
