@@ -285,8 +285,7 @@ def decisions(
     lv_cats = cur["level"].cat.categories
     lv_map = np.array([*(_safe_index(m, c) for c in lv_cats), -1], dtype=np.int16)
     level = lv_map[np.asarray(cur["level"].cat.codes)]
-    status_ = r["status"].astype("string").to_numpy(dtype=object, na_value=None)
-    keep = (level >= 0) & np.array([s != "closed" for s in status_], dtype=bool)
+    keep = (level >= 0) & (r["status"].astype("string") != "closed").to_numpy(dtype=bool, na_value=True)
     cur, r, level = cur[keep].reset_index(drop=True), r[keep].reset_index(drop=True), level[keep]
 
     spec = spec_of(assessment.profile) if assessment.profile is not None else scores.attrs.get("tolerance", {})
