@@ -159,14 +159,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "Ordered by the higher of the two perspectives' inherent level. Click a column heading to sort.",
     ),
     "intro_decisions": (
-        "Udvalgets liste (indstilling): {pending} sager afventer en beslutning, og {breaches} accepter er "
-        "foretaget uden bemyndigelse. {decided} er allerede besluttet og vises kun som antal. En sag er én risiko i "
-        "ét perspektiv (kommunen eller de registrerede); risici inden for tolerancen godkendes samlet med runden "
-        "som én sag.",
-        "The committee's list: {pending} cases await a decision, and {breaches} acceptances were made without "
-        "authority. {decided} are already decided and only counted. A case is one risk in one perspective (the "
-        "municipality or the data subjects); risks within tolerance are approved together with the round, as "
-        "one case.",
+        "Udvalgets liste (indstilling): {pending} sager afventer en beslutning, og {breaches} sager er accepteret "
+        "uden den fornødne bemyndigelse. {decided} sager er allerede besluttet og vises kun som antal. En sag er én "
+        "risiko i ét perspektiv (kommunen eller de registrerede); risici inden for tolerancen godkendes samlet med "
+        "runden som én sag.",
+        "The committee's list: {pending} cases await a decision, and {breaches} cases were accepted without the "
+        "necessary authority. {decided} cases are already decided and only counted. A case is one risk in one "
+        "perspective (the municipality or the data subjects); risks within tolerance are approved together with "
+        "the round, as one case.",
     ),
     "more": ("flere", "more"),
     "scale_value": ("Værdi", "Value"),
@@ -475,6 +475,12 @@ def decision_counts(all_decisions_frame: pd.DataFrame, lang: str = "da") -> pd.D
 
 
 MAX_ROWS = 15  # default cap of the report's detail tables (the register has them all)
+
+
+def _thousands(n: int, lang: str = "da") -> str:
+    """A whole number with thousands separators: 2.644 in Danish, 2,644 in English."""
+    text = f"{int(n):,}"
+    return text if lang == "en" else text.replace(",", ".")
 
 
 def decision_details(
@@ -1417,7 +1423,8 @@ def section_html(name: str, ctx: ReportContext) -> str:
         every = all_decisions(s, a, matrix=m, as_of=ctx.as_of, lang=lang)
         items = committee_items(every)
         dec = decisions(s, a, matrix=m, as_of=ctx.as_of, lang=lang)
-        body = f"<p>{esc(h('intro_decisions', lang).format(**items))}</p>" + html_table(
+        counts = {k: _thousands(v, lang) for k, v in items.items()}
+        body = f"<p>{esc(h('intro_decisions', lang).format(**counts))}</p>" + html_table(
             decision_counts(every, lang), table_id="decision-counts", lang=lang
         )
         for kind, label, shown, hidden in decision_details(dec, cap, lang):

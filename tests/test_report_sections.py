@@ -325,7 +325,7 @@ def test_decisions_section_keeps_counts_complete_and_says_how_many_more(case):
     out = R.section_html("decisions", ctx)
     counts = table(out, "decision-counts")
     assert counts["Antal"].tolist() == [1, 1, 1, 0, 0, 2, 0, 0, 0, 0, 1, 2]
-    assert "5 sager afventer en beslutning, og 0 accepter er foretaget uden bemyndigelse. 3 er allerede" in out
+    assert "5 sager afventer en beslutning, og 0 sager er accepteret uden den fornødne bemyndigelse. 3 sager er" in out
     pending = table(out, "decisions-pending")
     assert pending["Risiko-ID"].tolist() == ["R1", "R1"]
     assert "<h3>Afventer beslutning (4)</h3>" in out
@@ -334,6 +334,7 @@ def test_decisions_section_keeps_counts_complete_and_says_how_many_more(case):
     en = R.section_html("decisions", dataclasses.replace(ctx, lang="en"))
     assert "… and 2 more (see the scored register: isms score -o)" in en
     assert "5 cases await a decision" in en
+    assert R._thousands(2644) == "2.644" and R._thousands(2644, "en") == "2,644"
     assert "isms-more" not in R.section_html("decisions", dataclasses.replace(ctx, max_rows=5))
 
 
