@@ -241,3 +241,21 @@ def test_tolerance_profile_without_perspective_column_still_works():
     assert d.loc[("D01", "municipality"), "reason"] == "within_tolerance"
     # D02's municipality 6 Under middel is now above Lav: top management accepted it -> accepted.
     assert d.loc[("D02", "municipality"), "reason"] == "accepted"
+
+
+def test_tolerance_per_perspective_travels_with_the_scores():
+    """The scored frame carries the profile as a JSON-able spec; rescoring without the
+    profile keeps Børn og unge's per-perspective tolerances (UM for the municipality,
+    Lav for the data subjects)."""
+    from isms_analysis import rescore
+
+    s = score(make())
+    assert s.attrs["tolerance"] == {
+        "Børn og unge": {"municipality": "Under middel", "": "Lav"},
+        "Økonomi": "Middel",
+    }
+    again = rescore(s, "kl")
+    assert again["above_tolerance"].tolist() == s["above_tolerance"].tolist()
+    d01 = again[(again["risk_id"] == "D01") & (again["stage"] == "residual")].set_index("perspective")
+    # 3 Lav within UM for the municipality; 4 Under middel above Lav for the data subjects.
+    assert not d01.loc["municipality", "above_tolerance"] and d01.loc["data_subject", "above_tolerance"]
