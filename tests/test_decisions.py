@@ -259,3 +259,14 @@ def test_tolerance_per_perspective_travels_with_the_scores():
     d01 = again[(again["risk_id"] == "D01") & (again["stage"] == "residual")].set_index("perspective")
     # 3 Lav within UM for the municipality; 4 Under middel above Lav for the data subjects.
     assert not d01.loc["municipality", "above_tolerance"] and d01.loc["data_subject", "above_tolerance"]
+
+
+def test_a_stored_round_keeps_its_roles_and_decisions(tmp_path):
+    from isms_analysis import store
+
+    a = make()
+    store.import_round(a, tmp_path / "isms.duckdb")
+    back = store.load_round(tmp_path / "isms.duckdb", "Testkommune", "2026-Q2")
+    assert back.roles["name"].tolist() == a.roles["name"].tolist()
+    got = decisions(back, as_of=AS_OF)
+    pd.testing.assert_frame_equal(got, decisions(a, as_of=AS_OF), check_dtype=False, check_categorical=False)
