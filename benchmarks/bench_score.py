@@ -89,9 +89,6 @@ def per_row_python(a: Assessment, limit: int) -> pd.DataFrame:
                         "score": c * li,
                         "level": level.name_da,
                         "colour": level.colour,
-                        "decision_required": level.treatment != "acceptable" and pd.isna(r["treatment"]),
-                        "not_acceptable": level.treatment in ("should_treat", "must_treat")
-                        and r["treatment"] == "accept",
                         "data_subject_very_high": persp == "data_subject" and c == 4 and c * li in (4, 8),
                         "screening_candidate": c <= 2,
                     }

@@ -6,6 +6,7 @@ The public API, re-exported. See docs/architecture.md for the modules.
 from importlib.metadata import PackageNotFoundError, version
 
 from .assessment import Assessment
+from .decisions import committee_items, decision_summary, decisions
 from .matrix import KL, MatrixError, RiskMatrix, matrix
 from .scoring import FLAGS, PERSPECTIVES, STAGES, rescore, score
 from .workbook import read_workbook
@@ -24,6 +25,9 @@ __all__ = [
     "RiskMatrix",
     "STAGES",
     "__version__",
+    "committee_items",
+    "decision_summary",
+    "decisions",
     "matrix",
     "read_workbook",
     "rescore",

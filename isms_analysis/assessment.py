@@ -65,22 +65,33 @@ RISK_COLUMNS = {
     "owner": "string",
     "accepted_by": "string",
     "accepted_date": "datetime64[ns]",
+    "review_date": "datetime64[ns]",
+    "residual_description": "string",
     "status": "string",
     "deadline": "datetime64[ns]",
     "notes": "string",
 }
 OPTIONAL_RISK_COLUMNS = {"residual_consequence_society": "Int8"}
-PROFILE_COLUMNS = {"area": "string", "max_accepted_level": "string"}
+PROFILE_COLUMNS = {
+    "area": "string",
+    "max_accepted_level": "string",
+    "perspective": "string",
+    "approved_by": "string",
+    "approved_date": "datetime64[ns]",
+}
+ROLE_COLUMNS = {"name": "string", "role": "string", "max_level": "string"}
 
 REQUIRED = {
     "assets": ("asset_id",),
     "threats": ("threat_id",),
     "risks": ("risk_id", "asset_id", "threat_id", "likelihood"),
     "profile": ("area", "max_accepted_level"),
+    "roles": ("name", "role", "max_level"),
 }
 
 TREATMENTS = ("mitigate", "accept", "avoid", "transfer")
 STATUSES = ("open", "in_progress", "closed")
+ROLES = ("top_management", "committee", "management")
 
 
 class AssessmentError(ValueError):
@@ -119,7 +130,10 @@ class Assessment:
     ``meta`` holds the round's facts (municipality, round, assessment_date,
     prepared_by, approved_by, approved_date, matrix). ``problems`` holds every
     error and warning found when reading (empty when built in code). ``source``
-    describes the input file (name, sha256, size) when read from one.
+    describes the input file (name, sha256, size) when read from one. ``roles``
+    (the optional Roller sheet) says who may accept which level: ``name`` (as
+    written in ``accepted_by``), ``role`` ("top_management" | "committee" |
+    "management") and ``max_level`` (a level key or name of the matrix).
     """
 
     assets: pd.DataFrame
@@ -132,6 +146,7 @@ class Assessment:
     wheel: pd.DataFrame | None = None
     problems: pd.DataFrame | None = None
     source: dict[str, Any] = field(default_factory=dict)
+    roles: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         assets_cols = dict(ASSET_COLUMNS)
@@ -146,6 +161,8 @@ class Assessment:
         set_(self, "risks", normalise(self.risks, risk_cols, "risks"))
         if self.profile is not None:
             set_(self, "profile", normalise(self.profile, PROFILE_COLUMNS, "profile"))
+        if self.roles is not None:
+            set_(self, "roles", normalise(self.roles, ROLE_COLUMNS, "roles"))
         set_(self, "meta", dict(self.meta or {}))
         set_(self, "source", dict(self.source or {}))
         if self.problems is None:

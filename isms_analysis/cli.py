@@ -180,7 +180,13 @@ def score(
     except MatrixError as exc:
         raise UserError(str(exc)) from None
     if out is None:
+        from .decisions import decision_summary, decisions
+
         typer.echo(summarise(scores, lang).to_string())
+        summary = decision_summary(decisions(assessment, scores, lang=lang, matrix=used), lang)
+        summary = summary[summary["count"] > 0].set_index("label")["count"]
+        summary.index.name = "Beslutninger (risiko × perspektiv)" if lang != "en" else "Decisions (risk × perspective)"
+        typer.echo("\n" + summary.to_string())
         return
     from .register import write_register
 

@@ -16,19 +16,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "inherent": ("Iboende", "Inherent"),
     "residual": ("Rest", "Residual"),
     # flags
-    "decision_required": ("Kræver beslutning", "Decision required"),
-    "not_acceptable": ("Accepteret over det tilladte", "Accepted above what is allowed"),
-    "top_management_acceptance_required": (
-        "Kritisk aktiv: accept mangler hvem/hvornår",
-        "Critical asset: acceptance lacks who/when",
-    ),
     "data_subject_very_high": (
         "Meget høj konsekvens for de registrerede",
         "Very high consequence for data subjects",
     ),
     "screening_candidate": ("Kan frasorteres (konsekvens ≤ 2)", "May be screened out (consequence ≤ 2)"),
-    "above_tolerance": ("Over områdets tolerance", "Above the area's tolerance"),
+    "above_tolerance": ("Over tolerancen", "Above tolerance"),
     "residual_above_inherent": ("Restrisiko over iboende risiko", "Residual above inherent"),
+    # decisions (isms_analysis.decisions)
+    "decision_status": ("Beslutning", "Decision"),
+    "decision_reason": ("Begrundelse", "Reason"),
+    "proposal": ("Indstilling", "Proposal"),
     # common column headings
     "risk_id": ("Risiko-ID", "Risk ID"),
     "asset_id": ("Aktiv-ID", "Asset ID"),

@@ -16,6 +16,9 @@ Column kinds:
 - ``choice``: one of a vocabulary below (Danish or English label, or the key);
 - ``level``: a level name of the matrix; ``month``: 1-12 or a month name;
 - ``int``: a whole number (e.g. a risk score computed by an Excel formula).
+
+A ``text`` column may name a vocabulary too: the template then offers its labels
+as a drop-down, but any text is read as it is (Tålelig nedetid).
 """
 
 from __future__ import annotations
@@ -76,6 +79,25 @@ FREQUENCIES = {
     "half_yearly": ("Halvårlig", "Half-yearly"),
     "yearly": ("Årlig", "Yearly"),
 }
+# Who may accept risks (the Roller sheet): the playbook's top management, the
+# information security committee, and other management.
+ROLES = {
+    "top_management": ("Topledelse", "Top management"),
+    "committee": ("Informationssikkerhedsudvalg", "Information security committee"),
+    "management": ("Ledelse", "Management"),
+}
+# The risk profile's perspective column (blank: both perspectives).
+PROFILE_PERSPECTIVES = {
+    "municipality": ("Kommunen", "The municipality"),
+    "data_subject": ("De registrerede", "Data subjects"),
+}
+# The playbook's scale for tolerable downtime (offered as a drop-down; free text is kept).
+DOWNTIME = {
+    "half_day": ("Under ½ dag", "Under ½ day"),
+    "one_day": ("1 dag", "1 day"),
+    "three_days": ("3 dage", "3 days"),
+    "week": ("En uge eller mere", "A week or more"),
+}
 WHEEL_STATUSES = {
     "planned": ("Planlagt", "Planned"),
     "in_progress": ("I gang", "In progress"),
@@ -98,6 +120,9 @@ VOCABULARIES = {
     "action_status": ACTION_STATUSES,
     "frequency": FREQUENCIES,
     "wheel_status": WHEEL_STATUSES,
+    "role": ROLES,
+    "profile_perspective": PROFILE_PERSPECTIVES,
+    "downtime": DOWNTIME,
 }
 MONTHS_DA = (
     "januar", "februar", "marts", "april", "maj", "juni",
@@ -129,6 +154,8 @@ class Sheet:
     columns: tuple[Column, ...]
     required: bool = False
     aliases: tuple[str, ...] = ()
+    # The first column is unique together with these fields (e.g. area and perspective).
+    unique_with: tuple[str, ...] = ()
 
     def column(self, field: str) -> Column:
         return next(c for c in self.columns if c.field == field)
@@ -183,7 +210,7 @@ ASSETS = Sheet(
         Column("personal_data", "Personoplysninger", "Personal data", "choice", vocabulary="personal_data"),
         *_cons("kommune", "municipality", "municipality"),
         *_cons("registrerede", "data subjects", "data_subject"),
-        Column("tolerable_downtime", "Tålelig nedetid", "Tolerable downtime"),
+        Column("tolerable_downtime", "Tålelig nedetid", "Tolerable downtime", vocabulary="downtime"),
         Column("notes", "Bemærkninger", "Notes"),
         *_cons("samfund", "society", "society", "FITA"),
     ),
@@ -216,10 +243,15 @@ RISKS = Sheet(
         Column("asset_id", "Aktiv-ID", "Asset ID", "id", required=True, mandatory=True),
         Column("threat_id", "Trussel-ID", "Threat ID", "id", required=True, mandatory=True),
         Column("vulnerability", "Sårbarhed", "Vulnerability"),
-        Column("existing_controls", "Eksisterende foranstaltninger", "Existing controls"),
+        Column(
+            "existing_controls",
+            "Eksisterende foranstaltninger",
+            "Existing controls",
+            aliases=("Eksisterende kontroller",),
+        ),
         Column("likelihood", "Sandsynlighed", "Likelihood", "likelihood", required=True, mandatory=True),
         Column("treatment", "Håndtering", "Treatment", "choice", vocabulary="treatment"),
-        Column("controls", "Foranstaltninger", "Controls", "list"),
+        Column("controls", "Foranstaltninger", "Controls", "list", aliases=("Kontroller",)),
         Column("residual_likelihood", "Restsandsynlighed", "Residual likelihood", "likelihood"),
         Column(
             "residual_consequence_municipality",
@@ -239,6 +271,9 @@ RISKS = Sheet(
         Column("status", "Status", "Status", "choice", vocabulary="risk_status"),
         Column("deadline", "Frist", "Deadline", "date"),
         Column("notes", "Bemærkninger", "Notes"),
+        # When an acceptance must be re-evaluated (blank: 12 months after the acceptance).
+        Column("review_date", "Revurderes", "Review date", "date", aliases=("Revurderingsdato",)),
+        Column("residual_description", "Restrisiko (beskrivelse)", "Residual risk (description)"),
         # Optional computed columns (often Excel formulas): the reader compares their
         # cached values with the recomputed inherent score and warns on disagreement.
         Column("risk_score_municipality", "Risikoscore kommune", "Risk score municipality", "int"),
@@ -256,6 +291,23 @@ PROFILE = Sheet(
         Column(
             "max_accepted_level", "Maks. accepteret niveau", "Max accepted level", "level", required=True, mandatory=True
         ),
+        # Blank: the row holds for both perspectives.
+        Column("perspective", "Perspektiv", "Perspective", "choice", vocabulary="profile_perspective"),
+        Column("approved_by", "Godkendt af", "Approved by"),
+        Column("approved_date", "Godkendt dato", "Approval date", "date"),
+    ),
+    unique_with=("perspective",),
+)
+
+# Who may accept which level: a name or title as written in "Accepteret af".
+ROLES_SHEET = Sheet(
+    "roles",
+    "Roller",
+    "Roles",
+    (
+        Column("name", "Navn", "Name", required=True, mandatory=True),
+        Column("role", "Rolle", "Role", "choice", required=True, mandatory=True, vocabulary="role"),
+        Column("max_level", "Maks. niveau", "Max level", "level", required=True, mandatory=True),
     ),
 )
 
@@ -286,7 +338,7 @@ ACTIONS = Sheet(
         Column("title", "Handling", "Action", required=True),
         Column("type", "Type", "Type", "choice", vocabulary="action_type"),
         Column("risks", "Risici", "Risks", "list"),
-        Column("controls", "Kontroller", "Controls", "list"),
+        Column("controls", "Foranstaltninger", "Controls", "list", aliases=("Kontroller",)),
         Column("responsible", "Ansvarlig", "Responsible"),
         Column("deadline", "Frist", "Deadline", "date"),
         Column("status", "Status", "Status", "choice", vocabulary="action_status"),
@@ -306,11 +358,11 @@ WHEEL = Sheet(
         Column("responsible", "Ansvarlig", "Responsible"),
         Column("last_done", "Senest udført", "Last done", "date"),
         Column("status", "Status", "Status", "choice", vocabulary="wheel_status"),
-        Column("controls", "Kontroller", "Controls", "list"),
+        Column("controls", "Foranstaltninger", "Controls", "list", aliases=("Kontroller",)),
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (META, ASSETS, THREATS, RISKS, PROFILE, SOA, ACTIONS, WHEEL)
+SHEETS: tuple[Sheet, ...] = (META, ASSETS, THREATS, RISKS, PROFILE, SOA, ACTIONS, WHEEL, ROLES_SHEET)
 SHEETS_BY_KEY = {s.key: s for s in SHEETS}
 
 

@@ -22,6 +22,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import excel
 from .assessment import Assessment
+from .decisions import REASONS, STATUSES
+from .decisions import decisions as decide
+from .decisions import text as decision_text
 from .i18n import check_lang, t
 from .layout import ASSETS, META, RISKS, THREATS
 from .matrix import RiskMatrix
@@ -41,8 +44,7 @@ HEATMAP_SUFFIX = {
     "society": ("samfundet", "society"),
 }
 FLAGS_HEADER = ("Opmærksomhedspunkter", "Flags")
-# Flags that describe the risk as a whole, not one perspective.
-RISK_LEVEL_FLAGS = ("top_management_acceptance_required",)
+DECISION_HEADERS = ("decision_status", "decision_reason", "proposal")
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
@@ -100,8 +102,6 @@ def flag_text(scores: pd.DataFrame, risk_ids: pd.Series, lang: str = "da") -> pd
     flags = [f for f in FLAGS if f in scores.columns]
     long = scores[keys + flags].astype({k: "string" for k in keys}).melt(id_vars=keys, var_name="flag")
     long = long[long["value"].astype(bool)].copy()
-    whole = long["flag"].isin(RISK_LEVEL_FLAGS)
-    long.loc[whole, ["perspective", "stage"]] = ""
     long["flag"] = pd.Categorical(long["flag"], categories=list(FLAGS))
     long["perspective"] = pd.Categorical(long["perspective"], categories=["", *PERSPECTIVES])
     long["stage"] = pd.Categorical(long["stage"], categories=["", *STAGES])
@@ -119,20 +119,59 @@ def flag_text(scores: pd.DataFrame, risk_ids: pd.Series, lang: str = "da") -> pd
     return joined.reindex(pd.Index(risk_ids.astype("string"))).fillna("").reset_index(drop=True)
 
 
+def decision_columns(assessment: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str = "da") -> pd.DataFrame:
+    """Per risk (rows in the order of ``assessment.risks``): the decision status (the
+    more serious of the perspectives: breach, then pending, then decided), the
+    reason and the proposal, as text. A reason that differs between the
+    perspectives is given per perspective. Closed risks are blank."""
+    dec = decide(assessment, scores, matrix=m, lang=lang)
+    ids = pd.Index(assessment.risks["risk_id"].astype("string"))
+    if dec.empty:
+        return pd.DataFrame({k: [""] * len(ids) for k in DECISION_HEADERS})
+    dec = dec.assign(
+        _rank=dec["status"].cat.codes,
+        _persp=dec["perspective"].astype("string").map(lambda p: t(p, lang)),
+        _reason=dec["reason"].astype("string").map(lambda r: decision_text(r, lang)),
+    )
+    worst = dec.sort_values(["risk_id", "_rank"], kind="stable").groupby("risk_id", sort=False).head(1)
+    status = worst.set_index("risk_id")["status"].astype("string").map(lambda k: decision_text(k, lang))
+
+    def reasons(g: pd.DataFrame) -> str:
+        if g["_reason"].nunique() == 1:
+            return str(g["_reason"].iloc[0])
+        return "; ".join(f"{p}: {r}" for p, r in zip(g["_persp"], g["_reason"], strict=True))
+
+    def proposals(g: pd.DataFrame) -> str:
+        return "; ".join(dict.fromkeys(str(x) for x in g["proposal"].dropna()))
+
+    grouped = dec.groupby("risk_id", sort=False)[["_persp", "_reason", "proposal"]]
+    out = pd.DataFrame(
+        {
+            "decision_status": status.reindex(ids),
+            "decision_reason": grouped.apply(reasons).reindex(ids),
+            "proposal": grouped.apply(proposals).reindex(ids),
+        }
+    )
+    return out.fillna("").reset_index(drop=True)
+
+
 def _write_register_sheet(
     ws: Worksheet, assessment: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str
 ) -> None:
     base = _base(assessment, lang)
     wide = wide_scores(scores, assessment.risks["risk_id"], m, lang).reset_index(drop=True)
     flags = flag_text(scores, assessment.risks["risk_id"], lang)
+    decided = decision_columns(assessment, scores, m, lang)
     groups = list(dict.fromkeys((p, s) for p, s, _ in wide.columns))
     value_cols = [(p, s, v) for p, s in groups for v in VALUES]
     sub = [t(v, lang) for _ in groups for v in VALUES]
     shown = pd.concat(
         [base, pd.DataFrame(wide[value_cols].to_numpy(dtype=object), columns=range(len(value_cols)))], axis=1
     )
+    for key in DECISION_HEADERS:
+        shown[t(key, lang)] = decided[key]
     shown[_pick(FLAGS_HEADER, lang)] = flags
-    headers = [*base.columns, *sub, _pick(FLAGS_HEADER, lang)]
+    headers = [*base.columns, *sub, *(t(k, lang) for k in DECISION_HEADERS), _pick(FLAGS_HEADER, lang)]
     nb = len(base.columns)
 
     # Row 1: groups (perspective - stage) over their four columns; row 2: headers.
@@ -161,6 +200,8 @@ def _write_register_sheet(
     excel.set_widths(ws, widths, maximum=50)
     for j in range(nb + 1, nb + len(sub) + 1):
         ws.column_dimensions[get_column_letter(j)].width = 13
+    for j in range(nb + len(sub) + 1, nb + len(sub) + len(DECISION_HEADERS) + 1):
+        ws.column_dimensions[get_column_letter(j)].width = 40
     ws.column_dimensions[get_column_letter(len(headers))].width = 70
 
 
@@ -190,26 +231,20 @@ def _flag_explanations(m: RiskMatrix, lang: str) -> list[tuple[str, str]]:
     hi = sc * m.n_likelihood
     if lang == "en":
         text = {
-            "decision_required": "The level calls for a management decision, but no treatment is recorded.",
-            "not_acceptable": "The risk is accepted although its level should not or must not be accepted.",
-            "top_management_acceptance_required": "A risk to a critical asset is accepted without recording who "
-            "accepted it and when; top management accepts these risks.",
             "data_subject_very_high": f"Very high consequence ({vh}) for the data subjects with score {vs}: "
             "consider reducing it even though the event is unlikely.",
             "screening_candidate": f"The consequence is at most {sc}, so the risk can never exceed {hi}.",
-            "above_tolerance": "The level is above the tolerance the risk profile sets for the asset's area.",
+            "above_tolerance": "The level is above the tolerance the risk profile sets for the asset's area "
+            "and the perspective.",
             "residual_above_inherent": "The residual risk is higher than the inherent risk: check the input.",
         }
     else:
         text = {
-            "decision_required": "Niveauet kræver en ledelsesbeslutning, men der er ikke valgt en håndtering.",
-            "not_acceptable": "Risikoen er accepteret, selv om niveauet ikke bør eller ikke må accepteres.",
-            "top_management_acceptance_required": "En risiko for et kritisk aktiv er accepteret uden at angive, "
-            "hvem der accepterede og hvornår; topledelsen accepterer disse risici.",
             "data_subject_very_high": f"Meget høj konsekvens ({vh}) for de registrerede med score {vs}: overvej "
             "at reducere risikoen, selv om hændelsen er usandsynlig.",
             "screening_candidate": f"Konsekvensen er højst {sc}, så risikoen kan aldrig blive over {hi}.",
-            "above_tolerance": "Niveauet er over den tolerance, risikoprofilen sætter for aktivets område.",
+            "above_tolerance": "Niveauet er over den tolerance, risikoprofilen sætter for aktivets område "
+            "og perspektivet.",
             "residual_above_inherent": "Restrisikoen er højere end den iboende risiko: kontrollér indtastningen.",
         }
     return [(t(f, lang), text[f]) for f in FLAGS]
@@ -247,6 +282,16 @@ def _write_legend(ws: Worksheet, assessment: Assessment, m: RiskMatrix, lang: st
     excel.put(ws, r, 2, "")
     excel.style_header(ws, r, 1, 2)
     for i, (name, text) in enumerate(_flag_explanations(m, lang), start=1):
+        excel.put(ws, r + i, 1, name).alignment = Alignment(wrap_text=True, vertical="top")
+        excel.put(ws, r + i, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
+    r += len(FLAGS) + 2
+    excel.put(ws, r, 1, t("decision_status", lang))
+    excel.put(ws, r, 2, t("decision_reason", lang))
+    excel.style_header(ws, r, 1, 2)
+    rows_ = [
+        (decision_text(st, lang), decision_text(rs, lang)) for st in STATUSES for rs, s_ in REASONS.items() if s_ == st
+    ]
+    for i, (name, text) in enumerate(rows_, start=1):
         excel.put(ws, r + i, 1, name).alignment = Alignment(wrap_text=True, vertical="top")
         excel.put(ws, r + i, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 30

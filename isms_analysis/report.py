@@ -12,11 +12,10 @@ Rules implemented here:
 - levels and their treatment classes come from the :class:`RiskMatrix` (a risk
   "should or must be treated" when its level's class is ``should_treat`` or
   above) -- no score thresholds are written in this module;
-- the committee's decisions come from the scoring flags: missing treatment
-  decisions and the data-subject very-high-consequence rule are judged on the
-  inherent risk; acceptances above what the matrix allows and levels above the
-  area's tolerance on the residual risk (what is actually accepted); critical
-  assets' acceptances lacking who/when are per risk;
+- the committee's decisions come from one rule set, :func:`isms_analysis.decisions`
+  (the current, residual risk of each open risk per perspective): the pending
+  items and the breaches are listed, the decided ones counted, and the risks within
+  tolerance that await the round's approval are one item;
 - a risk is counted once per perspective; the municipality's and the data
   subjects' scores are never mixed into one number except "the highest of the two"
   used to rank the top risks.
@@ -39,6 +38,9 @@ import numpy as np
 import pandas as pd
 
 from .assessment import Assessment
+from .decisions import committee_items, decision_summary
+from .decisions import decisions as _decide
+from .decisions import text as decision_text
 from .i18n import t
 from .layout import RISK_STATUSES, TREATMENTS
 from .matrix import TREATMENT_CLASSES, RiskMatrix
@@ -52,13 +54,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "change": ("Ændring", "Change"),
     "previous": ("Forrige runde", "Previous round"),
     "decision": ("Beslutning", "Decision"),
-    "decision_untreated": (
-        "Over middel/høj uden håndteringsbeslutning",
-        "Should or must be treated, no treatment decision",
+    "reason": ("Begrundelse", "Reason"),
+    "proposal": ("Indstilling", "Proposal"),
+    "tolerance": ("Tolerance", "Tolerance"),
+    "review_date": ("Revurderes", "Review date"),
+    "cases_pending": ("Sager der afventer udvalgets beslutning", "Cases awaiting the committee's decision"),
+    "cases_breach": ("Accepter uden bemyndigelse", "Acceptances without authority"),
+    "round_approved_item": ("Godkendelse af runden (runden er godkendt)", "Approval of the round (approved)"),
+    "round_approval_item": (
+        "Godkendelse af runden (omfatter {n} risici inden for tolerancen)",
+        "Approval of the round (covers {n} risks within tolerance)",
     ),
     "asset": ("Aktiv", "Asset"),
     "assets": ("Aktiver", "Assets"),
-    "risks_for_decision": ("Risici der kræver udvalgets beslutning", "Risks needing a committee decision"),
     "risks_overdue": ("Risici med overskredet frist", "Risks past their deadline"),
     "threat": ("Trussel", "Threat"),
     "score_municipality": ("Score kommunen", "Score municipality"),
@@ -137,7 +145,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "sub_scales": ("Skalaer", "Scales"),
     "sub_level_table": ("Niveauer og håndtering", "Levels and treatment"),
     "sub_rules": ("Regler", "Rules"),
-    "sub_tolerance": ("Risikoprofil (tolerance pr. område)", "Risk profile (tolerance per area)"),
+    "sub_tolerance": (
+        "Risikoprofil (tolerance pr. område og perspektiv)",
+        "Risk profile (tolerance per area and perspective)",
+    ),
     "intro_perspectives": (
         "Risici hvor konsekvensen for de registrerede giver en højere score end for kommunen (iboende risiko).",
         "Risks where the consequence for the data subjects gives a higher score than for the municipality "
@@ -147,7 +158,16 @@ LABELS: dict[str, tuple[str, str]] = {
         "Sorteret efter det højeste af de to perspektivers iboende niveau. Klik på en kolonneoverskrift for at sortere.",
         "Ordered by the higher of the two perspectives' inherent level. Click a column heading to sort.",
     ),
-    "intro_decisions": ("Antal sager pr. beslutningstype", "Number of cases per kind of decision"),
+    "intro_decisions": (
+        "Udvalgets liste (indstilling): {pending} sager afventer en beslutning, og {breaches} sager er accepteret "
+        "uden den fornødne bemyndigelse. {decided} sager er allerede besluttet og vises kun som antal. En sag er én "
+        "risiko i ét perspektiv (kommunen eller de registrerede); risici inden for tolerancen godkendes samlet med "
+        "runden som én sag.",
+        "The committee's list: {pending} cases await a decision, and {breaches} cases were accepted without the "
+        "necessary authority. {decided} cases are already decided and only counted. A case is one risk in one "
+        "perspective (the municipality or the data subjects); risks within tolerance are approved together with "
+        "the round, as one case.",
+    ),
     "more": ("flere", "more"),
     "scale_value": ("Værdi", "Value"),
     # capped detail tables
@@ -358,34 +378,40 @@ def headline(
     as_of: Any = None,
     lang: str = "da",
 ) -> pd.DataFrame:
-    """A few numbers for the top of the report: assets, risks, decisions, overdue."""
-    dec = decisions(scores, assessment, matrix=matrix, lang=lang)
+    """A few numbers for the top of the report: assets, risks, the committee's pending
+    items and breaches (as in the decisions section), overdue risks."""
+    items = committee_items(all_decisions(scores, assessment, matrix=matrix, as_of=as_of, lang=lang))
     od = overdue(scores, assessment, as_of=as_of, matrix=matrix, lang=lang)
     rows = [
         (h("assets", lang), int(assessment.assets["asset_id"].nunique())),
         (h("risks", lang), int(scores["risk_id"].nunique())),
-        (h("risks_for_decision", lang), int(dec[h("risk_id", lang)].nunique()) if len(dec) else 0),
+        (h("cases_pending", lang), items["pending"]),
+        (h("cases_breach", lang), items["breaches"]),
         (h("risks_overdue", lang), len(od)),
     ]
     return pd.DataFrame(rows, columns=[h("field", lang), h("count", lang)])
 
 
 # -- decisions ---------------------------------------------------------------------------
-DECISION_KINDS = (
-    "decision_untreated",
-    "not_acceptable",
-    "top_management_acceptance_required",
-    "data_subject_very_high",
-    "above_tolerance",
-)
-# Which stage each decision is judged on (see the module docstring).
-DECISION_STAGE = {
-    "decision_untreated": "inherent",
-    "not_acceptable": "residual",
-    "top_management_acceptance_required": "residual",
-    "data_subject_very_high": "inherent",
-    "above_tolerance": "residual",
-}
+# The committee's list comes from isms_analysis.decisions (one rule set): the pending
+# items and the breaches are listed, the decided ones only counted, and the risks
+# within tolerance that await the round's approval are one approval item.
+DECISION_KINDS = ("breach", "pending")
+
+
+def all_decisions(
+    scores: pd.DataFrame,
+    assessment: Assessment,
+    *,
+    matrix: str | Path | RiskMatrix | None = None,
+    as_of: Any = None,
+    lang: str = "da",
+) -> pd.DataFrame:
+    """:func:`isms_analysis.decisions` for the report's round (one row per open or
+    in-progress risk x perspective; English keys in ``status`` and ``reason``)."""
+    m = resolve_matrix(scores, matrix)
+    day = _as_of(as_of, assessment) if as_of is not None else None
+    return _decide(assessment, _levelled(scores, m), as_of=day, lang=lang, matrix=m)
 
 
 def decisions(
@@ -393,90 +419,86 @@ def decisions(
     assessment: Assessment,
     *,
     matrix: str | Path | RiskMatrix | None = None,
+    as_of: Any = None,
     lang: str = "da",
 ) -> pd.DataFrame:
-    """The cases the committee must decide on, one row per (kind, risk), from the
-    scoring flags. When a risk is flagged in both perspectives the row shows the one
-    with the higher level. Kinds, in this order:
-
-    - levels that should or must be treated (by the matrix's treatment class) with
-      no treatment decision (inherent risk);
-    - accepted at a level that should or must not be accepted (residual);
-    - a critical asset's risk accepted without naming who accepted it and when;
-    - data subjects: very high consequence even though unlikely (inherent);
-    - above the tolerance of the asset's area in the risk profile (residual).
-    """
+    """The committee's list: the breaches, then the pending items other than the
+    round's approval, one row per risk x perspective, most serious level first.
+    Columns: decision (status), reason, proposal, risk ID, asset, area, perspective,
+    level, tolerance, score, treatment, owner, accepted by, review date, deadline."""
     m = resolve_matrix(scores, matrix)
-    scores = _levelled(scores, m)
-    codes = _level_codes(scores)
-    stage = scores["stage"].astype("string").to_numpy()
-    masks = {
-        "decision_untreated": scores["decision_required"].to_numpy(bool)
-        & (codes >= m.first_level_with("should_treat")),
-        "not_acceptable": scores["not_acceptable"].to_numpy(bool),
-        "top_management_acceptance_required": scores["top_management_acceptance_required"].to_numpy(bool),
-        "data_subject_very_high": scores["data_subject_very_high"].to_numpy(bool),
-        "above_tolerance": scores["above_tolerance"].to_numpy(bool),
-    }
-    parts = []
-    for order, kind in enumerate(DECISION_KINDS):
-        sel = masks[kind] & (stage == DECISION_STAGE[kind])
-        part = scores.loc[sel, ["risk_id", "perspective", "score", "level"]].assign(
-            kind=kind, kind_order=order, level_code=codes[sel]
-        )
-        parts.append(part)
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    rows["risk_id"] = rows["risk_id"].astype("string")
-    rows = rows.sort_values(
-        ["kind_order", "level_code", "score", "risk_id"], ascending=[True, False, False, True], kind="stable"
-    ).drop_duplicates(["kind", "risk_id"])
-    info = risk_info(assessment).set_index("risk_id")
-    ri = info.reindex(rows["risk_id"])
+    dec = all_decisions(scores, assessment, matrix=m, as_of=as_of, lang=lang)
+    listed = dec[dec["status"].isin(DECISION_KINDS) & (dec["reason"] != "round_approval")]
+    listed = listed.assign(
+        _kind=listed["status"].astype("string").map({k: i for i, k in enumerate(DECISION_KINDS)}),
+        _level=listed["level"].cat.codes,
+    ).sort_values(["_kind", "_level", "score", "risk_id"], ascending=[True, False, False, True], kind="stable")
+    ri = risk_info(assessment).set_index("risk_id").reindex(listed["risk_id"])
     out = pd.DataFrame(
         {
-            h("decision", lang): rows["kind"].map({k: h(k, lang) for k in DECISION_KINDS}).to_numpy(),
-            h("risk_id", lang): rows["risk_id"].to_numpy(),
+            h("decision", lang): listed["status"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
+            h("reason", lang): listed["reason"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
+            h("proposal", lang): listed["proposal"].to_numpy(),
+            h("risk_id", lang): listed["risk_id"].to_numpy(),
             h("asset", lang): ri["asset"].to_numpy(),
             h("area", lang): ri["area"].to_numpy(),
-            h("perspective", lang): _perspective_labels(rows["perspective"], lang).to_numpy(),
-            h("level", lang): _level_names(rows["level_code"], m, lang),
-            h("score", lang): rows["score"].astype("Int16").to_numpy(),
+            h("perspective", lang): _perspective_labels(listed["perspective"], lang).to_numpy(),
+            h("level", lang): listed["level"].to_numpy(),
+            h("tolerance", lang): listed["tolerance"].to_numpy(),
+            h("score", lang): listed["score"].astype("Int16").to_numpy(),
             h("treatment", lang): _vocab_labels(ri["treatment"], TREATMENTS, lang).to_numpy(),
-            h("owner", lang): ri["owner"].to_numpy(),
-            h("accepted_by", lang): ri["accepted_by"].to_numpy(),
-            h("deadline", lang): _date_text(ri["deadline"]).to_numpy(),
+            h("owner", lang): listed["owner"].to_numpy(),
+            h("accepted_by", lang): listed["accepted_by"].to_numpy(),
+            h("review_date", lang): _date_text(listed["review_date"]).to_numpy(),
+            h("deadline", lang): _date_text(listed["deadline"]).to_numpy(),
         }
     )
     return out.reset_index(drop=True)
 
 
-def decision_counts(decisions_frame: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
-    """Number of risks per kind of decision (every kind listed, zero included)."""
-    col = h("decision", lang)
-    kinds = [h(k, lang) for k in DECISION_KINDS]
-    n = decisions_frame[col].value_counts().reindex(kinds, fill_value=0) if len(decisions_frame) else [0] * len(kinds)
-    return pd.DataFrame({col: kinds, h("count", lang): np.asarray(n, dtype=np.int64)})
+def decision_counts(all_decisions_frame: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
+    """Cases per status and reason (every reason listed, zero included), counted per
+    risk x perspective -- except the round's approval, which is one case however many
+    risks it covers (the reason says how many)."""
+    summary = decision_summary(all_decisions_frame, lang)
+    approval = summary["reason"] == "round_approval"
+    n = int(summary.loc[approval, "count"].sum())
+    summary.loc[approval, "label"] = h("round_approval_item" if n else "round_approved_item", lang).format(n=n)
+    summary.loc[approval, "count"] = 1 if n else 0
+    return pd.DataFrame(
+        {
+            h("decision", lang): summary["status"].map(lambda k: decision_text(k, lang)),
+            h("reason", lang): summary["label"],
+            h("count", lang): summary["count"].astype(np.int64),
+        }
+    )
 
 
 MAX_ROWS = 15  # default cap of the report's detail tables (the register has them all)
 
 
+def _thousands(n: int, lang: str = "da") -> str:
+    """A whole number with thousands separators: 2.644 in Danish, 2,644 in English."""
+    text = f"{int(n):,}"
+    return text if lang == "en" else text.replace(",", ".")
+
+
 def decision_details(
     decisions_frame: pd.DataFrame, per_kind: int = MAX_ROWS, lang: str = "da"
-) -> list[tuple[str, pd.DataFrame, int]]:
-    """The detail table split by kind of decision, for reading in a meeting: per kind
-    present (in the order of :data:`DECISION_KINDS`) its label, its ``per_kind`` most
-    serious rows (the order of :func:`decisions`: level, then score, highest first,
-    then risk ID) without the decision column, and how many rows are not shown."""
+) -> list[tuple[str, str, pd.DataFrame, int]]:
+    """The committee's list split into breaches and pending items, for reading in a
+    meeting: per kind present, its key, its label, its ``per_kind`` most serious rows
+    (the order of :func:`decisions`) without the decision column, and how many rows
+    are not shown."""
     col = h("decision", lang)
     out = []
     for kind in DECISION_KINDS:
-        label = h(kind, lang)
+        label = decision_text(kind, lang)
         rows = decisions_frame[decisions_frame[col] == label] if len(decisions_frame) else decisions_frame
         if len(rows) == 0:
             continue
         shown = rows.head(max(int(per_kind), 0)).drop(columns=col).reset_index(drop=True)
-        out.append((label, shown, len(rows) - len(shown)))
+        out.append((kind, label, shown, len(rows) - len(shown)))
     return out
 
 
@@ -963,20 +985,23 @@ def appendix_rules(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> 
             ("Residual risk", "Residual likelihood and consequence after treatment; blank means unchanged."),
             (
                 "Treatment",
-                f"Levels that should or must be treated: {lv_treat}. They need a treatment decision "
-                "and must not be accepted.",
+                f"Levels that should or must be treated: {lv_treat}. Management should not accept them; "
+                "an acceptance is advice not followed and is shown to the committee.",
             ),
             (
                 "Critical assets",
-                "Acceptance of a risk on a critical asset is made by top management and must "
-                "name who accepted it and when.",
+                "Acceptance of a risk on a critical asset is made by top management (the Roles sheet) "
+                "and names who accepted it and when; otherwise it is a breach.",
             ),
             (
                 "Data subjects",
                 f"Consequence {m.very_high_consequence} for the data subjects with score {vh} is "
                 "flagged for possible reduction although the event is unlikely.",
             ),
-            ("Risk profile", f"The committee's tolerance per area; areas without one use {tol}."),
+            (
+                "Risk profile",
+                f"The committee's tolerance per area and, optionally, perspective; areas without one use {tol}.",
+            ),
             (
                 "Screening",
                 f"Assets with consequence at most {m.screening_max_consequence} in a perspective may be screened out.",
@@ -997,20 +1022,23 @@ def appendix_rules(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> 
             ("Restrisiko", "Restsandsynlighed og restkonsekvens efter håndtering; tom betyder uændret."),
             (
                 "Håndtering",
-                f"Niveauer der bør eller skal håndteres: {lv_treat}. De kræver en "
-                "håndteringsbeslutning og må ikke accepteres.",
+                f"Niveauer der bør eller skal håndteres: {lv_treat}. Ledelsen bør ikke acceptere dem; "
+                "en accept er et fravalg af anbefalingen og vises for udvalget.",
             ),
             (
                 "Kritiske aktiver",
-                "Accept af en risiko på et kritisk aktiv foretages af topledelsen og skal angive "
-                "hvem der har accepteret og hvornår.",
+                "Accept af en risiko på et kritisk aktiv foretages af topledelsen (arket Roller) og "
+                "angiver hvem der har accepteret og hvornår; ellers er accepten sket uden bemyndigelse.",
             ),
             (
                 "De registrerede",
                 f"Konsekvens {m.very_high_consequence} for de registrerede med score {vh} markeres, "
                 "så en reduktion overvejes, selv om hændelsen er usandsynlig.",
             ),
-            ("Risikoprofil", f"Udvalgets tolerance pr. område; områder uden angivelse bruger {tol}."),
+            (
+                "Risikoprofil",
+                f"Udvalgets tolerance pr. område og evt. perspektiv; områder uden angivelse bruger {tol}.",
+            ),
             (
                 "Frasortering",
                 f"Aktiver med konsekvens højst {m.screening_max_consequence} i et perspektiv kan frasorteres.",
@@ -1020,13 +1048,31 @@ def appendix_rules(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> 
 
 
 def appendix_tolerance(assessment: Assessment, lang: str = "da") -> pd.DataFrame:
-    """The risk profile: maximum accepted level per area."""
+    """The risk profile: maximum accepted level per area (and perspective, when the
+    profile sets one; blank means both)."""
     p = assessment.profile
     if p is None or len(p) == 0:
         return pd.DataFrame(columns=[h("area", lang), h("max_accepted_level", lang)])
-    return pd.DataFrame(
-        {h("area", lang): p["area"].to_numpy(), h("max_accepted_level", lang): p["max_accepted_level"].to_numpy()}
+    try:
+        m = get_matrix(assessment.meta.get("matrix") or "kl")
+    except ValueError:  # an unknown matrix is reported elsewhere; show the levels as written
+        m = None
+
+    def name(level: Any) -> Any:
+        try:
+            return m.levels[m.level_index(str(level))].name(lang) if m is not None else level
+        except KeyError:
+            return level
+
+    out = pd.DataFrame(
+        {
+            h("area", lang): p["area"].to_numpy(),
+            h("max_accepted_level", lang): [name(v) for v in p["max_accepted_level"]],  # keys as level names
+        }
     )
+    if "perspective" in p.columns and p["perspective"].notna().any():
+        out[h("perspective", lang)] = _perspective_labels(p["perspective"], lang).fillna("").to_numpy()
+    return out
 
 
 # -- provenance -------------------------------------------------------------------------------
@@ -1386,14 +1432,16 @@ def section_html(name: str, ctx: ReportContext) -> str:
     if name == "heatmaps":
         return _section("sec_heatmaps", figures.to_html(figures.heatmap_panel(s, m, lang=lang), "fig-heatmaps"), lang)
     if name == "decisions":
-        dec = decisions(s, a, matrix=m, lang=lang)
-        body = f"<p>{esc(h('intro_decisions', lang))}</p>" + html_table(
-            decision_counts(dec, lang), table_id="decision-counts", lang=lang
+        every = all_decisions(s, a, matrix=m, as_of=ctx.as_of, lang=lang)
+        items = committee_items(every)
+        dec = decisions(s, a, matrix=m, as_of=ctx.as_of, lang=lang)
+        counts = {k: _thousands(v, lang) for k, v in items.items()}
+        body = f"<p>{esc(h('intro_decisions', lang).format(**counts))}</p>" + html_table(
+            decision_counts(every, lang), table_id="decision-counts", lang=lang
         )
-        kind_ids = {h(k, lang): k for k in DECISION_KINDS}
-        for label, shown, hidden in decision_details(dec, cap, lang):
+        for kind, label, shown, hidden in decision_details(dec, cap, lang):
             body += f"<h3>{esc(label)} ({len(shown) + hidden})</h3>"
-            body += html_table(shown, table_id=f"decisions-{kind_ids[label]}", sortable=True, lang=lang)
+            body += html_table(shown, table_id=f"decisions-{kind}", sortable=True, lang=lang)
             body += more_line(hidden, lang)
         return _section("sec_decisions", body, lang)
     if name == "top_risks":

@@ -5,7 +5,8 @@ integers, vocabulary labels to their English keys, dates to timestamps). What is
 left to check is the domain, sheet by sheet, and that is what these schemas hold:
 
 - mandatory cells are filled in (``Column.mandatory`` in :mod:`isms_analysis.layout`);
-- each sheet's own identifier (the first column: Risiko-ID, Aktiv-ID, ...) is unique;
+- each sheet's own identifier (the first column: Risiko-ID, Aktiv-ID, ...) is unique
+  (the risk profile's area together with its perspective: the reader checks that);
 - consequences and likelihoods lie on the matrix's scales (KL: 1-4), months in 1-12;
 - vocabulary columns hold a known key (treatment "mitigate" | "accept" | ...);
 - risk-profile levels name a level of the round's matrix.
@@ -79,7 +80,7 @@ def sheet_schema(sheet: Sheet, present: Iterable[str], m: RiskMatrix):  # -> pan
             None,
             checks=checks,
             nullable=not col.mandatory,
-            unique=col.field == key,
+            unique=col.field == key and not sheet.unique_with,
             report_duplicates="all",
             required=False,
         )

@@ -16,20 +16,22 @@ and for each stage:
   recorded on the risk, each defaulting to the inherent one when blank.
 
 score = consequence x likelihood; the level, colour and advice come from the
-matrix cell (never from thresholds on the product). Flags, per row:
+matrix cell (never from thresholds on the product). Flags, per row -- facts about
+the level, not decisions:
 
-- ``decision_required``: level at which management must decide (KL: Middel or
-  above) and no treatment recorded, on a risk that is not closed;
-- ``not_acceptable``: level that should or must not be accepted (KL: Over middel,
-  Høj), accepted anyway;
-- ``top_management_acceptance_required``: a critical asset's risk that is accepted
-  without naming who accepted it and when (top management must accept those);
 - ``data_subject_very_high``: data-subject perspective, consequence 4 and score 4 or
   8 -- very high consequence, so consider reducing it even though it is unlikely;
 - ``screening_candidate``: consequence at most 2 (the risk can never exceed 8);
-- ``above_tolerance``: level above the tolerance the risk profile sets for the
-  asset's area (default Under middel);
+- ``above_tolerance``: level above the tolerance T(area, perspective) that the risk
+  profile sets (see :mod:`isms_analysis.tolerance`; default the matrix's highest
+  acceptable level, KL: Under middel);
 - ``residual_above_inherent``: residual score above inherent (a data error).
+
+What the committee must decide (pending, decided, breach) is judged in one place,
+:func:`isms_analysis.decisions`, which builds on these flags; the earlier decision
+flags (``decision_required``, ``not_acceptable``,
+``top_management_acceptance_required``) are retired so that nothing counts
+decisions two ways.
 
 Everything is vectorised: one NumPy pass per perspective, no per-row Python.
 """
@@ -45,13 +47,11 @@ import pandas as pd
 from .assessment import CIA, Assessment
 from .matrix import TREATMENT_CLASSES, RiskMatrix
 from .matrix import matrix as get_matrix
+from .tolerance import spec_of, tolerance_index
 
 PERSPECTIVES = ("municipality", "data_subject", "society")
 STAGES = ("inherent", "residual")
 FLAGS = (
-    "decision_required",
-    "not_acceptable",
-    "top_management_acceptance_required",
     "data_subject_very_high",
     "screening_candidate",
     "above_tolerance",
@@ -139,10 +139,6 @@ def score(
     likelihood = _int(risks["likelihood"])
     res_like = _int(risks["residual_likelihood"])
     res_like = np.where(res_like > 0, res_like, likelihood)
-    # Top management must accept a critical asset's accepted risk: who and when.
-    tmar = critical_asset[a_pos] & (treatment == TREATMENT_DTYPE.categories.get_loc("accept"))
-    check = np.flatnonzero(tmar)
-    tmar[check] = _blank(risks["accepted_by"].iloc[check]) | risks["accepted_date"].iloc[check].isna().to_numpy()
 
     affects = None
     if affected_only:
@@ -233,19 +229,11 @@ def score(
             "critical": critical_asset[row_asset],
             "treatment": pd.Categorical.from_codes(treatment[pos], dtype=TREATMENT_DTYPE, validate=False),
             "status": pd.Categorical.from_codes(status[pos], dtype=STATUS_DTYPE, validate=False),
-            "top_management_acceptance_required": tmar[pos],
             "residual_above_inherent": cat("above", bool).astype(bool, copy=False),
         }
     )
-    tolerance = _tolerance_by_area(assessment.profile)
+    tolerance = spec_of(assessment.profile)
     return _level(columns, m, tolerance, cons=cons_all, like=like_all)
-
-
-def _tolerance_by_area(profile: pd.DataFrame | None) -> dict[str, str]:
-    if profile is None or profile.empty:
-        return {}
-    p = profile.dropna(subset=["area", "max_accepted_level"])
-    return dict(zip(p["area"].astype(str).str.strip(), p["max_accepted_level"].astype(str).str.strip(), strict=False))
 
 
 def _categorical(values: object) -> pd.Categorical:
@@ -277,7 +265,7 @@ def _level_index(m: RiskMatrix, cons: np.ndarray, like: np.ndarray) -> np.ndarra
 def _level(
     columns: Mapping[str, object],
     m: RiskMatrix,
-    tolerance: dict[str, str],
+    tolerance: dict[str, object],
     *,
     cons: np.ndarray | None = None,
     like: np.ndarray | None = None,
@@ -291,17 +279,8 @@ def _level(
     idx = _level_index(m, cons, like)
     valid = idx >= 0
     score_ = (cons * like).astype(np.int8)
-    treatment = _codes_in(columns["treatment"], TREATMENT_DTYPE)
-    closed = _codes_in(columns["status"], STATUS_DTYPE) == STATUS_DTYPE.categories.get_loc("closed")
-
-    # Tolerance per area: an index per row (default where the profile names none).
-    default_tol = m.level_index(m.default_tolerance)
-    area = _categorical(columns["area"])
-    tol_by_cat = np.array(
-        [_tolerance_index(m, tolerance.get(str(a).strip()), default_tol) for a in area.categories] + [default_tol],
-        dtype=np.int16,
-    )
-    tol = tol_by_cat[np.asarray(area.codes)]
+    # Tolerance per (area, perspective): one table lookup per row.
+    tol = tolerance_index(m, tolerance, _categorical(columns["area"]), _categorical(columns["perspective"]))
     data_subject = _codes_in(columns["perspective"], PERSPECTIVE_DTYPE) == PERSPECTIVES.index("data_subject")
     very_high_score = np.zeros(len(score_), dtype=bool)
     for s in m.very_high_scores:
@@ -312,10 +291,6 @@ def _level(
         "level": pd.Categorical.from_codes(idx, dtype=m.level_dtype("da"), validate=False),
         "colour": _per_level(idx, [lv.colour for lv in m.levels]),
         "advice": _per_level(idx, [lv.advice_da for lv in m.levels]),
-        "decision_required": valid & (idx >= m.first_level_with("may_accept")) & (treatment < 0) & ~closed,
-        "not_acceptable": valid
-        & (idx >= m.first_level_with("should_treat"))
-        & (treatment == TREATMENT_DTYPE.categories.get_loc("accept")),
         "data_subject_very_high": valid & data_subject & (cons == m.very_high_consequence) & very_high_score,
         "screening_candidate": valid & (cons <= m.screening_max_consequence),
         "above_tolerance": valid & (idx > tol),
@@ -336,15 +311,6 @@ def _per_level(idx: np.ndarray, values: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(to_cat[idx], categories=cats, validate=False)
 
 
-def _tolerance_index(m: RiskMatrix, name: str | None, default: int) -> int:
-    if name is None:
-        return default
-    try:
-        return m.level_index(name)
-    except KeyError:
-        return default
-
-
 _COLUMN_ORDER = (
     "risk_id", "asset_id", "threat_id", "perspective", "stage",
     "consequence_c", "consequence_i", "consequence_a", "consequence_authenticity",
@@ -363,7 +329,7 @@ def rescore(
     colours, advice and the level-dependent flags do). The risk profile defaults to
     the one the frame was scored with, matched by level name."""
     m = get_matrix(matrix)
-    tolerance = _tolerance_by_area(profile) if profile is not None else scores.attrs.get("tolerance", {})
+    tolerance = spec_of(profile) if profile is not None else scores.attrs.get("tolerance", {})
     return _level({c: scores[c] for c in scores.columns}, m, tolerance)
 
 

@@ -45,7 +45,7 @@ from .scoring import score as score_assessment
 
 DEFAULT_STORE = Path("data") / "isms.duckdb"
 STORE_FORMAT = "1"
-SHEETS = ("assets", "threats", "risks", "profile", "soa", "actions", "wheel", "problems")
+SHEETS = ("assets", "threats", "risks", "profile", "soa", "actions", "wheel", "problems", "roles")
 KEYS = ("municipality", "round", "version")
 ROUND_COLUMNS = (
     "municipality", "round", "date", "risks", "approved_by", "approved_date", "sha256", "version",
@@ -590,6 +590,7 @@ def load_round(
         problems=frames.get("problems"),
         meta=meta,
         source=source,
+        roles=frames.get("roles"),
     )
 
 

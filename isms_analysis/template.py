@@ -1,7 +1,7 @@
 """KL-style risk assessment workbooks: the blank template and an Assessment written out.
 
 One workbook holds one assessment round (sheets Om, Aktiver, Trusler, Risici and
-the optional Risikoprofil, SoA, Handlingsplan, Årshjul), with the canonical
+the optional Risikoprofil, Roller, SoA, Handlingsplan, Årshjul), with the canonical
 headers from :mod:`isms_analysis.layout`. The blank template adds drop-down lists
 for the scales and vocabularies, an instructions sheet, the KL 4x4 matrix drawn in
 its colours, the 93 ISO/IEC 27001:2022 Annex A controls in the SoA and the default
@@ -34,6 +34,7 @@ from .layout import (
     META_HEADERS,
     PROFILE,
     RISKS,
+    ROLES_SHEET,
     SHEETS_BY_KEY,
     SOA,
     SOCIETY_FIELDS,
@@ -65,7 +66,7 @@ def _choices(column: Column, m: RiskMatrix, lang: str) -> list[str] | None:
         return [str(i) for i in range(1, len(labels) + 1)] + [f"{i} - {x}" for i, x in enumerate(labels, 1)]
     if column.kind == "bool":
         return [t("yes", lang), t("no", lang)]
-    if column.kind == "choice" and column.vocabulary:
+    if column.kind in ("choice", "text") and column.vocabulary:
         return [label(column.vocabulary, k, lang) for k in VOCABULARIES[column.vocabulary]]
     if column.kind == "level":
         return m.level_names(lang)
@@ -159,6 +160,13 @@ def _profile_names(profile: pd.DataFrame, m: RiskMatrix, lang: str) -> pd.DataFr
     return profile.assign(max_accepted_level=levels.map(names))
 
 
+def _role_names(roles: pd.DataFrame, m: RiskMatrix, lang: str) -> pd.DataFrame:
+    """Roller's highest levels written as the matrix's level names."""
+    return _profile_names(roles.rename(columns={"max_level": "max_accepted_level"}), m, lang).rename(
+        columns={"max_accepted_level": "max_level"}
+    )
+
+
 def _matrix_of(meta: dict[str, Any]) -> RiskMatrix:
     try:
         return get_matrix(meta.get("matrix") or "kl")
@@ -178,8 +186,8 @@ def _timestamp(meta: dict[str, Any]) -> dt.datetime | None:
 def write_workbook(assessment: Assessment, path: str | Path, lang: str = "da", *, dropdowns: bool = True) -> Path:
     """Write ``assessment`` as a KL-style workbook with the canonical headers in ``lang``.
 
-    Sheets: Om, Aktiver, Trusler, Risici, then Risikoprofil, SoA, Handlingsplan and
-    Årshjul when the assessment has them. The society columns are written only
+    Sheets: Om, Aktiver, Trusler, Risici, then Risikoprofil, Roller, SoA,
+    Handlingsplan and Årshjul when the assessment has them. The society columns are written only
     when the assets carry them. Vocabulary keys become labels, booleans Ja/Nej.
     """
     check_lang(lang)
@@ -191,6 +199,8 @@ def write_workbook(assessment: Assessment, path: str | Path, lang: str = "da", *
     _write_sheet(wb, RISKS, assessment.risks, lang, m, dropdowns=dropdowns, optional=RISK_SCORE_FIELDS)
     if assessment.profile is not None:
         _write_sheet(wb, PROFILE, _profile_names(assessment.profile, m, lang), lang, m, dropdowns=dropdowns)
+    if assessment.roles is not None:
+        _write_sheet(wb, ROLES_SHEET, _role_names(assessment.roles, m, lang), lang, m, dropdowns=dropdowns)
     for key in ("soa", "actions", "wheel"):
         frame = getattr(assessment, key)
         if frame is not None:
@@ -215,7 +225,7 @@ def _instructions(m: RiskMatrix, lang: str) -> list[tuple[str, str]]:
         return [
             ("About this workbook",
              "The workbook holds one risk assessment round. Fill in the sheets About, Assets, Threats and Risks; "
-             "Risk profile, SoA, Action plan and Annual wheel are optional. Keep the column headers as they are, "
+             "Risk profile, Roles, SoA, Action plan and Annual wheel are optional. Keep the column headers as they are, "
              "so the workbook can be read by isms-analysis (isms validate FILE shows every problem)."),
             ("About",
              "Municipality, round (e.g. 2025-Q1), assessment date, who prepared and approved the assessment, and "
@@ -226,7 +236,8 @@ def _instructions(m: RiskMatrix, lang: str) -> list[tuple[str, str]]:
              "Yes means that only top management may accept its risks. Give the consequence of a loss of "
              "confidentiality (C), integrity (I) and availability (A) twice: for the municipality and for the "
              "data subjects. Leave the data-subject columns blank for assets without personal data. The society "
-             "columns (C, I, A and Authenticity) are optional (NIS2)."),
+             "columns (C, I, A and Authenticity) are optional (NIS2). Tolerable downtime uses the playbook's "
+             "scale: under ½ day, 1 day, 3 days, a week or more."),
             ("Threats",
              f"Pre-filled with the default threat catalogue ({n_threats} threats, IDs T01...). The C, I and A "
              "columns show which properties a threat can harm. Add local threats with new IDs (e.g. from the "
@@ -235,10 +246,18 @@ def _instructions(m: RiskMatrix, lang: str) -> list[tuple[str, str]]:
              "One row per asset and relevant threat. Likelihood is the likelihood that the threat exploits a "
              "vulnerability of the asset. Treatment: Mitigate, Accept, Avoid or Transfer. Controls: SoA control "
              "IDs separated by semicolons. Residual likelihood and residual consequences are assessed after the "
-             "treatment; blank means unchanged. Record who accepted a risk and when."),
+             "treatment; blank means unchanged. Describe the residual risk in words in Residual risk "
+             "(description). An acceptance above the tolerance names who accepted the risk and when; Review "
+             "date says when it must be re-evaluated (blank: 12 months after the acceptance). A mitigated, "
+             "avoided or transferred risk above the tolerance needs a deadline and a risk owner."),
             ("Risk profile",
              "Per area, the highest level management accepts (e.g. a lower tolerance for risks to life, honour "
-             "and welfare than for economic risks). Areas not listed use Below medium."),
+             "and welfare than for economic risks). Perspective: The municipality or Data subjects; blank means "
+             "both. Record who approved the profile and when. Areas not listed use Below medium."),
+            ("Roles",
+             "Who may accept risks: Name as it is written in Accepted by (a name or a title), Role (Top "
+             "management, Information security committee or Management) and Max level, the highest level the "
+             "person may accept. Risks to critical assets are accepted by top management."),
             ("SoA",
              "Pre-filled with the 93 controls of ISO/IEC 27001:2022 Annex A (control IDs and short titles only). "
              "For each: applicable Yes/No, the justification, the source of the requirement, implementation "
@@ -258,6 +277,8 @@ def _instructions(m: RiskMatrix, lang: str) -> list[tuple[str, str]]:
             ("Rules",
              "Data subjects: a very high consequence (4) with score 4 or 8 should still be considered for "
              "reduction.\nA consequence of at most 2 may be screened out: the risk can never exceed 8.\n"
+             "Risks within the tolerance are accepted when the committee approves the round (About: Approved by "
+             "and Approval date).\n"
              "Risks to critical assets are accepted by top management: fill in Accepted by and Acceptance date.\n"
              "Use the same method in every round, so that rounds can be compared."),
             ("Sources",
@@ -268,7 +289,7 @@ def _instructions(m: RiskMatrix, lang: str) -> list[tuple[str, str]]:
     return [
         ("Om arbejdsbogen",
          "Arbejdsbogen rummer én risikovurderingsrunde. Udfyld arkene Om, Aktiver, Trusler og Risici; "
-         "Risikoprofil, SoA, Handlingsplan og Årshjul er valgfri. Lad kolonneoverskrifterne stå uændret, så "
+         "Risikoprofil, Roller, SoA, Handlingsplan og Årshjul er valgfri. Lad kolonneoverskrifterne stå uændret, så "
          "isms-analysis kan læse arbejdsbogen (isms validate FIL viser alle fejl og advarsler)."),
         ("Om",
          "Kommune, runde (fx 2025-K1), vurderingsdato, hvem der har udarbejdet og godkendt vurderingen, og den "
@@ -279,19 +300,28 @@ def _instructions(m: RiskMatrix, lang: str) -> list[tuple[str, str]]:
          "Kritisk = Ja betyder, at kun topledelsen kan acceptere aktivets risici. Angiv konsekvensen ved tab af "
          "fortrolighed (F), integritet (I) og tilgængelighed (T) to gange: for kommunen og for de registrerede. "
          "Lad kolonnerne for de registrerede stå tomme for aktiver uden personoplysninger. Kolonnerne for "
-         "samfundet (F, I, T og A = autenticitet) er valgfri (NIS2)."),
+         "samfundet (F, I, T og A = autenticitet) er valgfri (NIS2). Tålelig nedetid vælges på drejebogens "
+         "skala: under ½ dag, 1 dag, 3 dage, en uge eller mere."),
         ("Trusler",
          f"Forudfyldt med standardtrusselskataloget ({n_threats} trusler, ID T01 ...). Kolonnerne F, I og T "
          "viser, hvilke egenskaber truslen kan ramme. Tilføj lokale trusler med nye ID'er (fx fra kommunens egne "
          "hændelser); slet ikke ID'er, som arket Risici henviser til."),
         ("Risici",
          "Én række pr. aktiv og relevant trussel. Sandsynlighed er sandsynligheden for, at truslen udnytter en "
-         "sårbarhed ved aktivet. Håndtering: Mitiger, Acceptér, Undgå eller Flyt. Foranstaltninger: kontrol-ID'er "
-         "fra SoA adskilt af semikolon. Restsandsynlighed og restkonsekvens vurderes efter håndteringen; tom "
-         "betyder uændret. Skriv hvem der har accepteret en risiko og hvornår."),
+         "sårbarhed ved aktivet. Håndtering: Mitiger, Acceptér, Undgå eller Flyt. Foranstaltninger: ID'er på "
+         "foranstaltninger fra SoA adskilt af semikolon. Restsandsynlighed og restkonsekvens vurderes efter "
+         "håndteringen; tom betyder uændret. Beskriv den tilbageværende risiko med ord i Restrisiko "
+         "(beskrivelse). En accept over tolerancen skal have navn og dato (Accepteret af, Accepteret dato); "
+         "Revurderes angiver, hvornår accepten skal tages op igen (tom: 12 måneder efter accepten). En risiko "
+         "over tolerancen, der mitigeres, undgås eller flyttes, skal have en frist og en risikoejer."),
         ("Risikoprofil",
          "Pr. område det højeste niveau, ledelsen vil acceptere (fx lavere tolerance for risici mod liv, ære og "
-         "velfærd end for økonomiske risici). Områder uden række bruger Under middel."),
+         "velfærd end for økonomiske risici). Perspektiv: Kommunen eller De registrerede; tom betyder begge. "
+         "Skriv hvem der har godkendt profilen og hvornår. Områder uden række bruger Under middel."),
+        ("Roller",
+         "Hvem der må acceptere risici: Navn, som det skrives i Accepteret af (et navn eller en titel), Rolle "
+         "(Topledelse, Informationssikkerhedsudvalg eller Ledelse) og Maks. niveau, det højeste niveau personen "
+         "må acceptere. Risici for kritiske aktiver accepteres af topledelsen."),
         ("SoA",
          "Forudfyldt med de 93 foranstaltninger i ISO/IEC 27001:2022 Anneks A (kun ID og kort titel). Angiv for "
          "hver: relevant Ja/Nej, begrundelse, kilden til kravet, implementeringsstatus, ansvarlig og hvilke "
@@ -311,6 +341,8 @@ def _instructions(m: RiskMatrix, lang: str) -> list[tuple[str, str]]:
         ("Regler",
          "De registrerede: en meget høj konsekvens (4) med score 4 eller 8 bør stadig overvejes reduceret.\n"
          "En konsekvens på højst 2 kan frasorteres: risikoen kan aldrig blive over 8.\n"
+         "Risici inden for tolerancen er accepteret, når udvalget godkender runden (Om: Godkendt af og "
+         "Godkendt dato).\n"
          "Risici for kritiske aktiver accepteres af topledelsen: udfyld Accepteret af og Accepteret dato.\n"
          "Brug samme metode i hver runde, så runderne kan sammenlignes."),
         ("Kilder",
@@ -356,6 +388,7 @@ def write_template(path: str | Path, lang: str = "da") -> Path:
     _write_sheet(wb, THREATS, threats, lang, m, dropdowns=True)
     _write_sheet(wb, RISKS, None, lang, m, dropdowns=True, optional=RISK_SCORE_FIELDS)
     _write_sheet(wb, PROFILE, None, lang, m, dropdowns=True)
+    _write_sheet(wb, ROLES_SHEET, None, lang, m, dropdowns=True)
     _write_sheet(wb, SOA, _soa_rows(lang), lang, m, dropdowns=True)
     _write_sheet(wb, ACTIONS, None, lang, m, dropdowns=True)
     _write_sheet(wb, WHEEL, None, lang, m, dropdowns=True)

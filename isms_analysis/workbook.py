@@ -2,7 +2,7 @@
 
 One workbook holds one assessment round: ``Om`` (the round's facts), ``Aktiver``,
 ``Trusler``, ``Risici`` and optionally ``Risikoprofil``, ``SoA``, ``Handlingsplan``
-and ``Årshjul`` (see :mod:`isms_analysis.layout`). Municipalities lay their sheets
+``Årshjul`` and ``Roller`` (see :mod:`isms_analysis.layout`). Municipalities lay their sheets
 out differently, so the reader is tolerant about form and strict about content:
 
 - sheets and headers are found by name in Danish or English, ignoring case,
@@ -20,13 +20,13 @@ Every value that breaks a rule becomes a *problem* with the exact cell ("Risici!
 the value and what is allowed, in Danish and English. Errors (the round cannot be
 used as it is): unreadable or out-of-range values, unknown vocabulary values,
 empty mandatory cells, duplicate IDs, references to unknown assets or threats,
-missing sheets or columns, unknown matrix or risk-profile levels, and accepted
-risks at a level where management must accept (the matrix's first "may accept"
-level and above, KL: Middel) that lack who accepted them and when. Warnings:
-residual above inherent risk, missing risk owners, critical assets with personal
-data but no data-subject consequences, passed deadlines on risks that are not
-closed, and computed score columns whose (cached formula) value disagrees with
-the recomputed inherent score. No row is dropped silently: a row with a bad cell
+missing sheets or columns, and unknown matrix, risk-profile or role levels.
+Warnings: risks accepted above the tolerance without who accepted them or when
+(a pending decision, see :mod:`isms_analysis.decisions`, not an error), residual
+above inherent risk, missing risk owners, assets with personal data but no
+data-subject consequences, passed deadlines on risks that are not closed, and
+computed score columns whose (cached formula) value disagrees with the
+recomputed inherent score. No row is dropped silently: a row with a bad cell
 stays in, with that cell set to missing, and its error names it.
 
 What Excel hides is not guessed at:
@@ -1094,6 +1094,12 @@ class _Reader:
     def validate(self, tbl: _Table) -> None:
         """Run the sheet's pandera schema; report every failure and blank the bad cells."""
         df = tbl.frame
+        key = S.key_column(tbl.sheet)
+        if tbl.sheet.unique_with and key in df.columns:  # unique together (Risikoprofil: area, perspective)
+            subset = [key, *(f for f in tbl.sheet.unique_with if f in df.columns)]
+            twice = (df.duplicated(subset, keep=False) & df[key].notna()).to_numpy(dtype=bool)
+            if twice.any():
+                df.loc[self.duplicate_errors(tbl, key, twice), key] = pd.NA
         fc = S.failures(df, S.sheet_schema(tbl.sheet, df.columns, self.matrix))
         if fc.empty:
             return
@@ -1446,6 +1452,18 @@ def _scored(assets: pd.DataFrame, threats: pd.DataFrame, risks: pd.DataFrame, pr
     return score(Assessment(assets=a, threats=t, risks=r, profile=profile), m)
 
 
+def _acceptance_missing(assets: Any, threats: Any, risks: Any, profile: Any, scores: Any, m: RiskMatrix) -> list[int]:
+    """Excel rows of the risks whose decision is ``acceptance_missing`` (either perspective)."""
+    from .decisions import decisions
+
+    a = assets[assets["asset_id"].notna()].drop_duplicates("asset_id")
+    r = risks[risks["asset_id"].isin(a["asset_id"])].copy()
+    r["risk_id"] = r["source_row"].astype("string")
+    t = threats[threats["threat_id"].notna()]
+    dec = decisions(Assessment(assets=a, threats=t, risks=r, profile=profile), scores, matrix=m)
+    return sorted({int(x) for x in dec.loc[dec["reason"] == "acceptance_missing", "risk_id"]})
+
+
 def _risk_rules(rd: _Reader, tbl: _Table, assess: dict[str, Any], meta: dict[str, Any]) -> None:
     """Acceptance, residual, formula, owner and deadline rules on the risks."""
     risks: pd.DataFrame = assess["risks"]
@@ -1461,34 +1479,27 @@ def _risk_rules(rd: _Reader, tbl: _Table, assess: dict[str, Any], meta: dict[str
     if scores is not None and len(scores):
         srow = scores["risk_id"].astype("int64").to_numpy()
         inh = (scores["stage"] == "inherent").to_numpy()
-        level = scores["level"].cat.codes.to_numpy()
-        top = pd.Series(level[inh], index=srow[inh]).groupby(level=0).max()
 
-        # Accepted at a level where management must accept: who and when are required.
-        may = m.first_level_with("may_accept")
-        lvl = top.reindex(row_of).fillna(-1).to_numpy()
-        accepted = (risks["treatment"] == "accept").to_numpy(dtype=bool, na_value=False)
+        # An acceptance above the tolerance without who or when: a pending decision
+        # (isms_analysis.decisions), not an error; warn at the cell that is empty.
+        missing_acc = _acceptance_missing(assets, assess["threats"], risks, assess["profile"], scores, m)
         no_who = (risks["accepted_by"].isna() | (risks["accepted_by"] == "")).to_numpy(dtype=bool, na_value=True)
         no_when = risks["accepted_date"].isna().to_numpy()
-        need = accepted & (lvl >= may) & (no_who | no_when)
         who_h = tbl.headers.get("accepted_by", L.RISKS.column("accepted_by").da)
         when_h = tbl.headers.get("accepted_date", L.RISKS.column("accepted_date").da)
-        for i in np.flatnonzero(need):
+        for i in np.flatnonzero(np.isin(row_of, missing_acc)):
             r = int(row_of[i])
             missing = [h for h, miss in ((who_h, no_who[i]), (when_h, no_when[i])) if miss]
             fld = "accepted_by" if no_who[i] else "accepted_date"
             if fld not in tbl.positions:
                 fld = "treatment"
-            lv_da, lv_en = m.levels[int(lvl[i])].name_da, m.levels[int(lvl[i])].name_en
-            first_da, first_en = m.levels[may].name_da, m.levels[may].name_en
             rd.problems.add(
-                "error",
-                "acceptance_undocumented",
-                f"risikoen er accepteret på niveau {lv_da}, men {' og '.join(repr(x) for x in missing)} mangler; "
-                f"risici på niveau {first_da} og derover skal accepteres af ledelsen med navn og dato",
-                f"the risk is accepted at level {lv_en}, but {' and '.join(repr(x) for x in missing)} "
-                f"{'is' if len(missing) == 1 else 'are'} missing; risks at level {first_en} or above must be "
-                "accepted by management with name and date",
+                "warning",
+                "acceptance_missing",
+                f"risikoen er accepteret over tolerancen, men {' og '.join(repr(x) for x in missing)} mangler; "
+                "accepten afventer derfor en beslutning",
+                f"the risk is accepted above the tolerance, but {' and '.join(repr(x) for x in missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} missing; the acceptance is therefore pending a decision",
                 sheet=tbl.name,
                 cell=_cell(tbl, fld, r),
                 row=r,
@@ -1614,16 +1625,19 @@ def _asset_rules(rd: _Reader, tbl: _Table, assets: pd.DataFrame) -> None:
         dtype=bool, na_value=False
     )
     fld = next((f for f in ds if f in tbl.positions), "personal_data")
-    for i in np.flatnonzero(critical & personal & no_ds):
+    # Every asset with personal data needs the data subjects' perspective too: one
+    # assessment (the municipality's) is not enough.
+    for i in np.flatnonzero(personal & no_ds):
         r = int(row_of[i])
         kind = assets["personal_data"].iloc[i]
+        crit_da, crit_en = ("kritisk og har", "critical and holds") if critical[i] else ("har", "holds")
         rd.problems.add(
             "warning",
             "no_data_subject_consequence",
-            f"aktivet er kritisk og har personoplysninger ({L.label('personal_data', kind)}), men konsekvensen "
-            "for de registrerede er ikke vurderet",
-            f"the asset is critical and holds personal data ({L.label('personal_data', kind, 'en')}), but the "
-            "consequence for data subjects is not assessed",
+            f"aktivet {crit_da} personoplysninger ({L.label('personal_data', kind)}), men konsekvensen "
+            "for de registrerede er ikke vurderet; kommunens vurdering alene er ikke nok",
+            f"the asset {crit_en} personal data ({L.label('personal_data', kind, 'en')}), but the "
+            "consequence for data subjects is not assessed; the municipality's assessment alone is not enough",
             sheet=tbl.name,
             cell=_cell(tbl, fld, r),
             row=r,
@@ -1678,7 +1692,9 @@ def _read(
         _check_references(rd, risks_t, tables["assets"], "asset_id")
         _check_references(rd, risks_t, tables["threats"], "threat_id")
     frames = {s.key: _final(tables[s.key], s) for s in L.SHEETS[1:]}
-    optional = {k: (frames[k] if tables[k] is not None else None) for k in ("profile", "soa", "actions", "wheel")}
+    optional = {
+        k: (frames[k] if tables[k] is not None else None) for k in ("profile", "soa", "actions", "wheel", "roles")
+    }
     if activities is not None and tables["assets"] is not None:  # KL's shared processing activities
         from .activities import inherit_consequences
 
@@ -1706,6 +1722,7 @@ def _read(
         wheel=optional["wheel"],
         problems=problems,
         source=source,
+        roles=optional["roles"],
     )
     return assessment, problems
 

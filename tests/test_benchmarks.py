@@ -109,12 +109,13 @@ def test_one_pass_comparison_equals_pair_by_pair(two_municipalities: Path, monke
 
 def test_rescoring_a_history_reads_treatment_and_status_by_name(two_municipalities: Path) -> None:
     """A history's categoricals are sorted (accept, avoid, mitigate, transfer), not in
-    the scorer's order: the flags must still be those of the rounds as scored."""
+    the scorer's order: rescoring must give the flags of the rounds as scored."""
     history = store.load_rounds(two_municipalities)
     assert list(history["treatment"].cat.categories) != ["mitigate", "accept", "avoid", "transfer"]
     again = rescore(history, "kl")
     # (above_tolerance is left out: a history does not carry the rounds' risk profiles.)
-    for flag in ("decision_required", "not_acceptable", "data_subject_very_high", "screening_candidate"):
+    for flag in ("data_subject_very_high", "screening_candidate"):
         assert again[flag].tolist() == history[flag].tolist(), flag
-    accepted = (history["treatment"] == "accept") & history["level"].isin(["Over middel", "Høj"])
-    assert again["not_acceptable"].tolist() == accepted.tolist()
+    very_high = (history["perspective"] == "data_subject") & (history["consequence"] == 4)
+    very_high &= history["score"].isin([4, 8])
+    assert again["data_subject_very_high"].tolist() == very_high.tolist()

@@ -16,7 +16,7 @@ dd = pytest.importorskip("dask.dataframe")
 
 SAMPLE = sorted((Path(__file__).resolve().parents[1] / "data" / "sample").glob("*.xlsx"))
 KEYS = ["municipality", "round", "risk_id", "perspective", "stage"]
-COLUMNS = [*KEYS, "score", "level", "decision_required", "above_tolerance", "data_subject_very_high"]
+COLUMNS = [*KEYS, "score", "level", "above_tolerance", "data_subject_very_high"]
 
 
 def _flat(scores: pd.DataFrame) -> pd.DataFrame:

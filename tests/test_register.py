@@ -72,7 +72,7 @@ def test_grouped_headers_and_layout(register):
     assert heads[:10] == ["Risiko-ID", "Aktiv-ID", "Aktiv", "Trussel-ID", "Trussel", "Område", "Risikoejer",
                           "Håndtering", "Status", "Frist"]  # fmt: skip
     assert heads[10:14] == ["Konsekvens", "Sandsynlighed", "Risikoscore", "Niveau"]
-    assert heads[-1] == "Opmærksomhedspunkter"
+    assert heads[-4:] == ["Beslutning", "Begrundelse", "Indstilling", "Opmærksomhedspunkter"]
     assert len(ws.merged_cells.ranges) == 4
     assert ws.freeze_panes == "C3"
     assert ws.auto_filter.ref == f"A2:{openpyxl.utils.get_column_letter(len(heads))}5"
@@ -115,13 +115,39 @@ def test_flags_as_text(register):
     flags = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=ws.max_column).value for r in range(3, 6)}
     # R1, data subjects, residual: consequence 4 with score 4
     assert "De registrerede: Meget høj konsekvens for de registrerede (rest)" in flags["R1"]
-    # R2: accepted risk of a critical asset, nobody named as accepting it
-    assert "Kritisk aktiv: accept mangler hvem/hvornår" in flags["R2"]
+    # R2: 4 x 2 = 8 Middel, above the default tolerance (Under middel) in both perspectives
+    assert "Kommunen: Over tolerancen (iboende, rest)" in flags["R2"]
     assert "De registrerede: Meget høj konsekvens for de registrerede (iboende, rest)" in flags["R2"]
-    # R3: Middel without any treatment; consequence 2 may be screened out
-    assert "Kommunen: Kræver beslutning (iboende, rest)" in flags["R3"]
+    # R3: 2 x 4 = 8 Middel; consequence 2 may be screened out
+    assert "Kommunen: Over tolerancen (iboende, rest)" in flags["R3"]
     assert "Kommunen: Kan frasorteres (konsekvens ≤ 2) (iboende, rest)" in flags["R3"]
     assert "Kritisk" not in flags["R3"] and "registrerede" not in flags["R3"]
+
+
+def test_decision_status_reason_and_proposal(register):
+    """Hand-checked against the rules in isms_analysis.decisions (no risk profile: tolerance
+    Under middel; the round has no approval)."""
+    ws = register["Risikoregister"]
+    heads = [c.value for c in ws[2]]
+    cols = [heads.index(h) + 1 for h in ("Beslutning", "Begrundelse", "Indstilling")]
+    got = {ws.cell(row=r, column=1).value: tuple(ws.cell(row=r, column=c).value for c in cols) for r in range(3, 6)}
+    # R1: residual 4 x 1 = 4 in both perspectives, within tolerance, mitigated: awaits the round's approval.
+    assert got["R1"] == ("Afventer beslutning", "Inden for tolerancen; godkendes med runden", "Godkendes med runden")
+    # R2: accepted without who/when at 8 Middel; data subjects 4 x 2 = 8 with consequence 4: the
+    # data-subject rule comes first there.
+    assert got["R2"] == (
+        "Afventer beslutning",
+        "Kommunen: Accepteret, men uden navn eller dato for accepten; De registrerede: Meget høj konsekvens "
+        "for de registrerede, selv om hændelsen er usandsynlig",
+        "Accepteres med revurderingsdato eller håndteres; Overvej foranstaltninger, der nedbringer risikoen "
+        "for de registrerede",
+    )
+    # R3: 8 Middel above tolerance and no treatment.
+    assert got["R3"] == (
+        "Afventer beslutning",
+        "Over tolerancen, og der er ikke valgt en håndtering",
+        "Accepteres med revurderingsdato eller håndteres",
+    )
 
 
 def test_heat_maps(register):
@@ -141,7 +167,8 @@ def test_heat_maps(register):
 
 def test_legend_and_empty_warnings(register):
     legend = " ".join(str(c.value) for row in register["Forklaring"].iter_rows() for c in row if c.value is not None)
-    for text in ("Eksempel Kommune", "16 Høj", "Forventet", "Meget høj", "Må ikke accepteres", "Kræver beslutning"):
+    for text in ("Eksempel Kommune", "16 Høj", "Forventet", "Meget høj", "Må ikke accepteres", "Over tolerancen",
+                 "Afventer beslutning", "Accepteret uden bemyndigelse", "Under håndtering med frist og risikoejer"):
         assert text in legend, text
     assert register["Advarsler"]["A2"].value == "Ingen fejl eller advarsler"
 
@@ -178,7 +205,7 @@ def test_wide_table_and_counts_functions():
     counts = heat_counts(s, "municipality", "inherent", m)
     assert counts[3, 2] == 1 and counts[3, 1] == 1 and counts[1, 3] == 1 and counts.sum() == 3
     text = flag_text(s, a.risks["risk_id"], "en")
-    assert text.iloc[1].startswith("Critical asset: acceptance lacks who/when")
+    assert text.iloc[1].startswith("Municipality: Above tolerance (inherent, residual)")
 
 
 def test_society_perspective(tmp_path):

@@ -138,40 +138,46 @@ def test_key_figures_english(case):
     assert kf["Perspective"].tolist()[2] == "Data subjects"
 
 
-def test_decisions_from_flags(case):
+# Hand-computed decisions (isms_analysis.decisions) for the small round: no Roller sheet, the round
+# is not approved, as of 2026-09-30; owners come from the assets (Anna, Bo, Carl).
+#   R1 M 16 Høj > Lav, DS 16 Høj > Lav, no treatment          -> pending no_treatment (both)
+#   R2 M 4 UM > Lav, accepted without who/when                 -> pending acceptance_missing
+#   R2 DS consequence 4, score 4, no explicit acceptance       -> pending data_subject_very_high
+#   R3 M 9 Middel <= Middel                                    -> pending round_approval
+#   R4 M 12 Over middel > Middel, accepted by Direktionen      -> decided accepted_against_advice
+#   R5 M 6 UM <= UM; DS 9 Middel > UM, deadline, owner Carl    -> round_approval; decided in_treatment
+#   R6 M 6 UM <= UM; DS 9 Middel > UM, deadline (overdue)      -> round_approval; decided in_treatment
+#   R7 closed: no rows.  R8 M residual 6 UM <= Middel          -> round_approval
+# The committee's cases: 4 listed + 1 approval of the round (covering 4 risks) = 5.
+def test_decisions_from_the_rule_set(case):
     a, s = case
     d = R.decisions(s, a)
-    got = list(zip(d["Beslutning"], d["Risiko-ID"], strict=True))
+    got = list(zip(d["Begrundelse"], d["Risiko-ID"], d["Perspektiv"], strict=True))
     assert got == [
-        ("Over middel/høj uden håndteringsbeslutning", "R1"),
-        ("Accepteret over det tilladte", "R4"),
-        ("Kritisk aktiv: accept mangler hvem/hvornår", "R2"),
-        ("Meget høj konsekvens for de registrerede", "R2"),
-        ("Over områdets tolerance", "R1"),
-        ("Over områdets tolerance", "R4"),
-        ("Over områdets tolerance", "R5"),
-        ("Over områdets tolerance", "R6"),
-        ("Over områdets tolerance", "R2"),
+        ("Over tolerancen, og der er ikke valgt en håndtering", "R1", "Kommunen"),
+        ("Over tolerancen, og der er ikke valgt en håndtering", "R1", "De registrerede"),
+        ("Accepteret, men uden navn eller dato for accepten", "R2", "Kommunen"),
+        ("Meget høj konsekvens for de registrerede, selv om hændelsen er usandsynlig", "R2", "De registrerede"),
     ]
-    r5 = d[(d["Risiko-ID"] == "R5")].iloc[0]
-    assert (r5["Perspektiv"], r5["Niveau"], r5["Risikoscore"]) == ("De registrerede", "Middel", 9)
+    assert set(d["Beslutning"]) == {"Afventer beslutning"}
     r1 = d.iloc[0]
-    assert (r1["Aktiv"], r1["Risikoejer"], r1["Frist"], r1["Niveau"]) == (
-        "Journal <b>system</b>",
-        "Anna",
-        "2026-06-30",
-        "Høj",
-    )
-    counts = R.decision_counts(d)
-    assert counts["Antal"].tolist() == [1, 1, 1, 1, 5]
+    assert (r1["Aktiv"], r1["Risikoejer"], r1["Frist"], r1["Niveau"], r1["Tolerance"], r1["Indstilling"]) == (
+        "Journal <b>system</b>", "Anna", "2026-06-30", "Høj", "Lav", "Håndteres straks",
+    )  # fmt: skip
+    assert d.iloc[3]["Indstilling"] == "Overvej foranstaltninger, der nedbringer risikoen for de registrerede"
+    counts = R.decision_counts(R.all_decisions(s, a))
+    assert counts["Antal"].tolist() == [1, 1, 1, 0, 0, 2, 0, 0, 0, 0, 1, 2]
+    assert counts["Begrundelse"].iloc[1] == "Godkendelse af runden (omfatter 4 risici inden for tolerancen)"
 
 
 def test_decisions_ask_the_matrix(case):
-    """Under Datatilsynet's matrix 4x1 and 3x3 are "Over middel"/"Høj": accepting them is not allowed."""
+    """Under Datatilsynet's matrix 3x3 is Over middel (KL: Middel): R3's acceptance, within
+    Økonomi's tolerance Middel under KL, is then an acceptance against the advice."""
     a, s = case
-    d = R.decisions(rescore(s, "datatilsynet"), a, matrix="datatilsynet")
-    not_ok = d.loc[d["Beslutning"] == "Accepteret over det tilladte", "Risiko-ID"].tolist()
-    assert sorted(not_ok) == ["R2", "R3", "R4"]
+    every = R.all_decisions(s, a)
+    assert every.loc[every["reason"] == "accepted_against_advice", "risk_id"].tolist() == ["R4"]
+    dt_ = R.all_decisions(rescore(s, "datatilsynet"), a, matrix="datatilsynet")
+    assert dt_.loc[dt_["reason"] == "accepted_against_advice", "risk_id"].tolist() == ["R3", "R4"]
 
 
 def test_top_risks_order_and_columns(case):
@@ -258,7 +264,9 @@ def test_provenance(case):
 def test_headline(case):
     a, s = case
     hl = R.headline(s, a, as_of=AS_OF)
-    assert hl["Antal"].tolist() == [3, 8, 5, 2]
+    # 3 assets, 8 risks, 5 pending cases (see test_decisions_from_the_rule_set), 0 breaches, 2 overdue.
+    assert hl["Felt"].tolist()[2:4] == ["Sager der afventer udvalgets beslutning", "Accepter uden bemyndigelse"]
+    assert hl["Antal"].tolist() == [3, 8, 5, 0, 2]
 
 
 def test_section_html_escapes_workbook_text(case):
@@ -299,21 +307,16 @@ def table(fragment: str, table_id: str) -> pd.DataFrame:
 
 
 def test_decision_details_cap_per_kind(case):
-    """Above tolerance has five cases (R1 Høj 16, R4 Over middel 12, R5 and R6 Middel 9 in
-    the data-subject perspective, R2 Under middel 4); with a cap of 2 the two most serious
-    are shown and three are counted."""
+    """Four pending cases, no breaches; with a cap of 2 the two most serious (R1 Høj in
+    both perspectives) are shown and two are counted."""
     a, s = case
     d = R.decisions(s, a)
     details = R.decision_details(d, per_kind=2)
-    assert [(label, shown["Risiko-ID"].tolist(), hidden) for label, shown, hidden in details] == [
-        ("Over middel/høj uden håndteringsbeslutning", ["R1"], 0),
-        ("Accepteret over det tilladte", ["R4"], 0),
-        ("Kritisk aktiv: accept mangler hvem/hvornår", ["R2"], 0),
-        ("Meget høj konsekvens for de registrerede", ["R2"], 0),
-        ("Over områdets tolerance", ["R1", "R4"], 3),
+    assert [(kind, label, shown["Risiko-ID"].tolist(), hidden) for kind, label, shown, hidden in details] == [
+        ("pending", "Afventer beslutning", ["R1", "R1"], 2),
     ]
-    assert "Beslutning" not in details[-1][1].columns
-    assert sum(len(shown) + hidden for _, shown, hidden in R.decision_details(d, per_kind=15)) == len(d) == 9
+    assert "Beslutning" not in details[0][2].columns
+    assert sum(len(shown) + hidden for _, _, shown, hidden in R.decision_details(d, per_kind=15)) == len(d) == 4
 
 
 def test_decisions_section_keeps_counts_complete_and_says_how_many_more(case):
@@ -321,15 +324,31 @@ def test_decisions_section_keeps_counts_complete_and_says_how_many_more(case):
     ctx = R.ReportContext(a, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF), max_rows=2)
     out = R.section_html("decisions", ctx)
     counts = table(out, "decision-counts")
-    assert counts["Antal"].tolist() == [1, 1, 1, 1, 5]
-    tol = table(out, "decisions-above_tolerance")
-    assert tol["Risiko-ID"].tolist() == ["R1", "R4"]
-    assert "<h3>Over områdets tolerance (5)</h3>" in out
+    assert counts["Antal"].tolist() == [1, 1, 1, 0, 0, 2, 0, 0, 0, 0, 1, 2]
+    assert "5 sager afventer en beslutning, og 0 sager er accepteret uden den fornødne bemyndigelse. 3 sager er" in out
+    pending = table(out, "decisions-pending")
+    assert pending["Risiko-ID"].tolist() == ["R1", "R1"]
+    assert "<h3>Afventer beslutning (4)</h3>" in out
     assert out.count('class="isms-more"') == 1
-    assert "… og 3 flere (se det scorede register: isms score -o)" in out
+    assert "… og 2 flere (se det scorede register: isms score -o)" in out
     en = R.section_html("decisions", dataclasses.replace(ctx, lang="en"))
-    assert "… and 3 more (see the scored register: isms score -o)" in en
+    assert "… and 2 more (see the scored register: isms score -o)" in en
+    assert "5 cases await a decision" in en
+    assert R._thousands(2644) == "2.644" and R._thousands(2644, "en") == "2,644"
     assert "isms-more" not in R.section_html("decisions", dataclasses.replace(ctx, max_rows=5))
+
+
+def test_decisions_section_lists_breaches_first(case):
+    """With a Roller sheet that does not name Direktionen, R4's acceptance (Over middel) is
+    a breach: acceptor_lacks_authority, listed before the pending cases."""
+    a, s = case
+    roles = pd.DataFrame({"name": ["Kommunaldirektør"], "role": ["top_management"], "max_level": ["high"]})
+    ctx = R.ReportContext(dataclasses.replace(a, roles=roles), s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF))
+    out = R.section_html("decisions", ctx)
+    assert out.index("decisions-breach") < out.index("decisions-pending")
+    breach = table(out, "decisions-breach")
+    assert breach["Risiko-ID"].tolist() == ["R4"]
+    assert breach["Begrundelse"].tolist() == ["Accepteret af en person uden bemyndigelse til niveauet"]
 
 
 def test_other_detail_tables_are_capped(case):
@@ -444,3 +463,15 @@ def test_changes_section(case, changes):
     assert "<h2>Changes since the previous round</h2>" in en
     none = R.section_html("changes", dataclasses.replace(ctx, previous=None, previous_scores=None))
     assert "Der er ingen forrige runde at sammenligne med." in none and "<table" not in none
+
+
+def test_appendix_tolerance_names_levels_and_perspectives(case):
+    a, _ = case
+    tol = R.appendix_tolerance(a)
+    assert tol.values.tolist() == [["Børn og unge", "Lav"], ["Økonomi", "Middel"]]
+    profile = pd.DataFrame(
+        {"area": ["Økonomi", "Økonomi"], "max_accepted_level": ["below_medium", "medium"],
+         "perspective": [None, "municipality"]}
+    )  # fmt: skip
+    tol = R.appendix_tolerance(dataclasses.replace(a, profile=profile), lang="en")
+    assert tol.values.tolist() == [["Økonomi", "Below medium", ""], ["Økonomi", "Medium", "Municipality"]]

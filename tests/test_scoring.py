@@ -2,9 +2,9 @@
 
 The fixture below is worked out by hand from DOMAIN.md's KL table: for every risk,
 each perspective and stage, the expected score, level and flags. Flag letters:
-D decision_required, N not_acceptable, T top_management_acceptance_required,
 V data_subject_very_high, S screening_candidate, A above_tolerance,
-R residual_above_inherent.
+R residual_above_inherent. (What the committee must decide is tested in
+test_decisions.py.)
 """
 
 from __future__ import annotations
@@ -33,40 +33,40 @@ NONE = (None, None)
 # risk, asset, likelihood, treatment, residual L, residual cons M, residual cons DS, accepted (by, date), status
 # then expected "score:level:flags" for M inherent, M residual, DS inherent, DS residual ("-" = no row).
 CASES = """
-R01 A1 4 -        - - - none open        | 16:Høj:DA            16:Høj:DA            16:Høj:DA            16:Høj:DA
+R01 A1 4 -        - - - none open        | 16:Høj:A             16:Høj:A             16:Høj:A             16:Høj:A
 R02 A1 1 accept   - - - doc  open        | 4:Under middel:A     4:Under middel:A     4:Under middel:VA    4:Under middel:VA
-R03 A1 2 accept   - - - none open        | 8:Middel:TA          8:Middel:TA          8:Middel:TVA         8:Middel:TVA
-R04 A1 3 accept   - - - doc  open        | 12:Over middel:NA    12:Over middel:NA    12:Over middel:NA    12:Over middel:NA
+R03 A1 2 accept   - - - none open        | 8:Middel:A           8:Middel:A           8:Middel:VA          8:Middel:VA
+R04 A1 3 accept   - - - doc  open        | 12:Over middel:A     12:Over middel:A     12:Over middel:A     12:Over middel:A
 R05 A1 3 mitigate 1 - - none in_progress | 12:Over middel:A     4:Under middel:A     12:Over middel:A     4:Under middel:VA
 R06 A1 2 mitigate 2 2 3 none open        | 8:Middel:A           4:Under middel:SA    8:Middel:VA          6:Under middel:A
-R07 A2 4 -        - - - none open        | 12:Over middel:DA    12:Over middel:DA    12:Over middel:DA    12:Over middel:DA
+R07 A2 4 -        - - - none open        | 12:Over middel:A     12:Over middel:A     12:Over middel:A     12:Over middel:A
 R08 A2 3 -        - - - none closed      | 9:Middel:            9:Middel:            9:Middel:            9:Middel:
 R09 A2 1 -        - - - none open        | 3:Lav:               3:Lav:               3:Lav:               3:Lav:
 R10 A2 2 accept   - - - none open        | 6:Under middel:      6:Under middel:      6:Under middel:      6:Under middel:
 R11 A2 3 transfer 2 - - none open        | 9:Middel:            6:Under middel:      9:Middel:            6:Under middel:
-R12 A3 2 -        - - - none open        | 8:Middel:DA          8:Middel:DA          -                    -
+R12 A3 2 -        - - - none open        | 8:Middel:A           8:Middel:A           -                    -
 R13 A3 4 mitigate 3 3 - none open        | 16:Høj:A             9:Middel:A           -                    -
-R14 A3 1 accept   - - - half open        | 4:Under middel:T     4:Under middel:T     -                    -
+R14 A3 1 accept   - - - half open        | 4:Under middel:      4:Under middel:      -                    -
 R15 A3 3 avoid    1 - - none open        | 12:Over middel:A     4:Under middel:      -                    -
-R16 A4 4 -        - - - none open        | 8:Middel:DSA         8:Middel:DSA         -                    -
+R16 A4 4 -        - - - none open        | 8:Middel:SA          8:Middel:SA          -                    -
 R17 A4 1 -        - - - none open        | 2:Lav:S              2:Lav:S              -                    -
 R18 A4 3 mitigate 4 - - none open        | 6:Under middel:S     8:Middel:SAR         -                    -
-R19 A5 2 -        - - - none open        | 4:Under middel:S     4:Under middel:S     8:Middel:DVA         8:Middel:DVA
+R19 A5 2 -        - - - none open        | 4:Under middel:S     4:Under middel:S     8:Middel:VA          8:Middel:VA
 R20 A5 1 -        - - - none open        | 2:Lav:S              2:Lav:S              4:Under middel:V     4:Under middel:V
 R21 A5 3 mitigate - - 2 none in_progress | 6:Under middel:S     6:Under middel:S     12:Over middel:A     6:Under middel:S
-R22 A5 4 accept   - - - doc  open        | 8:Middel:SA          8:Middel:SA          16:Høj:NA            16:Høj:NA
-R23 A6 4 -        - - - none open        | 8:Middel:DSA         8:Middel:DSA         8:Middel:DSA         8:Middel:DSA
-R24 A6 2 accept   - - - none open        | 4:Under middel:ST    4:Under middel:ST    4:Under middel:ST    4:Under middel:ST
+R22 A5 4 accept   - - - doc  open        | 8:Middel:SA          8:Middel:SA          16:Høj:A             16:Høj:A
+R23 A6 4 -        - - - none open        | 8:Middel:SA          8:Middel:SA          8:Middel:SA          8:Middel:SA
+R24 A6 2 accept   - - - none open        | 4:Under middel:S     4:Under middel:S     4:Under middel:S     4:Under middel:S
 R25 A6 3 mitigate 2 - - none open        | 6:Under middel:S     4:Under middel:S     6:Under middel:S     4:Under middel:S
 R26 A1 1 mitigate 1 1 1 none open        | 4:Under middel:A     1:Lav:S              4:Under middel:VA    1:Lav:S
-R27 A2 4 accept   - - - doc  open        | 12:Over middel:NA    12:Over middel:NA    12:Over middel:NA    12:Over middel:NA
+R27 A2 4 accept   - - - doc  open        | 12:Over middel:A     12:Over middel:A     12:Over middel:A     12:Over middel:A
 R28 A3 4 -        - - - none closed      | 16:Høj:A             16:Høj:A             -                    -
 R29 A5 2 mitigate 3 - - none open        | 4:Under middel:S     6:Under middel:SR    8:Middel:VA          12:Over middel:AR
 R30 A4 2 transfer - - - none open        | 4:Under middel:S     4:Under middel:S     -                    -
 R31 A6 1 -        - - - none open        | 2:Lav:S              2:Lav:S              2:Lav:S              2:Lav:S
 """
 
-LETTERS = dict(zip("DNTVSAR", FLAGS, strict=True))
+LETTERS = dict(zip("VSAR", FLAGS, strict=True))
 assert set(LETTERS.values()) == set(FLAGS)
 
 
@@ -253,7 +253,7 @@ def test_rescore_under_datatilsynet(scored):
     assert list(re["level"].cat.categories) == ["Lav", "Under middel", "Over middel", "Høj"]
     r = re[(re.risk_id == "R19") & (re.perspective == "data_subject") & (re.stage == "inherent")].iloc[0]
     # Consequence 4 x likelihood 2 is Høj under Datatilsynet (Middel under KL).
-    assert str(r.level) == "Høj" and r.above_tolerance and r.decision_required
+    assert str(r.level) == "Høj" and r.above_tolerance
     r = re[(re.risk_id == "R16") & (re.stage == "inherent")].iloc[0]
     # Consequence 2 x likelihood 4 is Over middel under Datatilsynet.
     assert str(r.level) == "Over middel"

@@ -20,12 +20,13 @@ SHEETS_DA = [
     "Trusler",
     "Risici",
     "Risikoprofil",
+    "Roller",
     "SoA",
     "Handlingsplan",
     "Årshjul",
     "Matrix",
 ]
-SHEETS_EN = ["Instructions", "About", "Assets", "Threats", "Risks", "Risk profile", "SoA", "Action plan",
+SHEETS_EN = ["Instructions", "About", "Assets", "Threats", "Risks", "Risk profile", "Roles", "SoA", "Action plan",
              "Annual wheel", "Matrix"]  # fmt: skip
 
 
@@ -279,7 +280,7 @@ def test_write_workbook_values(tmp_path):
     assert r1[h.index("Håndtering")] == "Mitiger" and r1[h.index("Status")] == "Åben"
     assert r1[h.index("Foranstaltninger")] == "5.15; 8.7"
     assert risks.cell(row=2, column=h.index("Frist") + 1).is_date
-    assert [c.value for c in wb["Risikoprofil"][2]] == ["Social", "Middel"]
+    assert [c.value for c in wb["Risikoprofil"][2]][:2] == ["Social", "Middel"]
     assert len(risks.data_validations.dataValidation) > 0
 
 
@@ -362,3 +363,25 @@ def test_template_filled_in_scores_as_expected(tmp_path):
         assert (s.loc[(p, "residual"), "score"], s.loc[(p, "residual"), "level"]) == (6, "Under middel")
     pd.testing.assert_frame_equal(_score_frame(again), _score_frame(first))
     assert len(again.soa) == 93 and again.soa["control_id"].tolist() == first.soa["control_id"].tolist()
+
+
+def test_template_decision_columns_and_dropdowns(template_da, template_en):
+    """Roller, Revurderes, Restrisiko (beskrivelse), Perspektiv/Godkendt in the profile,
+    and the playbook's downtime scale as a drop-down."""
+    roles = template_da["Roller"]
+    assert headers(roles) == ["Navn", "Rolle", "Maks. niveau"]
+    assert validation_for(roles, "Rolle") == ["Topledelse", "Informationssikkerhedsudvalg", "Ledelse"]
+    assert validation_for(roles, "Maks. niveau") == ["Lav", "Under middel", "Middel", "Over middel", "Høj"]
+    profile = template_da["Risikoprofil"]
+    assert headers(profile) == ["Område", "Maks. accepteret niveau", "Perspektiv", "Godkendt af", "Godkendt dato"]
+    assert validation_for(profile, "Perspektiv") == ["Kommunen", "De registrerede"]
+    risks = headers(template_da["Risici"])
+    assert "Revurderes" in risks and "Restrisiko (beskrivelse)" in risks and "Foranstaltninger" in risks
+    assert validation_for(template_da["Aktiver"], "Tålelig nedetid") == [
+        "Under ½ dag", "1 dag", "3 dage", "En uge eller mere"
+    ]  # fmt: skip
+    assert headers(template_da["Handlingsplan"])[4] == "Foranstaltninger"
+    assert headers(template_en["Roles"]) == ["Name", "Role", "Max level"]
+    assert validation_for(template_en["Assets"], "Tolerable downtime") == [
+        "Under ½ day", "1 day", "3 days", "A week or more"
+    ]  # fmt: skip

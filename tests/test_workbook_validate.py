@@ -149,23 +149,25 @@ def test_unknown_level_and_unknown_matrix(tmp_path: Path) -> None:
     assert problems["code"].tolist() == ["unknown_matrix", "unknown_level"]
 
 
-def test_acceptance_at_management_level_needs_who_and_when(tmp_path: Path) -> None:
+def test_acceptance_above_tolerance_without_who_or_when_is_a_warning_not_an_error(tmp_path: Path) -> None:
     data = F.workbook_data()
-    # R-01 on A-01 with likelihood 2: municipality 3x2 = 6 (Under middel), data subjects 4x2 = 8 (Middel).
-    F.set_value(data, "risks", 0, "likelihood", 2)
+    # R-01 on A-01 (area Social, tolerance Middel), likelihood 3: municipality 3x3 = 9 (Middel, within),
+    # data subjects 4x3 = 12 (Over middel, above) -> accepted without who/when: acceptance_missing.
     F.set_value(data, "risks", 0, "treatment", "Acceptér")
-    # R-03 on A-03 (critical) with likelihood 1: 4x1 = 4 (Under middel): accepted, no who/when -> fine.
+    F.set_value(data, "risks", 0, "residual_likelihood", None)
+    # R-03 on A-03 (critical, area IT, default tolerance Under middel), likelihood 1: 4x1 = 4 -> within.
     F.set_value(data, "risks", 2, "likelihood", 1)
     F.set_value(data, "risks", 2, "treatment", "Acceptér")
     F.set_value(data, "risks", 2, "residual_likelihood", None)
-    # R-02 (4 / 6) accepted with who and when, R-04 (2 / 3) without: both fine.
+    # R-04 (2 / 3, within Under middel) is accepted without who/when too: no warning.
     problems = validate_workbook(write(tmp_path, data))
-    assert problems["code"].tolist() == ["acceptance_undocumented"]
+    assert problems["code"].tolist() == ["acceptance_missing"]
+    assert problems["severity"].tolist() == ["warning"]
     assert lines(problems) == [
-        "kommune.xlsx: Risici!M2: risikoen er accepteret på niveau Middel, men 'Accepteret af' og "
-        "'Accepteret dato' mangler; risici på niveau Middel og derover skal accepteres af ledelsen med navn og dato"
+        "kommune.xlsx: Risici!M2: advarsel: risikoen er accepteret over tolerancen, men 'Accepteret af' og "
+        "'Accepteret dato' mangler; accepten afventer derfor en beslutning"
     ]
-    # Who without when still fails, pointing at the date.
+    # Who without when: the warning points at the date.
     F.set_value(data, "risks", 0, "accepted_by", "Direktionen")
     problems = validate_workbook(write(tmp_path, data, "who.xlsx"))
     assert problems["cell"].tolist() == ["N2"] and "'Accepteret dato' mangler" in problems["message_da"].item()
@@ -196,7 +198,7 @@ def test_warnings_are_reported_but_not_fatal(tmp_path: Path) -> None:
             ("missing_owner", "Aktiver", f"{F.col_of(data, 'assets', 'risk_owner')}4"),
             ("no_data_subject_consequence", "Aktiver", f"{F.col_of(data, 'assets', 'consequence_data_subject_c')}4"),
             ("deadline_passed", "Risici", "P2"),
-            ("formula_mismatch", "Risici", "R5"),
+            ("formula_mismatch", "Risici", "T5"),  # the added column comes after the 19 layout columns
         ]
     )
     mismatch = w[w["code"] == "formula_mismatch"]["message_da"].item()
@@ -328,7 +330,7 @@ def test_duplicate_header_hidden_sheet_excel_errors_and_long_values(tmp_path: Pa
     assert got == sorted(
         [
             ("hidden_sheet", "Trusler", ""),
-            ("duplicate_column", "Risici", "R1"),
+            ("duplicate_column", "Risici", "T1"),  # after the 19 layout columns (Revurderes, Restrisiko last)
             ("excel_error", "Risici", "F2"),
             ("excel_error", "Aktiver", f"{k}3"),
             ("unparseable", "Risici", "F4"),
@@ -336,5 +338,5 @@ def test_duplicate_header_hidden_sheet_excel_errors_and_long_values(tmp_path: Pa
     )
     text = format_problems(problems)
     assert "kommune.xlsx: Risici!F2: cellen indeholder Excel-fejlen #REF!" in text
-    assert "kolonnen 'Sandsynlighed' findes flere gange (F1 og R1)" in text
+    assert "kolonnen 'Sandsynlighed' findes flere gange (F1 og T1)" in text
     assert max(len(line) for line in text.splitlines()) < 250  # the 600-character value is cut
