@@ -267,12 +267,15 @@ def export_parquet_(
     directory: Annotated[Path, typer.Argument(help="Mappe til Parquet-filerne (opdelt efter kommune og runde).")],
     store: StoreOpt = None,
     all_versions: Annotated[bool, typer.Option("--all-versions", help="Tag også erstattede versioner med.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Skriv i en mappe, der ikke er tom (kun en tidligere eksports filer erstattes).")
+    ] = False,
     lang: Lang = "da",
 ) -> None:
-    """Eksportér lageret som Parquet, opdelt hive-style efter kommune og runde."""
+    """Eksportér lageret som Parquet, opdelt hive-style efter kommune og runde (til en ny eller tom mappe)."""
     from .store import export_parquet
 
-    for p in export_parquet(store, directory, all_versions=all_versions):
+    for p in export_parquet(store, directory, all_versions=all_versions, force=force):
         typer.echo(str(p))
 
 

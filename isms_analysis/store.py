@@ -897,36 +897,41 @@ def _sorted_codes(values: list[str], ords: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(cats.get_indexer(values)[ords], dtype=pd.CategoricalDtype(cats))
 
 
-def export_parquet(store: str | Path | None, directory: str | Path, *, all_versions: bool = False) -> list[Path]:
+def export_parquet(
+    store: str | Path | None, directory: str | Path, *, all_versions: bool = False, force: bool = False
+) -> list[Path]:
     """Write every table as Parquet partitioned hive-style by municipality and round
     (``<dir>/<table>/municipality=.../round=.../*.parquet``) plus ``rounds.parquet``.
-    Only the current version of each round unless ``all_versions``. Returns the paths written."""
+    Only the current version of each round unless ``all_versions``. Returns the paths written.
+
+    The files are written into a fresh staging folder and then published into ``directory``
+    (:mod:`isms_analysis.publish`): a non-empty folder is refused unless ``force``, and even
+    then nothing is deleted or replaced that an export did not write; symlinks are never followed."""
+    from .publish import staged
+
     path = store_path(store)
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
     with _connect(path, read_only=True) as con:
         if not _has_rounds(con):
-            return written
+            return []
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        rounds_file = out / "rounds.parquet"
-        con.execute(
-            "COPY (SELECT * EXCLUDE (schema_json) FROM rounds ORDER BY municipality, round, version) "
-            f"TO '{_sql_path(rounds_file)}' (FORMAT parquet)"
-        )
-        written.append(rounds_file)
-        current = "" if all_versions else " WHERE NOT r.superseded"
-        for name in (*SHEETS, "scores"):
-            if name not in tables:
-                continue
-            target = out / name
+        names = ["rounds.parquet"]
+        with staged(out, force=force) as stage:
             con.execute(
-                f'COPY (SELECT t.* EXCLUDE ("_row") FROM "{name}" t JOIN rounds r USING (municipality, round, version)'
-                f'{current} ORDER BY t.municipality, t.round, t.version, t."_row") '
-                f"TO '{_sql_path(target)}' (FORMAT parquet, PARTITION_BY (municipality, round), OVERWRITE)"
+                "COPY (SELECT * EXCLUDE (schema_json) FROM rounds ORDER BY municipality, round, version) "
+                f"TO '{_sql_path(stage / 'rounds.parquet')}' (FORMAT parquet)"
             )
-            written.append(target)
-    return written
+            current = "" if all_versions else " WHERE NOT r.superseded"
+            for name in (*SHEETS, "scores"):
+                if name not in tables:
+                    continue
+                con.execute(
+                    f'COPY (SELECT t.* EXCLUDE ("_row") FROM "{name}" t JOIN rounds r USING (municipality, round, '
+                    f'version){current} ORDER BY t.municipality, t.round, t.version, t."_row") '
+                    f"TO '{_sql_path(stage / name)}' (FORMAT parquet, PARTITION_BY (municipality, round))"
+                )
+                names.append(name)
+    return [out / n for n in names]
 
 
 def _sql_path(p: Path) -> str:
