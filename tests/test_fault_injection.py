@@ -4,9 +4,6 @@ sheets, booleans, far dates, wide sheets, external links) are in tests/test_bad_
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
