@@ -8,7 +8,9 @@ used wrongly, and never shows a Python traceback for bad input.
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import warnings
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -18,6 +20,7 @@ import typer
 
 from . import __version__
 from .errors import UserError
+from .terminal import printable
 
 app = typer.Typer(
     help="isms-analysis: risikovurdering efter KL's drejebog (ISO 27001:2022). / risk assessment after KL's playbook.",
@@ -32,7 +35,12 @@ Lang = Annotated[str, typer.Option("--lang", help="Sprog for beskeder og output:
 
 
 def _err(text: str) -> None:
-    typer.echo(text, err=True)
+    typer.echo(printable(text, keep_newlines=True), err=True)
+
+
+def _out(text: str, *, json: bool = False) -> None:
+    """Print to stdout with control and invisible characters escaped (never raw ESC or BEL)."""
+    typer.echo(printable(text, keep_newlines=True, json=json))
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -45,11 +53,21 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             _err(f"Ukendt sprog '{lang}': brug da eller en. / Unknown language: use da or en.")
             raise typer.Exit(2)
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():  # library warnings would flood a cron mail
+                warnings.simplefilter("ignore")
+                return func(*args, **kwargs)
         except UserError as exc:
             _err(exc.message(lang))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", None)
+            if signum:  # SIGTERM/SIGHUP, turned into an interrupt so temporary files were removed
+                name = signal.Signals(signum).name
+                _err(
+                    f"Afbrudt ({name}); midlertidige filer er fjernet." if lang == "da"
+                    else f"Interrupted ({name}); temporary files were removed."
+                )  # fmt: skip
+                raise typer.Exit(128 + signum) from None
             _err("Afbrudt." if lang == "da" else "Interrupted.")
             raise typer.Exit(130) from None
 
@@ -87,7 +105,7 @@ def template(
             f"{path.name} already exists; use --force to overwrite.",
         )
     out = write_template(path, lang=lang)
-    typer.echo(str(out))
+    _out(str(out))
 
 
 @app.command()
@@ -128,15 +146,15 @@ def validate(
         )
         if format == "text":
             if len(problems):
-                typer.echo(format_problems(problems, lang))
+                _out(format_problems(problems, lang))
             if lang == "en":
                 verdict = "invalid" if n_err else "valid"
-                typer.echo(f"{f.name}: {verdict} ({n_err} errors, {n_warn} warnings)")
+                _out(f"{f.name}: {verdict} ({n_err} errors, {n_warn} warnings)")
             else:
                 verdict = "ugyldig" if n_err else "gyldig"
-                typer.echo(f"{f.name}: {verdict} ({n_err} fejl, {n_warn} advarsler)")
+                _out(f"{f.name}: {verdict} ({n_err} fejl, {n_warn} advarsler)")
     if format == "json":
-        typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        _out(json.dumps(report, ensure_ascii=False, indent=2, default=str), json=True)
     raise typer.Exit(worst)
 
 
@@ -163,7 +181,7 @@ def score(
     except MatrixError as exc:
         raise UserError(str(exc)) from None
     if out is None:
-        typer.echo(summarise(scores, lang).to_string())
+        _out(summarise(scores, lang).to_string())
         return
     from .register import write_register
 
@@ -173,7 +191,7 @@ def score(
             f"{out.name} already exists; use --force to overwrite.",
         )
     write_register(assessment, scores, out, lang=lang, matrix=used)
-    typer.echo(str(out))
+    _out(str(out))
 
 
 @app.command()
@@ -189,7 +207,7 @@ def sample(
     from .sample import write_sample
 
     for p in write_sample(directory, rounds=rounds, risks=risks, seed=seed, lang=lang):
-        typer.echo(str(p))
+        _out(str(p))
 
 
 StoreOpt = Annotated[
@@ -209,9 +227,10 @@ def import_(
     lang: Lang = "da",
 ) -> None:
     """Kontrollér en arbejdsbog og gem runden i lageret (runder ændres ikke; --replace gemmer en ny version)."""
-    from .store import import_round
+    from .store import check_writable, import_round
     from .workbook import read_workbook
 
+    check_writable(store)  # a read-only store folder fails here, not at COMMIT after all the work
     assessment = read_workbook(file, mapping=mapping)  # invalid -> ValidationFailed (exit 1) with every problem
     if not assessment.meta.get("approved_by") or not assessment.meta.get("approved_date"):
         _err(
@@ -221,9 +240,9 @@ def import_(
         )
     info = import_round(assessment, store, replace=replace)
     if lang == "en":
-        typer.echo(f"Stored {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risks) in {info['store']}")
+        _out(f"Stored {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risks) in {info['store']}")
     else:
-        typer.echo(f"Gemt {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risici) i {info['store']}")
+        _out(f"Gemt {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risici) i {info['store']}")
 
 
 @app.command("rounds")
@@ -240,10 +259,10 @@ def rounds_(
         raise UserError("--format skal være text eller json.", "--format must be text or json.")
     rounds = list_rounds(store)
     if format == "json":
-        typer.echo(rounds.to_json(orient="records", date_format="iso", force_ascii=False, indent=2))
+        _out(rounds.to_json(orient="records", date_format="iso", force_ascii=False, indent=2), json=True)
         return
     if rounds.empty:
-        typer.echo(f"Ingen runder i {store_path(store)}." if lang != "en" else f"No rounds in {store_path(store)}.")
+        _out(f"Ingen runder i {store_path(store)}." if lang != "en" else f"No rounds in {store_path(store)}.")
         return
     headers = {
         "municipality": ("Kommune", "Municipality"), "round": ("Runde", "Round"), "version": ("Version", "Version"),
@@ -258,7 +277,7 @@ def rounds_(
     shown["superseded"] = shown["superseded"].map({True: yes, False: no})
     shown["sha256"] = shown["sha256"].str[:12]
     shown.columns = [headers[c][1 if lang == "en" else 0] for c in headers]
-    typer.echo(shown.fillna("").to_string(index=False))
+    _out(shown.fillna("").to_string(index=False))
 
 
 @app.command("export-parquet")
@@ -276,7 +295,7 @@ def export_parquet_(
     from .store import export_parquet
 
     for p in export_parquet(store, directory, all_versions=all_versions, force=force):
-        typer.echo(str(p))
+        _out(str(p))
 
 
 @report_app.command("quarterly")
@@ -332,7 +351,7 @@ def report_quarterly(
         as_of=as_of,
         progress=not quiet,
     )
-    typer.echo(str(path))
+    _out(str(path))
 
 
 @report_app.command("trend")
@@ -365,7 +384,7 @@ def report_trend(
         force=force,
         progress=not quiet,
     )
-    typer.echo(str(path))
+    _out(str(path))
 
 
 @app.command()
@@ -380,7 +399,7 @@ def demo(
     from .demo import run_demo
 
     for p in run_demo(sample, out, lang=lang, pdf=pdf):
-        typer.echo(str(p))
+        _out(str(p))
 
 
 def run() -> None:  # pragma: no cover - console entry alternative

@@ -62,6 +62,10 @@ class StoreCorrupt(UserError):
     """The store file cannot be read as a DuckDB store."""
 
 
+class StoreNotWritable(UserError):
+    """The store (or its folder) cannot be written: a read-only file, folder or file system."""
+
+
 class RoundExists(UserError):
     """The round is already in the store (rounds are immutable)."""
 
@@ -80,10 +84,50 @@ def store_path(store: str | Path | None = None) -> Path:
 
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked")
+_ACCESS_MARKERS = ("read-only file system", "permission denied", "operation not permitted", "access is denied")
 
 
-def _translate(exc: BaseException, path: Path) -> UserError:
+def _not_writable(path: Path, detail: str = "") -> StoreNotWritable:
+    folder = path.parent if str(path.parent) else Path(".")
+    why = f" ({detail})" if detail else ""
+    return StoreNotWritable(
+        f"Lageret {path} kan ikke skrives: der er ikke skriveadgang til filen eller mappen {folder}{why}. "
+        "DuckDB skal også kunne oprette en .wal-fil i mappen. Ret rettighederne, eller brug et andet --store. "
+        "Lageret er ikke ændret.",
+        f"The store {path} cannot be written: there is no write access to the file or the folder {folder}{why}. "
+        "DuckDB also needs to create a .wal file in the folder. Fix the permissions or use another --store. "
+        "The store was not changed.",
+    )
+
+
+def check_writable(store: str | Path | None = None) -> Path:
+    """Raise :class:`StoreNotWritable` unless the store can be written (call before any work)."""
+    path = store_path(store)
+    _check_writable(path)
+    return path
+
+
+def _check_writable(path: Path) -> None:
+    """Before any work: the store's folder must exist (or be creatable) and be writable, and so must
+    an existing store file; otherwise the import would run and fail only at COMMIT."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _not_writable(path, exc.strerror or str(exc)) from None
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
+        raise _not_writable(path)
+
+
+def _translate(exc: BaseException, path: Path, *, read_only: bool = True) -> UserError:
     text = str(exc)
+    if any(m in text.casefold() for m in _ACCESS_MARKERS):
+        if not read_only:
+            return _not_writable(path, text.splitlines()[0][:200])
+        return StoreNotWritable(
+            f"Lageret {path} kan ikke læses: der er ikke adgang til filen ({text.splitlines()[0][:200]}).",
+            f"The store {path} cannot be read: no access to the file ({text.splitlines()[0][:200]}).",
+        )
     if any(m in text.casefold() for m in _LOCK_MARKERS):
         return StoreBusy(
             f"Lageret er optaget: en anden proces bruger {path} lige nu. Prøv igen om lidt.",
@@ -112,22 +156,27 @@ def _connect(path: Path, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnecti
     if read_only and not path.exists():
         raise RoundNotFound(f"Lageret {path} findes ikke.", f"The store {path} does not exist.")
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _check_writable(path)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        raise _translate(exc, path) from None
+        raise _translate(exc, path, read_only=read_only) from None
     try:
         try:
             _ensure_schema(con, path, read_only)
         except duckdb.Error as exc:
-            raise _translate(exc, path) from None
+            raise _translate(exc, path, read_only=read_only) from None
         try:
             yield con
         except _STORAGE_ERRORS as exc:
-            raise _translate(exc, path) from None
+            raise _translate(exc, path, read_only=read_only) from None
+        except duckdb.Error as exc:  # the base class: "Corrupt database file" and the like
+            if type(exc) is not duckdb.Error and "corrupt" not in str(exc).casefold():
+                raise
+            raise _translate(exc, path, read_only=read_only) from None
     finally:
-        con.close()
+        with suppress(duckdb.Error):
+            con.close()
 
 
 def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
