@@ -695,13 +695,14 @@ class _Reader:
         listed = [f"'{_printable(n)}'" for n in hits]
         da_list = ", ".join(listed[:-1]) + " og " + listed[-1]
         en_list = ", ".join(listed[:-1]) + " and " + listed[-1]
+        da_all, en_all = ("begge", "both") if len(hits) == 2 else ("alle", "all")
         self.problems.add(
             "error",
             "duplicate_sheet",
-            f"arkene {da_list} læses alle som arket '{sheet.da}'; slet eller omdøb dem, så kun ét ark hedder "
-            "sådan (fx med årstal på et gammelt ark)",
-            f"the sheets {en_list} all read as the sheet '{sheet.en}'; delete or rename them so that only one "
-            "has that name (e.g. an old sheet with its year)",
+            f"arkene {da_list} læses {da_all} som arket '{sheet.da}'; slet eller omdøb, så kun ét ark hedder "
+            "sådan (fx med årstal på det gamle ark)",
+            f"the sheets {en_list} {en_all} read as the sheet '{sheet.en}'; delete or rename so that only one "
+            "has that name (e.g. the old sheet with its year)",
             sheet=_printable(hits[0]),
         )
 

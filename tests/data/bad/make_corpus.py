@@ -822,8 +822,8 @@ CORPUS: tuple[Case, ...] = (
          "last round's sheets kept as 'Aktiver.', 'Tru-sler' and 'Rísici' (each folds to a known sheet) next to "
          "this round's Aktiver, Trusler and Risici", 1,
          kind="xlsx", where=(L.ASSETS.da, L.THREATS.da, R, "Rísici"),
-         problems=tuple(("error", "duplicate_sheet", s, f"arkene '{s}' og '{old}' læses alle som arket '{s}'",
-                         f"the sheets '{s}' and '{old}' all read as the sheet '{en}'")
+         problems=tuple(("error", "duplicate_sheet", s, f"arkene '{s}' og '{old}' læses begge som arket '{s}'",
+                         f"the sheets '{s}' and '{old}' both read as the sheet '{en}'")
                         for s, old, en in ((L.ASSETS.da, "Aktiver.", L.ASSETS.en), (L.THREATS.da, "Tru-sler", L.THREATS.en),
                                            (R, "Rísici", L.RISKS.en)))),
     Case("boolean-likelihood.xlsx", make_boolean_likelihood,
