@@ -257,7 +257,7 @@ def rounds_(
 
     if format not in ("text", "json"):
         raise UserError("--format skal være text eller json.", "--format must be text or json.")
-    rounds = list_rounds(store)
+    rounds = list_rounds(store, verify=True)  # a store that import would call damaged is reported here too
     if format == "json":
         _out(rounds.to_json(orient="records", date_format="iso", force_ascii=False, indent=2), json=True)
         return

@@ -541,14 +541,19 @@ def _text(v: Any) -> str | None:
     return s or None
 
 
-def list_rounds(store: str | Path | None = None) -> pd.DataFrame:
-    """Every stored round and version (superseded ones too), oldest first."""
+def list_rounds(store: str | Path | None = None, *, verify: bool = False) -> pd.DataFrame:
+    """Every stored round and version (superseded ones too), oldest first. ``verify`` reads
+    every row of every table first (so damaged data pages are found, as an import would find
+    them) and raises :class:`StoreCorrupt` on damage."""
     path = store_path(store)
     if not path.exists():
         return _empty_rounds()
     with _connect(path, read_only=True) as con:
         if not _has_rounds(con):
             return _empty_rounds()
+        if verify:
+            for (name,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY table_name").fetchall():
+                con.execute(f"SELECT max(hash(x)) FROM {_q(name)} x").fetchone()  # reads (and checksums) all pages
         frame = con.execute(
             """
             SELECT municipality, round, assessment_date AS date, risks, approved_by, approved_date,

@@ -323,3 +323,43 @@ def test_terminal_output_escapes_names_from_the_store(tmp_path: Path) -> None:
 
     rows = json.loads(runner.invoke(app, ["rounds", "--format", "json", "--store", str(store)]).output)
     assert rows[0]["municipality"] == "Ærø\x1b[2J\x1b[31m\x07"  # JSON escapes: the value itself is intact
+
+
+def _damaged_copy(store: Path, tmp_path: Path) -> Path | None:
+    """A copy of ``store`` with one data block overwritten such that the rounds table still
+    reads but another table does not (found by trying each 256 KiB block), or None."""
+    from isms_analysis.store import list_rounds, load_rounds
+
+    data = store.read_bytes()
+    for off in range(12288 + 262144, len(data), 262144):
+        d = bytearray(data)
+        d[off : off + 64] = b"\xff" * 64
+        copy = tmp_path / f"damaged-{off}.duckdb"
+        copy.write_bytes(bytes(d))
+        try:
+            list_rounds(copy)
+        except Exception:  # noqa: BLE001 - any failure: try the next block
+            continue
+        try:
+            load_rounds(copy)
+        except Exception:  # noqa: BLE001
+            return copy
+    return None
+
+
+def test_damaged_store_is_reported_by_rounds_import_and_loads(store: Path, tmp_path: Path) -> None:
+    """'Corrupt database file' came as the base duckdb.Error (a traceback), and `isms rounds`
+    exited 0 on a store that `isms import` called damaged."""
+    from isms_analysis.store import StoreCorrupt, load_rounds
+
+    damaged = _damaged_copy(store, tmp_path)
+    if damaged is None:
+        pytest.skip("no block of this store damages a table other than rounds")
+    with pytest.raises(StoreCorrupt):
+        load_rounds(damaged)
+    r = runner.invoke(app, ["rounds", "--store", str(damaged)])
+    assert r.exit_code == 2 and "beskadiget" in r.output, r.output
+    workbook = Path(__file__).parent / "data" / "bad" / "_baseline.xlsx"
+    r = runner.invoke(app, ["import", str(workbook), "--store", str(damaged)])
+    assert r.exit_code == 2 and "beskadiget" in r.output, r.output
+    assert isinstance(r.exception, SystemExit), repr(r.exception)
