@@ -653,10 +653,10 @@ def _publish_set(tmp: Path, target: Path, basename: str, record: dict[str, str])
                     shutil.copytree(p, tmp / p.name, symlinks=True)
                 else:
                     shutil.copy2(p, tmp / p.name, follow_symlinks=False)
-    (tmp / _OWNER).unlink(missing_ok=True)
     aside = target.parent / f".{target.name}.replaced-{os.getpid()}-{time.time_ns()}"
     if target.exists():
         (target / _OWNER).write_text(json.dumps(_owner()), encoding="utf-8")
         os.rename(target, aside)
-    os.rename(tmp, target)
+    os.rename(tmp, target)  # tmp keeps its owner record until here, so a kill before it is swept
+    (target / _OWNER).unlink(missing_ok=True)
     shutil.rmtree(aside, ignore_errors=True)

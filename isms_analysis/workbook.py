@@ -1427,7 +1427,7 @@ class _BoolKey:
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """pd.factorize of one column, with booleans kept apart from the numbers 1 and 0."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if not any(isinstance(u, bool | int | float) and u in (0, 1) for u in uniques):
+    if not len(uniques) or not ((uniques == 1) | (uniques == 0)).any():  # elementwise; text compares unequal
         return codes, uniques
     is_bool = np.fromiter((type(v) is bool for v in values), dtype=bool, count=len(values))
     if not is_bool.any() or is_bool.all():
