@@ -8,7 +8,9 @@ used wrongly, and never shows a Python traceback for bad input.
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import warnings
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -18,6 +20,7 @@ import typer
 
 from . import __version__
 from .errors import UserError
+from .terminal import printable
 
 app = typer.Typer(
     help="isms-analysis: risikovurdering efter KL's drejebog (ISO 27001:2022). / risk assessment after KL's playbook.",
@@ -42,7 +45,12 @@ ActivitiesOpt = Annotated[
 
 
 def _err(text: str) -> None:
-    typer.echo(text, err=True)
+    typer.echo(printable(text, keep_newlines=True), err=True)
+
+
+def _out(text: str, *, json: bool = False) -> None:
+    """Print to stdout with control and invisible characters escaped (never raw ESC or BEL)."""
+    typer.echo(printable(text, keep_newlines=True, json=json))
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,11 +63,21 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             _err(f"Ukendt sprog '{lang}': brug da eller en. / Unknown language: use da or en.")
             raise typer.Exit(2)
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():  # library warnings would flood a cron mail
+                warnings.simplefilter("ignore")
+                return func(*args, **kwargs)
         except UserError as exc:
             _err(exc.message(lang))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", None)
+            if signum:  # SIGTERM/SIGHUP, turned into an interrupt so temporary files were removed
+                name = signal.Signals(signum).name
+                _err(
+                    f"Afbrudt ({name}); midlertidige filer er fjernet." if lang == "da"
+                    else f"Interrupted ({name}); temporary files were removed."
+                )  # fmt: skip
+                raise typer.Exit(128 + signum) from None
             _err("Afbrudt." if lang == "da" else "Interrupted.")
             raise typer.Exit(130) from None
 
@@ -97,7 +115,7 @@ def template(
             f"{path.name} already exists; use --force to overwrite.",
         )
     out = write_template(path, lang=lang)
-    typer.echo(str(out))
+    _out(str(out))
 
 
 @app.command()
@@ -144,15 +162,15 @@ def validate(
         )
         if format == "text":
             if len(problems):
-                typer.echo(format_problems(problems, lang))
+                _out(format_problems(problems, lang))
             if lang == "en":
                 verdict = "invalid" if n_err else "valid"
-                typer.echo(f"{f.name}: {verdict} ({n_err} errors, {n_warn} warnings)")
+                _out(f"{f.name}: {verdict} ({n_err} errors, {n_warn} warnings)")
             else:
                 verdict = "ugyldig" if n_err else "gyldig"
-                typer.echo(f"{f.name}: {verdict} ({n_err} fejl, {n_warn} advarsler)")
+                _out(f"{f.name}: {verdict} ({n_err} fejl, {n_warn} advarsler)")
     if format == "json":
-        typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+        _out(json.dumps(report, ensure_ascii=False, indent=2, default=str), json=True)
     raise typer.Exit(worst)
 
 
@@ -182,11 +200,11 @@ def score(
     if out is None:
         from .decisions import decision_summary, decisions
 
-        typer.echo(summarise(scores, lang).to_string())
+        _out(summarise(scores, lang).to_string())
         summary = decision_summary(decisions(assessment, scores, lang=lang, matrix=used), lang)
         summary = summary[summary["count"] > 0].set_index("label")["count"]
         summary.index.name = "Beslutninger (risiko × perspektiv)" if lang != "en" else "Decisions (risk × perspective)"
-        typer.echo("\n" + summary.to_string())
+        _out("\n" + summary.to_string())
         return
     from .register import write_register
 
@@ -196,7 +214,7 @@ def score(
             f"{out.name} already exists; use --force to overwrite.",
         )
     write_register(assessment, scores, out, lang=lang, matrix=used)
-    typer.echo(str(out))
+    _out(str(out))
 
 
 @app.command()
@@ -217,12 +235,12 @@ def sample(
         from .municipalities import write_municipalities
 
         for p in write_municipalities(directory, municipalities, rounds=rounds, risks=risks, seed=seed, lang=lang):
-            typer.echo(str(p))
+            _out(str(p))
         return
     from .sample import write_sample
 
     for p in write_sample(directory, rounds=rounds, risks=risks, seed=seed, lang=lang):
-        typer.echo(str(p))
+        _out(str(p))
 
 
 StoreOpt = Annotated[
@@ -242,9 +260,10 @@ def import_(
     lang: Lang = "da",
 ) -> None:
     """Kontrollér en arbejdsbog og gem runden i lageret (runder ændres ikke; --replace gemmer en ny version)."""
-    from .store import import_round
+    from .store import check_writable, import_round
     from .workbook import read_workbook
 
+    check_writable(store)  # a read-only store folder fails here, not at COMMIT after all the work
     assessment = read_workbook(file, mapping=mapping)  # invalid -> ValidationFailed (exit 1) with every problem
     if not assessment.meta.get("approved_by") or not assessment.meta.get("approved_date"):
         _err(
@@ -254,9 +273,9 @@ def import_(
         )
     info = import_round(assessment, store, replace=replace)
     if lang == "en":
-        typer.echo(f"Stored {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risks) in {info['store']}")
+        _out(f"Stored {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risks) in {info['store']}")
     else:
-        typer.echo(f"Gemt {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risici) i {info['store']}")
+        _out(f"Gemt {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risici) i {info['store']}")
 
 
 @app.command("rounds")
@@ -271,12 +290,12 @@ def rounds_(
 
     if format not in ("text", "json"):
         raise UserError("--format skal være text eller json.", "--format must be text or json.")
-    rounds = list_rounds(store)
+    rounds = list_rounds(store, verify=True)  # a store that import would call damaged is reported here too
     if format == "json":
-        typer.echo(rounds.to_json(orient="records", date_format="iso", force_ascii=False, indent=2))
+        _out(rounds.to_json(orient="records", date_format="iso", force_ascii=False, indent=2), json=True)
         return
     if rounds.empty:
-        typer.echo(f"Ingen runder i {store_path(store)}." if lang != "en" else f"No rounds in {store_path(store)}.")
+        _out(f"Ingen runder i {store_path(store)}." if lang != "en" else f"No rounds in {store_path(store)}.")
         return
     headers = {
         "municipality": ("Kommune", "Municipality"), "round": ("Runde", "Round"), "version": ("Version", "Version"),
@@ -291,7 +310,7 @@ def rounds_(
     shown["superseded"] = shown["superseded"].map({True: yes, False: no})
     shown["sha256"] = shown["sha256"].str[:12]
     shown.columns = [headers[c][1 if lang == "en" else 0] for c in headers]
-    typer.echo(shown.fillna("").to_string(index=False))
+    _out(shown.fillna("").to_string(index=False))
 
 
 @app.command("export-parquet")
@@ -300,13 +319,16 @@ def export_parquet_(
     directory: Annotated[Path, typer.Argument(help="Mappe til Parquet-filerne (opdelt efter kommune og runde).")],
     store: StoreOpt = None,
     all_versions: Annotated[bool, typer.Option("--all-versions", help="Tag også erstattede versioner med.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Skriv i en mappe, der ikke er tom (kun en tidligere eksports filer erstattes).")
+    ] = False,
     lang: Lang = "da",
 ) -> None:
-    """Eksportér lageret som Parquet, opdelt hive-style efter kommune og runde."""
+    """Eksportér lageret som Parquet, opdelt hive-style efter kommune og runde (til en ny eller tom mappe)."""
     from .store import export_parquet
 
-    for p in export_parquet(store, directory, all_versions=all_versions):
-        typer.echo(str(p))
+    for p in export_parquet(store, directory, all_versions=all_versions, force=force):
+        _out(str(p))
 
 
 @report_app.command("quarterly")
@@ -370,7 +392,7 @@ def report_quarterly(
         peers=peers,
         k=min_municipalities,
     )
-    typer.echo(str(path))
+    _out(str(path))
 
 
 @report_app.command("benchmark")
@@ -403,7 +425,7 @@ def report_benchmark(
         force=force,
         progress=not quiet,
     )
-    typer.echo(str(path))
+    _out(str(path))
 
 
 @app.command("export-benchmark")
@@ -437,9 +459,9 @@ def export_benchmark_(
     )  # fmt: skip
     who = extract["municipality"].iloc[0] if len(extract) else ""
     if lang == "en":
-        typer.echo(f"Wrote {path} ({len(extract)} rows of counts; municipality: {who}). See it with: isms show-extract {path}")
+        _out(f"Wrote {path} ({len(extract)} rows of counts; municipality: {who}). See it with: isms show-extract {path}")
     else:
-        typer.echo(f"Skrev {path} ({len(extract)} rækker med optællinger; kommune: {who}). Se den med: isms show-extract {path}")
+        _out(f"Skrev {path} ({len(extract)} rækker med optællinger; kommune: {who}). Se den med: isms show-extract {path}")
 
 
 @app.command("show-extract")
@@ -451,7 +473,7 @@ def show_extract(
     """Vis præcis hvad et benchmark-udtræk indeholder, før det sendes."""
     from .benchmark import describe_extract, read_extract
 
-    typer.echo(describe_extract(read_extract(file), lang))
+    _out(describe_extract(read_extract(file), lang))
 
 
 @report_app.command("trend")
@@ -484,7 +506,7 @@ def report_trend(
         force=force,
         progress=not quiet,
     )
-    typer.echo(str(path))
+    _out(str(path))
 
 
 @app.command()
@@ -499,7 +521,7 @@ def demo(
     from .demo import run_demo
 
     for p in run_demo(sample, out, lang=lang, pdf=pdf):
-        typer.echo(str(p))
+        _out(str(p))
 
 
 def run() -> None:  # pragma: no cover - console entry alternative

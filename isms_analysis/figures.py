@@ -35,18 +35,20 @@ IDS_PER_LINE = 6
 
 
 def escape(values: pd.Series) -> pd.Series:
-    """Vectorised HTML escaping of ``&``, ``<``, ``>`` and quotes for plotly text."""
+    """Vectorised HTML escaping of ``&``, ``<``, ``>`` and quotes for plotly text (quotes as
+    numeric entities: plotly.js does not decode ``&quot;``)."""
     s = values.astype("string").fillna("")
     return (
         s.str.replace("&", "&amp;", regex=False)
         .str.replace("<", "&lt;", regex=False)
         .str.replace(">", "&gt;", regex=False)
-        .str.replace('"', "&quot;", regex=False)
+        .str.replace('"', "&#34;", regex=False)
+        .str.replace("'", "&#39;", regex=False)
     )
 
 
 def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(str(text), quote=False).replace('"', "&#34;").replace("'", "&#39;")
 
 
 def _matrix(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None) -> RiskMatrix:

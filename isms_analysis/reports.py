@@ -24,13 +24,20 @@ Output: ``<out>/<municipality>/<round>/committee-report.html`` (quarterly) or
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +60,26 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 """
 
 
+MAX_NAME_BYTES = 200  # of a folder name before its hash; a path component may have 255 bytes
+RECORD = ".isms-report.json"  # in each report folder: whose report it is (kind, municipality, round)
+_STALE_AFTER = 24 * 3600  # seconds: a temporary folder without a live owner is swept after this
+
+
 def safe_name(text: str) -> str:
-    """A file-system-safe folder name: letters (æøå kept), digits, '-', '_' and '.'."""
-    s = unicodedata.normalize("NFC", str(text)).strip()
-    s = re.sub(r"[^\w.\-]+", "-", s, flags=re.UNICODE).strip("-.")
-    return s[:80] or "ukendt"
+    """A file-system-safe folder name: letters (æøå kept), digits, '-', '_', '.' and single
+    spaces. Whenever the label had to be changed or shortened, a short hash of the exact
+    label is appended, so two different labels never share a folder ('Ærø Kommune' and
+    'Ærø  Kommune!', or two long labels that differ only at the end). At most
+    ``MAX_NAME_BYTES`` bytes of UTF-8 plus the hash."""
+    raw = str(text)
+    s = unicodedata.normalize("NFC", raw).strip()
+    s = re.sub(r" {2,}", " ", re.sub(r"[^\w.\-]*[^\w.\- ][^\w.\-]*", "-", s, flags=re.UNICODE))
+    s = s.strip("-. ")
+    cut = s.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip("-. ")
+    if cut == raw and cut:
+        return cut
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{cut or 'ukendt'}-{digest}"
 
 
 def _identity(workbook: Path | None, store: Any, round_: str | None, municipality: str | None) -> tuple[str, str]:
@@ -293,22 +315,161 @@ def run_report(
             )
             parameters.update(_shared_inputs(activities, peers, k))
         basename = BASENAMES[kind]
-        final_html = target / f"{basename}.html"
-        if final_html.exists() and not force:
-            raise UserError(
-                f"Rapporten findes allerede: {final_html} (brug --force for at overskrive).",
-                f"The report already exists: {final_html} (use --force to overwrite).",
-            )
-        target.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{basename}-", dir=target.parent))
+        record = _record(kind, parameters, title)
+        _check_target(target, basename, record, force)
         try:
-            return _render(
-                kind, tmp, target, steps, parameters=parameters, lang=lang, pdf=pdf, force=force, title=title
-            )
+            target.mkdir(parents=True, exist_ok=True)
+            sweep_stale(target.parent)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{basename}-", dir=target.parent))
+            (tmp / _OWNER).write_text(json.dumps(_owner()), encoding="utf-8")
+        except OSError as exc:
+            raise UserError(
+                f"Kan ikke skrive rapporten i {target}: {exc.strerror or exc}.",
+                f"Cannot write the report to {target}: {exc.strerror or exc}.",
+            ) from None
+        try:
+            with _terminate_as_interrupt():
+                return _render(
+                    kind, tmp, target, steps, parameters=parameters, lang=lang, pdf=pdf, force=force, title=title,
+                    record=record,
+                )  # fmt: skip
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     finally:
         steps.close()
+
+
+# -- whose report a folder holds, stale temporary folders, signals -------------------------------
+_OWNER = ".isms-owner.json"  # in each temporary folder: the process that made it
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during a run: unwinds like Ctrl-C, so temporary folders are removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`Terminated` while a report is rendered (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Terminated(signum)
+
+    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {sig: signal.signal(sig, handler) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _owner() -> dict[str, Any]:
+    import socket
+
+    return {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Remove the temporary folders of killed runs in ``folder`` (only ours: named like
+    ``.committee-report-*``/``.trend-report-*`` and holding an owner record whose process is
+    gone, or older than a day); put back a report folder a killed publish had moved aside.
+    Returns what was removed or restored."""
+    import socket
+
+    done: list[Path] = []
+    host = socket.gethostname()
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return done
+    for p in entries:
+        if p.is_symlink() or not p.is_dir():
+            continue
+        if any(p.name.startswith(f".{b}-") for b in BASENAMES.values()):
+            try:
+                owner = json.loads((p / _OWNER).read_text(encoding="utf-8"))
+                pid, age = int(owner["pid"]), time.time() - float(owner["started"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # not made by this tool (or still being set up): leave it
+            if (owner.get("host") == host and not _alive(pid)) or age > _STALE_AFTER:
+                shutil.rmtree(p, ignore_errors=True)
+                done.append(p)
+        elif p.name.startswith(".") and ".replaced-" in p.name and (p / RECORD).is_file():
+            original = folder / p.name[1:].split(".replaced-", 1)[0]
+            try:
+                owner = json.loads((p / _OWNER).read_text(encoding="utf-8"))
+                if owner.get("host") == host and _alive(int(owner["pid"])):
+                    continue  # a publish in progress
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+            if not original.exists():
+                os.rename(p, original)  # the publish was killed between its two renames: roll back
+            else:
+                shutil.rmtree(p, ignore_errors=True)
+            done.append(p)
+    return done
+
+
+def _record(kind: str, parameters: dict[str, Any], title: str) -> dict[str, str]:
+    if kind == "trend":
+        rnd = f"{parameters['first_round']}–{parameters['last_round']}"
+        return {"kind": kind, "municipality": str(parameters["municipality"]), "round": rnd}
+    return {"kind": kind, "municipality": parameters.get("_municipality", ""), "round": parameters.get("_round", "")}
+
+
+def _read_record(target: Path) -> dict[str, str] | None:
+    try:
+        data = json.loads((target / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {k: str(data.get(k, "")) for k in ("kind", "municipality", "round")} if isinstance(data, dict) else None
+
+
+def _check_target(target: Path, basename: str, record: dict[str, str], force: bool) -> None:
+    """A report already there is replaced only with ``force`` and only when it is the same
+    kind, municipality and round (recorded in the folder); nothing else is overwritten."""
+    final_html = target / f"{basename}.html"
+    existing = _read_record(target) if target.is_dir() else None
+    if not final_html.exists() and existing is None:
+        return
+    if not force:
+        raise UserError(
+            f"Rapporten findes allerede: {final_html} (brug --force for at overskrive).",
+            f"The report already exists: {final_html} (use --force to overwrite).",
+        )
+    if existing != record:
+        held = f"{existing['municipality']} {existing['round']}" if existing else "en ukendt runde"
+        held_en = f"{existing['municipality']} {existing['round']}" if existing else "an unknown round"
+        raise UserError(
+            f"Mappen {target} indeholder rapporten for {_printable(held)}, ikke for {_printable(record['municipality'])} "
+            f"{_printable(record['round'])}; den overskrives ikke, heller ikke med --force. Flyt eller slet mappen.",
+            f"The folder {target} holds the report for {_printable(held_en)}, not for "
+            f"{_printable(record['municipality'])} {_printable(record['round'])}; it is not overwritten, not even "
+            "with --force. Move or delete the folder.",
+        )
+
+
+def _printable(text: str) -> str:
+    from .terminal import printable
+
+    return printable(text)
 
 
 def _prepare_quarterly(
@@ -354,7 +515,7 @@ def _prepare_quarterly(
         _as_of(as_of, None)  # a bad date fails here, before any work
     municipality_name, round_label = _identity(wb, store, round_, municipality)
     target = Path(out) / safe_name(municipality_name) / safe_name(round_label)
-    parameters = {
+    parameters: dict[str, Any] = {
         "workbook": str(wb) if wb is not None else None,
         "store": str(Path(store).resolve()) if store is not None else None,
         "round": round_,
@@ -364,6 +525,7 @@ def _prepare_quarterly(
         "matrix": matrix_param,
         "as_of": str(as_of) if as_of is not None else None,
     }
+    parameters = {**parameters, "_municipality": municipality_name, "_round": round_label}
     return parameters, target, _title(municipality_name, round_label, lang)
 
 
@@ -457,6 +619,7 @@ def _render(
     pdf: bool,
     force: bool,
     title: str,
+    record: dict[str, str],
 ) -> Path:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -469,7 +632,7 @@ def _render(
         pm.execute_notebook(
             str(NOTEBOOKS / KINDS[kind]),
             str(executed),
-            parameters=parameters,
+            parameters={k: v for k, v in parameters.items() if not k.startswith("_")},
             kernel_name="python3",
             language="python",
             progress_bar=False,
@@ -502,17 +665,31 @@ def _render(
 
     steps.step("Udgiver / publishing")
     final_html = target / f"{basename}.html"
-    if final_html.exists() and not force:  # appeared while rendering
-        raise UserError(
-            f"Rapporten findes allerede: {final_html} (brug --force for at overskrive).",
-            f"The report already exists: {final_html} (use --force to overwrite).",
-        )
-    os.replace(executed, target / f"{basename}.ipynb")
-    if pdf:
-        os.replace(pdf_path, target / f"{basename}.pdf")
-    else:
-        (target / f"{basename}.pdf").unlink(missing_ok=True)  # never leave an older run's PDF beside it
-    os.replace(html_path, final_html)  # the report itself appears last, whole
-    failed.unlink(missing_ok=True)
+    _check_target(target, basename, record, force)  # again: another run may have published meanwhile
+    _publish_set(tmp, target, basename, record)
     steps.step("Færdig / done")
     return final_html
+
+
+def _publish_set(tmp: Path, target: Path, basename: str, record: dict[str, str]) -> None:
+    """Swap the rendered set (HTML, PDF, notebook, record) in for the folder's old one as a unit:
+    the new folder is assembled beside the target (with any other files the folder holds), then
+    the old folder is renamed aside and the new one into place. A run killed between the two
+    renames is rolled back by the next run (:func:`sweep_stale`); an old HTML never sits next
+    to a new PDF."""
+    ours = {f"{basename}.{ext}" for ext in ("html", "pdf", "ipynb", "failed.ipynb")} | {RECORD, _OWNER}
+    (tmp / RECORD).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    if target.is_dir():
+        for p in target.iterdir():  # the user's own files in the folder go along (copied, never moved)
+            if p.name not in ours:
+                if p.is_dir() and not p.is_symlink():
+                    shutil.copytree(p, tmp / p.name, symlinks=True)
+                else:
+                    shutil.copy2(p, tmp / p.name, follow_symlinks=False)
+    aside = target.parent / f".{target.name}.replaced-{os.getpid()}-{time.time_ns()}"
+    if target.exists():
+        (target / _OWNER).write_text(json.dumps(_owner()), encoding="utf-8")
+        os.rename(target, aside)
+    os.rename(tmp, target)  # tmp keeps its owner record until here, so a kill before it is swept
+    (target / _OWNER).unlink(missing_ok=True)
+    shutil.rmtree(aside, ignore_errors=True)

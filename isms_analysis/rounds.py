@@ -862,7 +862,9 @@ def time_to_treatment(
 
 # -- figures (Plotly) ----------------------------------------------------------------------
 def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """HTML-escaped text that plotly.js also shows as typed: it decodes numeric
+    entities but not ``&quot;``/``&#x27;``, so quotes become ``&#34;``/``&#39;``."""
+    return html.escape(str(value), quote=False).replace('"', "&#34;").replace("'", "&#39;")
 
 
 def _level_names(history: pd.DataFrame, lang: str) -> dict[str, str]:

@@ -62,6 +62,10 @@ class StoreCorrupt(UserError):
     """The store file cannot be read as a DuckDB store."""
 
 
+class StoreNotWritable(UserError):
+    """The store (or its folder) cannot be written: a read-only file, folder or file system."""
+
+
 class RoundExists(UserError):
     """The round is already in the store (rounds are immutable)."""
 
@@ -80,10 +84,50 @@ def store_path(store: str | Path | None = None) -> Path:
 
 
 _LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked")
+_ACCESS_MARKERS = ("read-only file system", "permission denied", "operation not permitted", "access is denied")
 
 
-def _translate(exc: BaseException, path: Path) -> UserError:
+def _not_writable(path: Path, detail: str = "") -> StoreNotWritable:
+    folder = path.parent if str(path.parent) else Path(".")
+    why = f" ({detail})" if detail else ""
+    return StoreNotWritable(
+        f"Lageret {path} kan ikke skrives: der er ikke skriveadgang til filen eller mappen {folder}{why}. "
+        "DuckDB skal også kunne oprette en .wal-fil i mappen. Ret rettighederne, eller brug et andet --store. "
+        "Lageret er ikke ændret.",
+        f"The store {path} cannot be written: there is no write access to the file or the folder {folder}{why}. "
+        "DuckDB also needs to create a .wal file in the folder. Fix the permissions or use another --store. "
+        "The store was not changed.",
+    )
+
+
+def check_writable(store: str | Path | None = None) -> Path:
+    """Raise :class:`StoreNotWritable` unless the store can be written (call before any work)."""
+    path = store_path(store)
+    _check_writable(path)
+    return path
+
+
+def _check_writable(path: Path) -> None:
+    """Before any work: the store's folder must exist (or be creatable) and be writable, and so must
+    an existing store file; otherwise the import would run and fail only at COMMIT."""
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _not_writable(path, exc.strerror or str(exc)) from None
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
+        raise _not_writable(path)
+
+
+def _translate(exc: BaseException, path: Path, *, read_only: bool = True) -> UserError:
     text = str(exc)
+    if any(m in text.casefold() for m in _ACCESS_MARKERS):
+        if not read_only:
+            return _not_writable(path, text.splitlines()[0][:200])
+        return StoreNotWritable(
+            f"Lageret {path} kan ikke læses: der er ikke adgang til filen ({text.splitlines()[0][:200]}).",
+            f"The store {path} cannot be read: no access to the file ({text.splitlines()[0][:200]}).",
+        )
     if any(m in text.casefold() for m in _LOCK_MARKERS):
         return StoreBusy(
             f"Lageret er optaget: en anden proces bruger {path} lige nu. Prøv igen om lidt.",
@@ -112,22 +156,27 @@ def _connect(path: Path, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnecti
     if read_only and not path.exists():
         raise RoundNotFound(f"Lageret {path} findes ikke.", f"The store {path} does not exist.")
     if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _check_writable(path)
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as exc:
-        raise _translate(exc, path) from None
+        raise _translate(exc, path, read_only=read_only) from None
     try:
         try:
             _ensure_schema(con, path, read_only)
         except duckdb.Error as exc:
-            raise _translate(exc, path) from None
+            raise _translate(exc, path, read_only=read_only) from None
         try:
             yield con
         except _STORAGE_ERRORS as exc:
-            raise _translate(exc, path) from None
+            raise _translate(exc, path, read_only=read_only) from None
+        except duckdb.Error as exc:  # the base class: "Corrupt database file" and the like
+            if type(exc) is not duckdb.Error and "corrupt" not in str(exc).casefold():
+                raise
+            raise _translate(exc, path, read_only=read_only) from None
     finally:
-        con.close()
+        with suppress(duckdb.Error):
+            con.close()
 
 
 def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
@@ -492,14 +541,19 @@ def _text(v: Any) -> str | None:
     return s or None
 
 
-def list_rounds(store: str | Path | None = None) -> pd.DataFrame:
-    """Every stored round and version (superseded ones too), oldest first."""
+def list_rounds(store: str | Path | None = None, *, verify: bool = False) -> pd.DataFrame:
+    """Every stored round and version (superseded ones too), oldest first. ``verify`` reads
+    every row of every table first (so damaged data pages are found, as an import would find
+    them) and raises :class:`StoreCorrupt` on damage."""
     path = store_path(store)
     if not path.exists():
         return _empty_rounds()
     with _connect(path, read_only=True) as con:
         if not _has_rounds(con):
             return _empty_rounds()
+        if verify:
+            for (name,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY table_name").fetchall():
+                con.execute(f"SELECT max(hash(x)) FROM {_q(name)} x").fetchone()  # reads (and checksums) all pages
         frame = con.execute(
             """
             SELECT municipality, round, assessment_date AS date, risks, approved_by, approved_date,
@@ -898,36 +952,41 @@ def _sorted_codes(values: list[str], ords: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(cats.get_indexer(values)[ords], dtype=pd.CategoricalDtype(cats))
 
 
-def export_parquet(store: str | Path | None, directory: str | Path, *, all_versions: bool = False) -> list[Path]:
+def export_parquet(
+    store: str | Path | None, directory: str | Path, *, all_versions: bool = False, force: bool = False
+) -> list[Path]:
     """Write every table as Parquet partitioned hive-style by municipality and round
     (``<dir>/<table>/municipality=.../round=.../*.parquet``) plus ``rounds.parquet``.
-    Only the current version of each round unless ``all_versions``. Returns the paths written."""
+    Only the current version of each round unless ``all_versions``. Returns the paths written.
+
+    The files are written into a fresh staging folder and then published into ``directory``
+    (:mod:`isms_analysis.publish`): a non-empty folder is refused unless ``force``, and even
+    then nothing is deleted or replaced that an export did not write; symlinks are never followed."""
+    from .publish import staged
+
     path = store_path(store)
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
     with _connect(path, read_only=True) as con:
         if not _has_rounds(con):
-            return written
+            return []
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        rounds_file = out / "rounds.parquet"
-        con.execute(
-            "COPY (SELECT * EXCLUDE (schema_json) FROM rounds ORDER BY municipality, round, version) "
-            f"TO '{_sql_path(rounds_file)}' (FORMAT parquet)"
-        )
-        written.append(rounds_file)
-        current = "" if all_versions else " WHERE NOT r.superseded"
-        for name in (*SHEETS, "scores"):
-            if name not in tables:
-                continue
-            target = out / name
+        names = ["rounds.parquet"]
+        with staged(out, force=force) as stage:
             con.execute(
-                f'COPY (SELECT t.* EXCLUDE ("_row") FROM "{name}" t JOIN rounds r USING (municipality, round, version)'
-                f'{current} ORDER BY t.municipality, t.round, t.version, t."_row") '
-                f"TO '{_sql_path(target)}' (FORMAT parquet, PARTITION_BY (municipality, round), OVERWRITE)"
+                "COPY (SELECT * EXCLUDE (schema_json) FROM rounds ORDER BY municipality, round, version) "
+                f"TO '{_sql_path(stage / 'rounds.parquet')}' (FORMAT parquet)"
             )
-            written.append(target)
-    return written
+            current = "" if all_versions else " WHERE NOT r.superseded"
+            for name in (*SHEETS, "scores"):
+                if name not in tables:
+                    continue
+                con.execute(
+                    f'COPY (SELECT t.* EXCLUDE ("_row") FROM "{name}" t JOIN rounds r USING (municipality, round, '
+                    f'version){current} ORDER BY t.municipality, t.round, t.version, t."_row") '
+                    f"TO '{_sql_path(stage / name)}' (FORMAT parquet, PARTITION_BY (municipality, round))"
+                )
+                names.append(name)
+    return [out / n for n in names]
 
 
 def _sql_path(p: Path) -> str:

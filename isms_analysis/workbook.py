@@ -103,10 +103,13 @@ _BAD = object()  # a value that cannot be parsed
 # -- text folding -------------------------------------------------------------------------
 _DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def fold(text: Any) -> str:
     """Compare-key of a label: lower case, æ/ø/å as ae/oe/aa, accents, spaces and punctuation dropped."""
+    if isinstance(text, str) and text.isascii():  # the common case, without Unicode normalisation
+        return _NOT_ALNUM.sub("", text.lower())
     s = unicodedata.normalize("NFKD", str(text).translate(_DANISH).casefold())
     return re.sub(r"[^0-9a-z]+", "", "".join(ch for ch in s if not unicodedata.combining(ch)))
 
@@ -117,13 +120,14 @@ def _tokens(text: Any) -> list[str]:
     return [t for t in re.split(r"[^0-9a-z]+", s) if t]
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _header_keys(text: Any) -> frozenset[str]:
     """Fold with and without bracketed text: "Sandsynlighed (1-4)" matches "Sandsynlighed"."""
     keys = {fold(text)}
-    stripped = fold(_BRACKETS.sub(" ", str(text)))
-    if stripped:
-        keys.add(stripped)
+    if "(" in str(text) or "[" in str(text):
+        stripped = fold(_BRACKETS.sub(" ", str(text)))
+        if stripped:
+            keys.add(stripped)
     keys.discard("")
     return frozenset(keys)
 
@@ -375,6 +379,21 @@ def _id_problem(value: str) -> tuple[str, str] | None:
     Cc) and format (Cf: zero-width space, right-to-left mark, BOM, soft hyphen ...)
     characters are invisible in Excel but make 'A-04' and '\\u200fA-04' different IDs,
     so they are refused rather than silently removed."""
+    found = _hidden_problem(value, "ID'et", "the ID")
+    if found is not None:
+        return found
+    if len(value) > MAX_ID_LENGTH:
+        return (
+            f"er {len(value):,} tegn langt; et ID må højst have {MAX_ID_LENGTH} tegn. Skriv et kort ID, og flyt "
+            "teksten til en beskrivende kolonne".replace(",", "."),
+            f"is {len(value):,} characters long; an ID may have at most {MAX_ID_LENGTH} characters. Type a short "
+            "ID and move the text to a descriptive column",
+        )
+    return None
+
+
+def _hidden_problem(value: str, what_da: str, what_en: str) -> tuple[str, str] | None:
+    """(Danish, English) end of the message for text holding control or invisible characters."""
     hidden = list(dict.fromkeys(ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")))
     if hidden:
         points = ", ".join(f"U+{ord(ch):04X}" for ch in hidden)
@@ -389,17 +408,10 @@ def _id_problem(value: str) -> tuple[str, str] | None:
         else:
             da, en = "usynlige tegn og styretegn", "invisible and control characters"
         return (
-            f"indeholder {da} ({points}); skriv ID'et igen i cellen (sådanne tegn kommer ofte med ved kopiering "
-            "fra e-mail eller web)",
-            f"contains {en} ({points}); type the ID again in the cell (such characters often come along when "
+            f"indeholder {da} ({points}); skriv {what_da} igen i cellen (sådanne tegn kommer ofte med ved "
+            "kopiering fra e-mail eller web)",
+            f"contains {en} ({points}); type {what_en} again in the cell (such characters often come along when "
             "copying from e-mail or the web)",
-        )
-    if len(value) > MAX_ID_LENGTH:
-        return (
-            f"er {len(value):,} tegn langt; et ID må højst have {MAX_ID_LENGTH} tegn. Skriv et kort ID, og flyt "
-            "teksten til en beskrivende kolonne".replace(",", "."),
-            f"is {len(value):,} characters long; an ID may have at most {MAX_ID_LENGTH} characters. Type a short "
-            "ID and move the text to a descriptive column",
         )
     return None
 
@@ -417,6 +429,9 @@ _DMY = re.compile(r"^(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{4}|\d{2})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DMONY = re.compile(r"^(\d{1,2})\.?\s*([^\d\s.]+)\.?\s*(\d{4})$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Plausible dates for a risk register: 31-12-9999 ("never") or 0001-01-01 is a placeholder, not a
+# date; 2300-01-01 as a Vurderingsdato would make a round that can never get a report.
+DATE_MIN, DATE_MAX = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
 
 
 def _month_names() -> dict[str, int]:
@@ -479,6 +494,12 @@ def _date(y: int, m: int, d: int) -> Any:
 
 
 def _parse_date(u: Any) -> Any:
+    """A date between DATE_MIN and DATE_MAX, or _BAD."""
+    d = _any_date(u)
+    return d if d is _BAD or DATE_MIN <= d <= DATE_MAX else _BAD
+
+
+def _any_date(u: Any) -> Any:
     if isinstance(u, dt.datetime):
         return u.date()
     if isinstance(u, dt.date):
@@ -500,7 +521,7 @@ def _parse_date(u: Any) -> Any:
             month = _MONTHS.get(fold(m.group(2))) or _MONTHS.get(fold(m.group(2))[:3])
             return _date(int(m.group(3)), month, int(m.group(1))) if month else _BAD
         if s.isdigit():
-            return _parse_date(int(s))
+            return _any_date(int(s))
     return _BAD
 
 
@@ -581,8 +602,10 @@ def _kind_phrase(col: L.Column, header: str, m: RiskMatrix) -> tuple[str, str, s
         return (
             "en gyldig dato",
             "a valid date",
-            "en dato som 24-12-2026, 24.12.2026 eller 2026-12-24",
-            "a date like 24-12-2026, 24.12.2026 or 2026-12-24",
+            f"en dato mellem {DATE_MIN:%d-%m-%Y} og {DATE_MAX:%d-%m-%Y}, skrevet som 24-12-2026, 24.12.2026 eller "
+            "2026-12-24",
+            f"a date between {DATE_MIN:%d-%m-%Y} and {DATE_MAX:%d-%m-%Y}, written like 24-12-2026, 24.12.2026 or "
+            "2026-12-24",
         )
     if col.kind == "month":
         return "en gyldig måned", "a valid month", "1–12 eller et månedsnavn", "1–12 or a month name"
@@ -620,6 +643,9 @@ class _Table:
     rejected: dict[str, str] = field(default_factory=dict)  # ID without its invisible characters -> cell
 
 
+_META_NAMES = frozenset({"municipality", "round"})  # Om fields that name the round everywhere
+
+
 class _Reader:
     def __init__(self, path: Path, mapping: dict[str, Any] | None) -> None:
         self.path = path
@@ -641,6 +667,7 @@ class _Reader:
         for n in names:  # a visible sheet wins over a hidden one of the same name
             if n not in self.hidden:
                 by_fold[fold(n)] = n
+        self.ambiguous_sheets(names, wanted, sheet)
         for w in wanted:
             if fold(w) in by_fold:
                 found = by_fold[fold(w)]
@@ -656,6 +683,28 @@ class _Reader:
                     )
                 return found
         return None
+
+    def ambiguous_sheets(self, names: list[str], wanted: list[str], sheet: L.Sheet) -> None:
+        """Two or more sheets that all read as ``sheet`` ('Risici' and 'Rísici', 'Risici_',
+        'RISICI ', 'Ri-sici', 'Risks') are an error naming each of them: which one holds the
+        round is the user's decision, never the reader's."""
+        keys = {fold(w) for w in wanted}
+        hits = [n for n in names if fold(n) in keys]
+        if len(hits) < 2:
+            return
+        listed = [f"'{_printable(n)}'" for n in hits]
+        da_list = ", ".join(listed[:-1]) + " og " + listed[-1]
+        en_list = ", ".join(listed[:-1]) + " and " + listed[-1]
+        da_all, en_all = ("begge", "both") if len(hits) == 2 else ("alle", "all")
+        self.problems.add(
+            "error",
+            "duplicate_sheet",
+            f"arkene {da_list} læses {da_all} som arket '{sheet.da}'; slet eller omdøb, så kun ét ark hedder "
+            "sådan (fx med årstal på det gamle ark)",
+            f"the sheets {en_list} {en_all} read as the sheet '{sheet.en}'; delete or rename so that only one "
+            "has that name (e.g. the old sheet with its year)",
+            sheet=_printable(hits[0]),
+        )
 
     def missing_sheet(self, sheet: L.Sheet) -> None:
         mapped = self.mapping.get("sheets", {}).get(sheet.key)
@@ -856,13 +905,19 @@ class _Reader:
         else:
             arr = np.empty((0, width), dtype=object)
         self.hidden_values(name, arr, cells, matched, last)
+        # Columns to the right of the last recognised column and the last column holding data are
+        # ignored, even with a header (a header row filled out to XFD would add 16,000 empty columns).
+        used_width = max(matched, default=-1) + 1
+        while width > used_width and all(_is_blank(v) for v in arr[:, width - 1]):
+            width -= 1
+        arr = arr[:, :width]
         self.merged_ranges(name, merged, matched, last, n)
 
         # Factorise every column once; a row is blank when all its cells are.
         factorised = []
         blank = np.ones(n, dtype=bool)
         for j in range(width):
-            codes, uniques = pd.factorize(arr[:, j], use_na_sentinel=True)
+            codes, uniques = _factorize(arr[:, j])
             ublank = _blank_uniques(uniques)
             cblank = np.append(ublank, True)[codes]
             blank &= cblank
@@ -919,8 +974,9 @@ class _Reader:
             self.id_errors(tbl, fld)
         self.validate(tbl)
         self.case_duplicates(tbl)
-        for k, v in extra.items():
-            tbl.frame[k] = pd.Series(v, index=index)
+        if extra:  # one concat: inserting column by column fragments the frame (and warns) on wide sheets
+            tbl.frame = pd.concat([tbl.frame, pd.DataFrame({k: pd.Series(v, index=index) for k, v in extra.items()})],
+                                  axis=1)  # fmt: skip
         return tbl
 
     def hidden_values(self, name: str, arr: np.ndarray, cells: list[Any], matched: dict[int, str], last: int) -> None:
@@ -934,13 +990,25 @@ class _Reader:
             i = r - (last + 2)
             if not (0 <= i < n and c < width):
                 continue
-            arr[i, c] = ""  # reported here, then treated as missing
             used = c in matched and matched[c] not in _COMPUTED
-            if kind == "formula" and not used:
+            if kind != "external":
+                arr[i, c] = ""  # reported here, then treated as missing
+            if kind in ("formula", "external") and not used:
                 continue
             h = _display(cells[c]) if c < len(cells) and not _is_blank(cells[c]) else ""
             where = {"sheet": name, "cell": f"{col_letter(c)}{r}", "row": r, "column": h}
-            if kind == "formula":
+            if kind == "external":
+                self.problems.add(
+                    "warning",
+                    "external_link",
+                    f"cellen henter sin værdi fra en anden arbejdsbog ({_printable(text)}); værdien er den, der blev "
+                    "gemt sidst, og kan være forældet. Opdatér kæden i Excel (Data > Rediger kæder), eller skriv værdien",
+                    f"the cell takes its value from another workbook ({_printable(text)}); the value is the one last "
+                    "saved and may be stale. Update the link in Excel (Data > Edit Links), or type the value",
+                    value=_printable(text),
+                    **where,
+                )
+            elif kind == "formula":
                 self.problems.add(
                     "error",
                     "formula_no_value",
@@ -1079,11 +1147,14 @@ class _Reader:
         values = tbl.raw[fld][bad]
         for r, v in zip(rows, values, strict=True):
             shown = _display(v)
+            said_da, said_en = f"værdien '{shown}'", f"the value '{shown}'"
+            if col.kind == "date" and isinstance(v, dt.time):  # a date cell before 1900 reads as a time of day
+                said_da, said_en = "værdien (en dato før 1900)", "the value (a date before 1900)"
             self.problems.add(
                 "error",
                 code,
-                f"værdien '{shown}' er ikke {noun_da}; tilladt: {allowed_da}",
-                f"the value '{shown}' is not {noun_en}; allowed: {allowed_en}",
+                f"{said_da} er ikke {noun_da}; tilladt: {allowed_da}",
+                f"{said_en} is not {noun_en}; allowed: {allowed_en}",
                 sheet=tbl.name,
                 cell=f"{letter}{r}",
                 row=int(r),
@@ -1221,6 +1292,20 @@ class _Reader:
                     value=_display(value),
                 )
                 continue
+            hidden = _hidden_problem(parsed, "navnet", "the name") if col.field in _META_NAMES else None
+            if hidden is not None:  # the name reaches folder names, the store and the terminal
+                self.problems.add(
+                    "error",
+                    "invalid_text",
+                    f"{col.da} '{_display(value)}' {hidden[0]}",
+                    f"{col.en} '{_display(value)}' {hidden[1]}",
+                    sheet=name,
+                    cell=cell,
+                    row=r,
+                    column=col.da,
+                    value=_display(value),
+                )
+                continue
             meta[col.field] = parsed
         if meta.get("matrix"):
             spec = str(meta["matrix"])
@@ -1254,6 +1339,10 @@ _ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>
 # (openpyxl writes that); an empty <v/> in a t="str" cell is a formula that returned "".
 _NO_CACHE_CELL = re.compile(rb"<c\b([^>]*)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>([^<]*)</f>)\s*(<v\s*/>|<v></v>)?\s*</c>")
 _ATTR_R = re.compile(rb'\br="([A-Z]+)(\d+)"')
+# A formula cell with a cached value, and a reference to another workbook inside a formula
+# ('[1]Ark!A1', "'[2]Ark 1'!B2"): Excel saves the value last read from the linked file.
+_CACHED_CELL = re.compile(rb"<c\b([^>]*)>\s*<f\b[^>]*>([^<]*)</f>\s*<v>[^<]*</v>")
+_EXTERNAL_REF = re.compile(r"\[\d+\][^!]*!")
 
 
 def _ref(attrs: bytes) -> tuple[int, int] | None:
@@ -1284,6 +1373,7 @@ def _excel_error_cells(path: Path) -> dict[str, dict[tuple[int, int], tuple[str,
             if "xl/workbook.xml" not in names:
                 return out
             wb_xml = z.read("xl/workbook.xml")
+            external = any(n.startswith("xl/externalLinks/") for n in names)
             rels = z.read("xl/_rels/workbook.xml.rels") if "xl/_rels/workbook.xml.rels" in names else b""
             targets = {}
             for m in re.finditer(rb"<Relationship\b[^>]*>", rels):
@@ -1311,11 +1401,49 @@ def _excel_error_cells(path: Path) -> dict[str, dict[tuple[int, int], tuple[str,
                         where = _ref(c.group(1))
                         if where is not None:
                             found[where] = ("error", c.group(2).decode("utf-8", "replace") or "#FEJL")
+                if external and b"[" in xml:
+                    for c in _CACHED_CELL.finditer(xml):
+                        formula = html.unescape(c.group(2).decode("utf-8", "replace"))
+                        where = _ref(c.group(1))
+                        if where is not None and where not in found and _EXTERNAL_REF.search(formula):
+                            found[where] = ("external", f"={formula}")
                 if found:
                     out[html.unescape(sname.group(1).decode())] = found
     except (OSError, KeyError, zipfile.BadZipFile, UnicodeDecodeError):
         return {}
     return out
+
+
+class _BoolKey:
+    """A boolean cell as a factorisation key: Python has True == 1 and hash(True) == hash(1),
+    so without it a TRUE cell and cells holding 1 would be parsed (and shown) as one value."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _BoolKey) and other.value is self.value
+
+    def __hash__(self) -> int:
+        return hash(("bool", self.value))
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize of one column, with booleans kept apart from the numbers 1 and 0."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not len(uniques) or not ((uniques == 1) | (uniques == 0)).any():  # elementwise; text compares unequal
+        return codes, uniques
+    is_bool = np.fromiter((type(v) is bool for v in values), dtype=bool, count=len(values))
+    if not is_bool.any() or is_bool.all():
+        return codes, uniques
+    keys = values.copy()
+    keys[is_bool] = [_BoolKey(v) for v in values[is_bool]]
+    codes, ukeys = pd.factorize(keys, use_na_sentinel=True)
+    uniques = np.empty(len(ukeys), dtype=object)
+    uniques[:] = [u.value if isinstance(u, _BoolKey) else u for u in ukeys]
+    return codes, uniques
 
 
 def _is_blank(u: Any) -> bool:

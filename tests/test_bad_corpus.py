@@ -150,10 +150,11 @@ def test_cli_line_per_problem(case, lang: str) -> None:
         assert hits, (prefix, out[-3000:])
     n_err = sum(1 for p in case.problems if p[0] == "error")
     n_warn = len(case.problems) - n_err
+    verdict = ("ugyldig" if n_err else "gyldig") if lang == "da" else ("invalid" if n_err else "valid")
     summary = (
-        f"{case.file}: ugyldig ({n_err} fejl, {n_warn} advarsler)"
+        f"{case.file}: {verdict} ({n_err} fejl, {n_warn} advarsler)"
         if lang == "da"
-        else f"{case.file}: invalid ({n_err} errors, {n_warn} warnings)"
+        else f"{case.file}: {verdict} ({n_err} errors, {n_warn} warnings)"
     )
     assert lines[-1] == summary
 
@@ -199,3 +200,80 @@ def test_report_quarterly_refuses_bad_workbook(case, lang: str, tmp_path: Path) 
         assert word in proc.stderr
     assert not [ch for ch in UNPRINTABLE if ch in text]
     assert not out.exists() or not any(out.rglob("*")), sorted(map(str, out.rglob("*")))
+
+
+# -- issue 16: near-duplicate sheets, booleans, far dates, wide sheets, external links ----------
+@pytest.mark.parametrize(
+    "names",
+    [("Risici", "Risici_"), ("Risici", "Risici."), ("Risici", "Rísici"), ("Risici", "RISICI "), ("Risici", "Ri-sici"),
+     ("risici", "Risici"), ("Risici_", "Risici")],
+    ids=lambda n: "+".join(n),
+)  # fmt: skip
+def test_near_duplicate_sheet_is_an_error_naming_both(names: tuple[str, str], tmp_path: Path) -> None:
+    """The last sheet with the same folded name used to win silently, "gyldig (0 fejl, 0 advarsler)"."""
+    from isms_analysis.workbook import validate_workbook
+
+    book = mc.baseline()
+    other = mc.baseline()
+    mc._with(other, mc.R, 2, "likelihood", 1)
+    first, second = other.sheet(mc.R), book.sheet(mc.R)
+    first.name, second.name = names
+    path = mc.write_xlsx(mc.Book([*book.sheets[:3], second, first]), tmp_path / "dup.xlsx")
+    problems = validate_workbook(path)
+    dup = problems[problems["code"] == "duplicate_sheet"]
+    assert len(dup) == 1, problems.to_string()
+    assert dup.iloc[0]["severity"] == "error"
+    for n in names:
+        assert f"'{n}'" in dup.iloc[0]["message_da"] and f"'{n}'" in dup.iloc[0]["message_en"]
+    code, out, _ = validate(path, "da")
+    assert code == 1 and "ugyldig (1 fejl" in out
+
+
+def test_boolean_cell_does_not_change_the_ones_below_it() -> None:
+    """TRUE came first, so the seven cells holding 1 were parsed (and reported) as 'SAND'."""
+    from isms_analysis.workbook import read_workbook
+
+    a = read_workbook(BAD / "boolean-likelihood.xlsx", strict=False)
+    lik = a.risks.set_index("source_row")["likelihood"]
+    assert lik.loc[2] is pd.NA
+    assert lik.loc[3:9].tolist() == [1] * 7
+    problems = a.problems
+    assert problems["cell"].tolist().count("F2") == 1
+    assert not problems["cell"].isin([f"F{r}" for r in range(3, 10)]).any()
+
+
+def test_far_dates_do_not_crash_and_never_reach_the_store(tmp_path: Path) -> None:
+    """31-12-9999 in Frist ended in an OutOfBoundsDatetime traceback; a Vurderingsdato in 2300 was imported."""
+    result = runner.invoke(app, ["import", str(BAD / "far-dates.xlsx"), "--store", str(tmp_path / "s.duckdb")])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code == 1
+    assert "Om!B4" in result.output and "2300-01-01" in result.output
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_wide_sheet_is_quick_and_quiet() -> None:
+    """A header row filled out to column XFD took 5 minutes and printed 16,268 PerformanceWarnings."""
+    import warnings
+
+    from isms_analysis.workbook import read_workbook
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t0 = time.perf_counter()
+        a = read_workbook(BAD / "wide-sheet.xlsx")
+        elapsed = time.perf_counter() - t0
+    assert elapsed < 5, elapsed
+    assert not caught, [str(w.message) for w in caught[:3]]
+    assert len(a.risks) == 8
+    assert not [c for c in a.risks.columns if str(c).startswith("Kolonne")]
+
+
+def test_external_link_keeps_the_cached_value_and_warns() -> None:
+    from isms_analysis.workbook import read_workbook
+
+    a = read_workbook(BAD / "external-link.xlsx")
+    lik = a.risks.set_index("source_row")["likelihood"]
+    assert lik.loc[2] == 4 and lik.loc[3] == 3
+    warn = a.problems[a.problems["code"] == "external_link"]
+    assert sorted(warn["cell"]) == ["D4", "F2", "F3"]
+    assert "=[1]Risici!F2" in warn.set_index("cell").loc["F2", "message_da"]

@@ -279,7 +279,12 @@ def _parameters_are_literals(notebook: Path) -> str:
 
 
 def _safe_folder(name: str) -> bool:
-    return bool(re.fullmatch(r"[\w.\-]+", name)) and name not in (".", "..") and len(name) <= 80
+    """Letters, digits, '-', '_', '.' and single inner spaces; at most 255 bytes (one path component)."""
+    return (
+        bool(re.fullmatch(r"[\w.\-]+( [\w.\-]+)*", name))
+        and name not in (".", "..")
+        and len(name.encode("utf-8")) <= 255
+    )
 
 
 def test_round_label_and_municipality_are_data_not_code(tmp_path: Path) -> None:

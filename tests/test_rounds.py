@@ -434,3 +434,38 @@ def test_trend_notebook_executes_with_papermill(tmp_path: Path) -> None:
     assert "2025-Q1 – 2025-Q3" in html_out
     assert "Likelihood 4 → 1; residual changed by controls (+8.7)" in html_out  # R7, a top mover
     assert not any(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def _plotly_shown(text: str) -> str:
+    """What plotly.js shows for a label: it decodes numeric entities and only
+    &amp; &lt; &gt; &nbsp; &mu; &times; &plusmn; &deg; by name (not &quot;)."""
+    import re
+
+    named = {"amp": "&", "lt": "<", "gt": ">", "nbsp": "\xa0", "mu": "μ", "times": "×", "plusmn": "±", "deg": "°"}
+
+    def one(m: re.Match[str]) -> str:
+        r = m.group(1)
+        if r.startswith("#"):
+            return chr(int(r[2:], 16) if r[1] == "x" else int(r[1:]))
+        return named.get(r, m.group(0))
+
+    return re.sub(r"&(#\d+|#x[\da-fA-F]+|[a-z]+);", one, text)
+
+
+def test_trend_hover_labels_show_quotes_as_typed(history: pd.DataFrame) -> None:
+    """Issue 16 item 11: a quote in a round label or area reached the hover label as '&quot;'."""
+    label, area = 'Runde "2026" Q2', "IT's \"drift\" & <net>"
+    h = stack_rounds(
+        {label: scored(ROUND1).assign(area=lambda f: f["area"].astype(str).replace("IT", area))}, municipality="X"
+    )
+    for fig in (trend_by_figure(h, by="area"), level_distribution_figure(h)):
+        texts = [t for tr in fig.data for t in (*tr.x, tr.name, tr.hovertemplate)]
+        assert not any("&quot;" in t or "&#x27;" in t for t in texts), texts
+        shown = {_plotly_shown(t) for t in texts}
+        assert label in shown
+        assert "<net>" not in "".join(texts)  # still escaped: no markup reaches plotly
+    trend_fig = trend_by_figure(h, by="area")
+    assert "&lt;net&gt;" in "".join(tr.name for tr in trend_fig.data)
+    assert area in {_plotly_shown(tr.name) for tr in trend_fig.data}
+    sankey_labels = [_plotly_shown(s) for s in migration_sankey_figure(history).data[0].node.label]
+    assert "2025-Q2: lukket" in sankey_labels

@@ -79,6 +79,10 @@ def _cell(ref: str, value: Any) -> str:
         return ""
     if isinstance(value, Formula):
         return f'<c r="{ref}"><f>{escape(value.text)}</f></c>'
+    if isinstance(value, Cached):
+        return f'<c r="{ref}"><f>{escape(value.text)}</f><v>{value.value}</v></c>'
+    if isinstance(value, DateCell):
+        return f'<c r="{ref}" s="2"><v>{value.serial}</v></c>'
     if isinstance(value, Err):
         return f'<c r="{ref}" t="e"><v>{escape(value.code)}</v></c>'
     if isinstance(value, bool):
@@ -86,6 +90,21 @@ def _cell(ref: str, value: Any) -> str:
     if isinstance(value, int | float):
         return f'<c r="{ref}"><v>{value}</v></c>'
     return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(value))}</t></is></c>'
+
+
+@dataclass(frozen=True)
+class Cached:
+    """A formula cell with its cached value (what Excel saves)."""
+
+    text: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class DateCell:
+    """A number in a date-formatted cell (an Excel date serial, 1900 system)."""
+
+    serial: float
 
 
 # -- workbook description ---------------------------------------------------------------------
@@ -104,6 +123,7 @@ class SheetSpec:
 @dataclass
 class Book:
     sheets: list[SheetSpec] = field(default_factory=list)
+    external_link: str = ""  # the file name of a linked workbook ([1] in formulas), "" for none
 
     def sheet(self, name: str) -> SheetSpec:
         return next(s for s in self.sheets if s.name == name)
@@ -140,8 +160,9 @@ STYLES = (
     '<fill><patternFill patternType="solid"><fgColor rgb="FFFFF2CC"/></patternFill></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="0" fillId="2" borderId="0" xfId="0" applyFill="1"/></cellXfs>'
+    '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="0" fillId="2" borderId="0" xfId="0" applyFill="1"/>'
+    '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
 )
 
@@ -194,8 +215,39 @@ def write_xlsx(book: Book, path: Path) -> Path:
             f'<Relationship Id="rId{i}" Type="{REL_NS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
             for i in range(1, n + 1)
         )
-        + f'<Relationship Id="rId{n + 1}" Type="{REL_NS}/styles" Target="styles.xml"/></Relationships>'
+        + f'<Relationship Id="rId{n + 1}" Type="{REL_NS}/styles" Target="styles.xml"/>'
+        + (
+            f'<Relationship Id="rId{n + 2}" Type="{REL_NS}/externalLink" Target="externalLinks/externalLink1.xml"/>'
+            if book.external_link
+            else ""
+        )
+        + "</Relationships>"
     )
+    extra: list[tuple[str, str]] = []
+    if book.external_link:
+        ctypes = ctypes.replace(
+            "</Types>",
+            '<Override PartName="/xl/externalLinks/externalLink1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
+        )
+        workbook = workbook.replace(
+            "</sheets>", f'</sheets><externalReferences><externalReference r:id="rId{n + 2}"/></externalReferences>'
+        )
+        extra = [
+            (
+                "xl/externalLinks/externalLink1.xml",
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<externalLink xmlns="{MAIN_NS}" '
+                f'xmlns:r="{REL_NS}"><externalBook r:id="rId1"><sheetNames><sheetName val="Risici"/></sheetNames>'
+                "</externalBook></externalLink>",
+            ),
+            (
+                "xl/externalLinks/_rels/externalLink1.xml.rels",
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                f'<Relationship Id="rId1" Type="{REL_NS}/externalLinkPath" Target="{escape(book.external_link)}" '
+                'TargetMode="External"/></Relationships>',
+            ),
+        ]
     with zipfile.ZipFile(path, "w") as zf:
         for name, text in (
             ("[Content_Types].xml", ctypes),
@@ -203,6 +255,7 @@ def write_xlsx(book: Book, path: Path) -> Path:
             ("xl/workbook.xml", workbook),
             ("xl/_rels/workbook.xml.rels", wb_rels),
             ("xl/styles.xml", STYLES),
+            *extra,
         ):
             zf.writestr(_zinfo(name), text.encode(), compresslevel=9)
         for i, spec in enumerate(book.sheets, start=1):
@@ -584,6 +637,63 @@ def make_odd_ids(path: Path) -> None:
     write_xlsx(book, path)
 
 
+def make_near_duplicate_sheets(path: Path) -> None:
+    """Last round's register kept next to this one under names that fold to the same sheet."""
+    book = baseline()
+    old = baseline()
+    _with(old, L.RISKS.da, 2, "likelihood", 1)
+    for spec, name in zip(old.sheets[1:], ("Aktiver.", "Tru-sler", "Rísici"), strict=True):
+        spec.name = name
+    write_xlsx(Book([*book.sheets, *old.sheets[1:]]), path)
+
+
+def make_boolean_likelihood(path: Path) -> None:
+    """TRUE (SAND) first in Sandsynlighed, the number 1 below it: Python has True == 1."""
+    book = baseline()
+    _with(book, L.RISKS.da, 2, "likelihood", True)
+    for r in range(3, 10):
+        _with(book, L.RISKS.da, r, "likelihood", 1)
+    _with(book, L.ASSETS.da, 3, "consequence_municipality_c", False)  # FALSK, and no 0 nearby
+    write_xlsx(book, path)
+
+
+FAR_DATES = ("31-12-9999", DateCell(2958465), "2300-01-01", DateCell(-693593), "0001-01-01", 2958465, DateCell(1))
+DATE_COLS = ("K", "L")  # Frist, Accepteret dato after the baseline's ten Risici columns
+
+
+def make_far_dates(path: Path) -> None:
+    """Placeholder dates far in the future or past (31-12-9999 for "never"), as text, as date
+    cells and as a serial number; a Vurderingsdato in 2300."""
+    book = baseline()
+    book.sheets[0].rows[3][1] = "2300-01-01"  # Om: Vurderingsdato (B4)
+    risks = book.sheet(L.RISKS.da)
+    risks.rows[0] += [L.RISKS.column("deadline").da, L.RISKS.column("accepted_date").da]
+    for k, row in enumerate(risks.rows[1:]):
+        row += [FAR_DATES[k] if k < len(FAR_DATES) else "2026-12-31", "2026-01-15" if k else "1899-12-31"]
+    write_xlsx(book, path)
+
+
+WIDE_COLUMNS = 16_384  # Excel's maximum (XFD)
+
+
+def make_wide_sheet(path: Path) -> None:
+    """The Risici header row filled out to XFD (Excel's last column); the data stays in A:J."""
+    book = baseline()
+    header = book.sheet(L.RISKS.da).rows[0]
+    header += [f"Kolonne{j + 1}" for j in range(len(header), WIDE_COLUMNS)]
+    write_xlsx(book, path)
+
+
+def make_external_link(path: Path) -> None:
+    """Sandsynlighed in Risici!F2:F3 read from another workbook ([1]); only the cached value is saved."""
+    book = baseline()
+    book.external_link = "file:///S:/Sikkerhed/Risici%202025.xlsx"
+    _with(book, L.RISKS.da, 2, "likelihood", Cached("[1]Risici!F2", 4))
+    _with(book, L.RISKS.da, 3, "likelihood", Cached("'[1]Risici'!F3*1", 3))
+    _with(book, L.RISKS.da, 4, "vulnerability", Cached("[1]Risici!D4", 0))  # a used text column
+    write_xlsx(book, path)
+
+
 @dataclass(frozen=True)
 class Case:
     file: str
@@ -708,6 +818,51 @@ CORPUS: tuple[Case, ...] = (
              ("error", "unknown_reference", f"{R}!B9",
               "Aktiv-ID 'A-04' findes ikke i arket 'Aktiver'; ID'et i Aktiver!A5", "the ID in Aktiver!A5"),
          )),
+    Case("near-duplicate-sheets.xlsx", make_near_duplicate_sheets,
+         "last round's sheets kept as 'Aktiver.', 'Tru-sler' and 'Rísici' (each folds to a known sheet) next to "
+         "this round's Aktiver, Trusler and Risici", 1,
+         kind="xlsx", where=(L.ASSETS.da, L.THREATS.da, R, "Rísici"),
+         problems=tuple(("error", "duplicate_sheet", s, f"arkene '{s}' og '{old}' læses begge som arket '{s}'",
+                         f"the sheets '{s}' and '{old}' both read as the sheet '{en}'")
+                        for s, old, en in ((L.ASSETS.da, "Aktiver.", L.ASSETS.en), (L.THREATS.da, "Tru-sler", L.THREATS.en),
+                                           (R, "Rísici", L.RISKS.en)))),
+    Case("boolean-likelihood.xlsx", make_boolean_likelihood,
+         "TRUE in Risici!F2 (Sandsynlighed) above seven cells holding 1; FALSE in Aktiver!H3 (a consequence)", 1,
+         kind="xlsx", where=(R, "F2", "H3"), da=("SAND", "FALSK"), en=("SAND", "FALSK"),
+         problems=(
+             ("error", "unparseable", "Aktiver!H3", "værdien 'FALSK' er ikke en gyldig konsekvens",
+              "the value 'FALSK' is not a valid consequence"),
+             ("error", "unparseable", f"{R}!F2", "værdien 'SAND' er ikke en gyldig sandsynlighed",
+              "the value 'SAND' is not a valid likelihood"),
+         )),
+    Case("far-dates.xlsx", make_far_dates,
+         "Om!B4 Vurderingsdato 2300-01-01; Frist K2:K8 = 31-12-9999 (text), 9999-12-31 (date cell), 2300-01-01, "
+         "a date cell before 1900, 0001-01-01, 2958465 (a number), 1900-01-01 (date cell); "
+         "Accepteret dato L2 = 1899-12-31", 1,
+         kind="xlsx", where=("Om!B4", f"{R}!K2", f"{R}!K3", f"{R}!K5", f"{R}!L2"),
+         da=("01-01-1990 og 31-12-2100", "en dato før 1900"), en=("01-01-1990 and 31-12-2100", "a date before 1900"),
+         problems=(
+             ("error", "unparseable", "Om!B4", "værdien '2300-01-01' er ikke en gyldig dato; tilladt: en dato mellem "
+              "01-01-1990 og 31-12-2100", "the value '2300-01-01' is not a valid date; allowed: a date between "
+              "01-01-1990 and 31-12-2100"),
+             *((("error", "unparseable", f"{R}!{cell}", f"værdien '{shown}' er ikke en gyldig dato",
+                 f"the value '{shown}' is not a valid date")
+                for cell, shown in (("K2", "31-12-9999"), ("K3", "31-12-9999"), ("K4", "2300-01-01"),
+                                    ("K6", "0001-01-01"), ("K7", "2958465"), ("K8", "01-01-1900"),
+                                    ("L2", "1899-12-31")))),
+             ("error", "unparseable", f"{R}!K5", "værdien (en dato før 1900) er ikke en gyldig dato",
+              "the value (a date before 1900) is not a valid date"),
+         )),
+    Case("wide-sheet.xlsx", make_wide_sheet,
+         f"valid round; the Risici header row is filled out to XFD ({WIDE_COLUMNS:,} columns), the data stays in "
+         "A:J (validated in well under 5 s, no warnings)", 0, kind="xlsx"),
+    Case("external-link.xlsx", make_external_link,
+         "Risici!F2, F3 (Sandsynlighed) and D4 (Sårbarhed) are formulas reading another workbook ([1]); only "
+         "their cached values are saved", 0,
+         kind="xlsx", where=(R, "F2", "F3", "D4"), da=("kan være forældet",), en=("may be stale",),
+         problems=tuple(("warning", "external_link", f"{R}!{c}",
+                         "henter sin værdi fra en anden arbejdsbog", "takes its value from another workbook")
+                        for c in ("F2", "F3", "D4"))),
 )  # fmt: skip
 BASELINE = "_baseline.xlsx"  # the valid round every case starts from (control file)
 
@@ -773,7 +928,17 @@ def readme() -> str:
         "  computed score column or an unused column is ignored (the reader recomputes the score).",
         "- A range merged over more than one data row in a used column is one error at the range",
         "  (`B2:B4`); its empty cells are not reported again as missing.",
-        "- A hidden sheet that matches an expected name is reported, never read silently.",
+        "- A hidden sheet that matches an expected name is reported, never read silently. Two sheets that",
+        "  fold to the same expected sheet ('Risici' and 'Rísici', 'Risici_', 'RISICI ', 'Ri-sici') are one",
+        "  error naming both; the reader never picks one silently.",
+        "- A boolean (TRUE/SAND, FALSE/FALSK) in a numeric column is an error at its own cell; cells",
+        "  holding 1 or 0 in the same column keep their own value (Python has True == 1).",
+        "- Dates must lie between 01-01-1990 and 31-12-2100 (placeholders such as 31-12-9999 are",
+        "  errors at the cell, shown as written; a date cell before 1900 is named as such).",
+        "- A formula that reads another workbook (`[1]Ark!A1`) in a used column is a warning at the",
+        "  cell: its cached value may be stale.",
+        "- Columns to the right of the last recognised header and the last column with data are",
+        "  ignored, even when a header row is filled out to XFD.",
         "- A header found twice is an error; a required sheet without rows is an error.",
         "- IDs: surrounding spaces, including no-break spaces, are removed (so 'A-02 ' duplicates",
         "  'A-02'); an ID containing a control (Unicode Cc) or format (Cf: zero-width space, RTL mark,",
