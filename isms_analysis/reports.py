@@ -358,16 +358,35 @@ def _terminate_as_interrupt() -> Iterator[None]:
         yield
         return
 
+    global _pending_signal
+
     def handler(signum: int, frame: Any) -> None:
+        global _pending_signal
+        # Remembered as well as raised: a signal that lands inside code that swallows
+        # exceptions (an import-lock or weakref callback, a __del__) must still stop the
+        # run before it publishes (:func:`_stop_if_terminated`) and when it unwinds.
+        _pending_signal = signum
         raise Terminated(signum)
 
     wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    _pending_signal = None
     previous = {sig: signal.signal(sig, handler) for sig in wanted}
     try:
         yield
+        _stop_if_terminated()
     finally:
+        _pending_signal = None
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+_pending_signal: int | None = None
+
+
+def _stop_if_terminated() -> None:
+    """Raise :class:`Terminated` when a SIGTERM/SIGHUP arrived whose exception was swallowed."""
+    if _pending_signal is not None:
+        raise Terminated(_pending_signal)
 
 
 def _owner() -> dict[str, Any]:
@@ -664,6 +683,7 @@ def _render(
         print_pdf(html_path, pdf_path)
 
     steps.step("Udgiver / publishing")
+    _stop_if_terminated()
     final_html = target / f"{basename}.html"
     _check_target(target, basename, record, force)  # again: another run may have published meanwhile
     _publish_set(tmp, target, basename, record)

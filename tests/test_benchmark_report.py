@@ -12,7 +12,7 @@ from offline_browser import offline_page
 from test_reports_run import sample_pair
 
 from isms_analysis import benchmark as bm
-from isms_analysis.reports import run_report
+from isms_analysis.reports import run_report, safe_name
 
 pytestmark = [pytest.mark.slow]
 
@@ -42,7 +42,7 @@ def _text(html: str) -> str:
 def test_benchmark_report_html(rendered: Path, extracts) -> None:
     d, name, label = extracts
     assert rendered.name == "benchmark-report.html"
-    assert rendered.parent.name == f"benchmark-{label.replace(' ', '-')}"
+    assert rendered.parent.name == safe_name(f"benchmark-{label}")
     html = rendered.read_text(encoding="utf-8")
     for sid in ("sec_risks", "sec_soa", "sec_actions", "sec_differ", "sec_method"):
         assert f'id="{sid}"' in html
