@@ -1,36 +1,131 @@
 """isms-analysis: risk-based information security for Danish municipalities.
 
-The public API, re-exported. See docs/architecture.md for the modules.
+Everything an analyst uses is importable from here (``import isms_analysis as isms``):
+
+- reading and validating: :func:`read_workbook`, :func:`validate_workbook`,
+  :func:`format_problems`, :class:`Assessment`;
+- scoring: :func:`score`, :func:`rescore`, :func:`summarise`, the matrix
+  (:class:`RiskMatrix`, :data:`KL`, :func:`get_matrix`);
+- the committee's list: :func:`decisions`, :func:`decision_summary`,
+  :func:`committee_items`;
+- rounds over time: :func:`compare_rounds`, :func:`movers`, :func:`trend`,
+  :func:`trend_by`, :func:`migration_matrix`, :func:`time_to_treatment`;
+- the store: :func:`import_round`, :func:`load_rounds`, :func:`load_round`,
+  :func:`list_rounds`, :func:`export_parquet`, :func:`store_path`;
+- figures: :func:`heatmap`, :func:`heatmap_panel`, :func:`level_bars`,
+  :func:`perspective_comparison`, :func:`level_distribution_figure`,
+  :func:`migration_sankey_figure`, :func:`trend_by_figure`,
+  :func:`time_to_treatment_figure`, :func:`coverage_figure`,
+  :func:`effectiveness_figure`, :func:`wheel_figure`, :func:`save_png`;
+- Excel output: :func:`write_register`, :func:`write_template`;
+- the SoA: :func:`coverage`, :func:`gap_view`, :func:`own_controls`,
+  :func:`soa_flags`, :func:`treatment_gaps`, :func:`control_effectiveness`;
+- the annual wheel (*årshjul*) and the action plan: :func:`due_dates`,
+  :func:`due_in_quarter`, :func:`action_status`, :func:`actions_for_high_risks`,
+  :func:`unverified_residuals`;
+- the vocabulary (keys in the data, labels at display, filters in either language):
+  :func:`where`, :func:`labels`; see ``docs/vocabulary.md``.
+
+Modules keep their own names (``isms_analysis.matrix`` is the module; the function that
+returns a matrix is :func:`get_matrix`). Names are imported on first use, so
+``import isms_analysis`` and the ``isms`` command stay quick.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from .assessment import Assessment
-from .decisions import committee_items, decision_summary, decisions
-from .matrix import KL, MatrixError, RiskMatrix, matrix
-from .scoring import FLAGS, PERSPECTIVES, STAGES, rescore, score
-from .workbook import read_workbook
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("isms-analysis")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-__all__ = [
-    "Assessment",
-    "FLAGS",
-    "KL",
-    "MatrixError",
-    "PERSPECTIVES",
-    "RiskMatrix",
-    "STAGES",
-    "__version__",
-    "committee_items",
-    "decision_summary",
-    "decisions",
-    "matrix",
-    "read_workbook",
-    "rescore",
-    "score",
-]
+# public name -> (module, name in the module)
+_EXPORTS: dict[str, tuple[str, str]] = {
+    # reading and validating
+    "Assessment": ("assessment", "Assessment"),
+    "read_workbook": ("workbook", "read_workbook"),
+    "validate_workbook": ("workbook", "validate_workbook"),
+    "format_problems": ("workbook", "format_problems"),
+    # the matrix and scoring
+    "KL": ("matrix", "KL"),
+    "MatrixError": ("matrix", "MatrixError"),
+    "RiskMatrix": ("matrix", "RiskMatrix"),
+    "get_matrix": ("matrix", "matrix"),
+    "FLAGS": ("scoring", "FLAGS"),
+    "PERSPECTIVES": ("scoring", "PERSPECTIVES"),
+    "STAGES": ("scoring", "STAGES"),
+    "score": ("scoring", "score"),
+    "rescore": ("scoring", "rescore"),
+    "summarise": ("scoring", "summarise"),
+    # the committee's decisions (pending, decided, breach)
+    "decisions": ("decisions", "decisions"),
+    "decision_summary": ("decisions", "decision_summary"),
+    "committee_items": ("decisions", "committee_items"),
+    # rounds over time
+    "compare_rounds": ("rounds", "compare_rounds"),
+    "movers": ("rounds", "movers"),
+    "trend": ("rounds", "trend"),
+    "trend_by": ("rounds", "trend_by"),
+    "migration_matrix": ("rounds", "migration_matrix"),
+    "time_to_treatment": ("rounds", "time_to_treatment"),
+    # the store
+    "import_round": ("store", "import_round"),
+    "load_rounds": ("store", "load_rounds"),
+    "load_round": ("store", "load_round"),
+    "list_rounds": ("store", "list_rounds"),
+    "export_parquet": ("store", "export_parquet"),
+    "store_path": ("store", "store_path"),
+    # figures
+    "heatmap": ("figures", "heatmap"),
+    "heatmap_panel": ("figures", "heatmap_panel"),
+    "level_bars": ("figures", "level_bars"),
+    "perspective_comparison": ("figures", "perspective_comparison"),
+    "save_png": ("figures", "save_png"),
+    "level_distribution_figure": ("rounds", "level_distribution_figure"),
+    "migration_sankey_figure": ("rounds", "migration_sankey_figure"),
+    "trend_by_figure": ("rounds", "trend_by_figure"),
+    "time_to_treatment_figure": ("rounds", "time_to_treatment_figure"),
+    "coverage_figure": ("soa", "coverage_figure"),
+    "effectiveness_figure": ("soa", "effectiveness_figure"),
+    "wheel_figure": ("wheel", "wheel_figure"),
+    # Excel output
+    "write_register": ("register", "write_register"),
+    "write_template": ("template", "write_template"),
+    # the SoA
+    "coverage": ("soa", "coverage"),
+    "gap_view": ("soa", "gap_view"),
+    "own_controls": ("soa", "own_controls"),
+    "soa_flags": ("soa", "soa_flags"),
+    "treatment_gaps": ("soa", "treatment_gaps"),
+    "control_effectiveness": ("soa", "control_effectiveness"),
+    # the annual wheel and the action plan
+    "due_dates": ("wheel", "due_dates"),
+    "due_in_quarter": ("wheel", "due_in_quarter"),
+    "action_status": ("wheel", "action_status"),
+    "actions_for_high_risks": ("wheel", "actions_for_high_risks"),
+    "unverified_residuals": ("wheel", "unverified_residuals"),
+    # the vocabulary
+    "where": ("vocabulary", "where"),
+    "labels": ("vocabulary", "labels"),
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+from . import vocabulary as vocabulary  # noqa: E402  registers the ``.isms`` accessors on Series/DataFrame
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        module, attr = _EXPORTS[name]
+        value = getattr(import_module(f".{module}", __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
 

@@ -159,7 +159,17 @@ def heatmap(
     lang: str = "da",
     title: str | None = None,
 ) -> go.Figure:
-    """One risk matrix: count of risks per cell (filter ``scores`` first for one area)."""
+    """One risk matrix: count of risks per cell (filter ``scores`` first for one area).
+
+    ``perspective`` is one of ``municipality``, ``data_subject``, ``society`` and
+    ``stage`` one of ``inherent``, ``residual`` (the Danish/English labels, e.g.
+    "De registrerede" or "Residual", are accepted too); anything else raises a
+    ``ValueError`` that lists the valid values, rather than drawing an empty matrix."""
+    from .scoring import PERSPECTIVES, STAGES
+    from .vocabulary import check_choice
+
+    perspective = check_choice(perspective, PERSPECTIVES, ("perspektiv", "perspective"))
+    stage = check_choice(stage, STAGES, ("trin", "stage"))
     m = _matrix(scores, matrix)
     fig = go.Figure(_heatmap_trace(scores, m, perspective, stage, lang))
     fig.update_layout(
@@ -331,6 +341,24 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
 
 
 # -- embedding --------------------------------------------------------------------------
+def save_png(fig: go.Figure, path: str | Path, *, scale: float = 2.0) -> Path:
+    """Write ``fig`` as a PNG. Needs the optional package ``kaleido``
+    (``pip install kaleido``); without it, an ``ImportError`` says so in Danish and English.
+    HTML export (``fig.write_html``) needs nothing extra."""
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "PNG-eksport kræver den valgfrie pakke kaleido: pip install kaleido "
+            "(HTML-eksport med fig.write_html kræver intet ekstra) / "
+            "PNG export needs the optional package kaleido: pip install kaleido "
+            "(HTML export with fig.write_html needs nothing extra)"
+        ) from None
+    out = Path(path)
+    fig.write_image(out, format="png", scale=scale)
+    return out
+
+
 def plotlyjs_html() -> str:
     """plotly.js inline, once per report (no network needed)."""
     from plotly.offline import get_plotlyjs

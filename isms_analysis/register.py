@@ -12,6 +12,7 @@ thresholds on the score.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -322,6 +323,15 @@ def _write_problems(ws: Worksheet, problems: pd.DataFrame | None, lang: str) -> 
     excel.write_table(ws, frame, lang=lang)
 
 
+def _only_scored(assessment: Assessment, scores: pd.DataFrame) -> Assessment:
+    """The assessment with only the risks of ``scores`` when ``scores`` was filtered."""
+    rows = scores.attrs.get("rows")
+    if rows is None or rows == len(scores):
+        return assessment
+    keep = assessment.risks["risk_id"].astype("string").isin(scores["risk_id"].astype("string").unique())
+    return replace(assessment, risks=assessment.risks[keep.to_numpy(dtype=bool, na_value=False)].reset_index(drop=True))
+
+
 def write_register(
     assessment: Assessment,
     scores: pd.DataFrame,
@@ -330,9 +340,14 @@ def write_register(
     matrix: str | Path | RiskMatrix = "kl",
 ) -> Path:
     """Write the scored register (``scores`` from :func:`isms_analysis.score` with
-    the same ``matrix``) as an Excel workbook for the coordinator."""
+    the same ``matrix``) as an Excel workbook for the coordinator.
+
+    A filtered ``scores`` frame (fewer rows than :func:`~isms_analysis.score` or
+    :func:`~isms_analysis.rescore` returned, e.g. one area) writes only the risks it
+    holds; the unfiltered frame writes every risk of the assessment, scored or not."""
     check_lang(lang)
     m = get_matrix(matrix)
+    assessment = _only_scored(assessment, scores)
     wb = excel.new_workbook()
     _write_register_sheet(wb.create_sheet(_pick(SHEETS["register"], lang)), assessment, scores, m, lang)
     for p in perspectives_in(scores):

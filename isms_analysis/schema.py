@@ -62,7 +62,7 @@ def sheet_schema(sheet: Sheet, present: Iterable[str], m: RiskMatrix):  # -> pan
     present = set(present)
     columns = {}
     key = key_column(sheet)
-    level_keys = [lv.key for lv in m.levels]
+    level_keys = [lv.name_da for lv in m.levels]  # the reader stores the level identifier
     for col in sheet.columns:
         if col.field not in present:
             continue

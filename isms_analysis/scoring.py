@@ -232,8 +232,33 @@ def score(
             "residual_above_inherent": cat("above", bool).astype(bool, copy=False),
         }
     )
+    columns.update(_descriptions(assessment, asset_ids, threat_ids, asset_codes[pos], threat_codes[pos]))
     tolerance = spec_of(assessment.profile)
     return _level(columns, m, tolerance, cons=cons_all, like=like_all)
+
+
+def _descriptions(
+    assessment: Assessment, asset_ids: pd.Index, threat_ids: pd.Index, asset_codes: np.ndarray, threat_codes: np.ndarray
+) -> dict[str, pd.Categorical]:
+    """``asset_name``, ``asset_type`` and ``threat_name`` per row, as ``load_rounds`` gives
+    them: looked up once per distinct asset/threat and spread by category codes."""
+    out: dict[str, pd.Categorical] = {}
+    for name, table, key, col, ids, codes in (
+        ("asset_name", assessment.assets, "asset_id", "name", asset_ids, asset_codes),
+        ("asset_type", assessment.assets, "asset_id", "type", asset_ids, asset_codes),
+        ("threat_name", assessment.threats, "threat_id", "name", threat_ids, threat_codes),
+    ):
+        if table is None or col not in table.columns or key not in table.columns:
+            continue
+        first = table.drop_duplicates(key)
+        per_id = pd.Series(first[col].astype("string").to_numpy(), index=first[key].astype("string").to_numpy())
+        values = pd.Index(per_id.reindex(ids.astype("string")).to_numpy(), dtype="string")
+        cats = values.dropna().unique()
+        lookup = np.append(cats.get_indexer(values), -1)
+        out[name] = pd.Categorical.from_codes(
+            _small(lookup, len(cats))[codes], dtype=pd.CategoricalDtype(cats), validate=False
+        )
+    return out
 
 
 def _categorical(values: object) -> pd.Categorical:
@@ -301,6 +326,7 @@ def _level(
     out = pd.DataFrame({c: merged[c] for c in order}, copy=False)
     out.attrs["matrix"] = m.name
     out.attrs["tolerance"] = dict(tolerance)
+    out.attrs["rows"] = len(out)  # a frame with fewer rows was filtered (see write_register)
     return out
 
 
@@ -316,7 +342,7 @@ _COLUMN_ORDER = (
     "consequence_c", "consequence_i", "consequence_a", "consequence_authenticity",
     "consequence", "likelihood", "score", "level", "colour", "advice",
     *FLAGS,
-    "area", "critical", "treatment", "status",
+    "area", "critical", "treatment", "status", "asset_name", "asset_type", "threat_name",
 )  # fmt: skip
 
 

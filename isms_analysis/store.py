@@ -765,7 +765,7 @@ def _bulk_plan(schemas: list[dict[str, Any]]) -> dict[str, Any] | None:
         has = [table in s and col in s[table]["columns"] and s[table]["duckdb"].get(col) == "VARCHAR" for s in schemas]
         if any(has) and not all(has):
             return None
-        if all(has):
+        if all(has) and out not in first["columns"]:  # score() already gives the names
             enrich.append((table, key, col, out))
     return {"scores": first, "enrich": enrich}
 

@@ -829,7 +829,7 @@ class _Reader:
             t = {}
             for lv in self.matrix.levels:
                 for n in (lv.key, lv.name_da, lv.name_en):
-                    t[fold(n)] = lv.key
+                    t[fold(n)] = lv.name_da  # the level's identifier, as in scores["level"]
             return _lookup_parser(t)
         return _text
 

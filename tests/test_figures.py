@@ -15,7 +15,8 @@ import pytest
 from test_report_sections import small_assessment
 
 from isms_analysis import figures as F
-from isms_analysis import matrix, score
+from isms_analysis import score
+from isms_analysis.matrix import matrix
 
 
 @pytest.fixture(scope="module")

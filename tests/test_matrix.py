@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from isms_analysis import KL, MatrixError, RiskMatrix, matrix
+from isms_analysis import KL, MatrixError, RiskMatrix
+from isms_analysis.matrix import matrix
 
 # DOMAIN.md's KL table, written out literally: (consequence, likelihood) -> (score, level).
 KL_TABLE = {

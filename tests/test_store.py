@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from isms_analysis import Assessment, matrix, score
+from isms_analysis import Assessment, score
 from isms_analysis.errors import UserError
+from isms_analysis.matrix import matrix
 from isms_analysis.store import (
     PAUSE_ENV,
     RoundExists,

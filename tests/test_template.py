@@ -323,7 +323,7 @@ def test_write_workbook_round_trip(tmp_path, lang):
         x, y = getattr(a, name), getattr(b, name)
         common = x.columns.intersection(y.columns)
         pd.testing.assert_frame_equal(x[common], y[common], check_dtype=False)
-    assert b.profile["max_accepted_level"].tolist() == ["medium"]
+    assert b.profile["max_accepted_level"].tolist() == ["Middel"]  # the level identifier, as in scores["level"]
 
 
 def test_template_filled_in_scores_as_expected(tmp_path):

@@ -70,7 +70,7 @@ def test_valid_round(valid: Path) -> None:
     assert r.loc[1, "accepted_date"] == pd.Timestamp("2026-03-20")
 
     assert a.threats["affects_a"].tolist()[1] is True
-    assert a.profile["max_accepted_level"].tolist() == ["medium", "below_medium"]
+    assert a.profile["max_accepted_level"].tolist() == ["Middel", "Under middel"]
     assert a.soa["control_id"].tolist() == ["5.15", "8.7", "7.4"]
     assert a.soa["applicable"].tolist() == [True, True, False]
     assert a.soa["source"].tolist()[:2] == ["risk_assessment", "best_practice"]
