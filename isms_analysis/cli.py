@@ -351,7 +351,7 @@ def report_quarterly(
         str | None, typer.Option("--matrix", help="kl, standard, herning, datatilsynet eller en fil (standard: rundens egen).")
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Dato for overskredne frister, ÅÅÅÅ-MM-DD (standard: vurderingsdatoen).")
+        str | None, typer.Option("--as-of", help="Dato for overskredne frister, ÅÅÅÅ-MM-DD eller DD-MM-ÅÅÅÅ (dag først, som i arbejdsbøgerne; standard: vurderingsdatoen).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Ingen fremdriftslinjer på stderr.")] = False,
     activities: ActivitiesOpt = None,

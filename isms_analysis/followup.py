@@ -281,7 +281,9 @@ def followup_sections_html(
         scores = rescore(scores, m)
     if as_of is None or pd.isna(as_of):  # the round's assessment date, else today
         as_of = assessment.meta.get("assessment_date") or dt.date.today()
-    day = pd.Timestamp(as_of).normalize()
+    from .dates import to_day
+
+    day = to_day(as_of)
     return "".join(
         [
             _soa_section(assessment, scores, m, lang),

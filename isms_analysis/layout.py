@@ -106,8 +106,17 @@ WHEEL_STATUSES = {
 # Extra spellings people write, beyond the labels and keys above (compared after
 # folding case, spaces and æ/ø/å).
 CHOICE_ALIASES = {
-    "treatment": {"accepter": "accept", "del": "transfer", "overfor": "transfer", "reducer": "mitigate"},
+    "treatment": {
+        "accepter": "accept", "acceptere": "accept", "accepteret": "accept",
+        "del": "transfer", "overfor": "transfer", "overfør": "transfer", "overføre": "transfer", "overføres": "transfer",
+        "reducer": "mitigate", "reducere": "mitigate", "reduceres": "mitigate", "mitigere": "mitigate",
+        "undgås": "avoid",
+    },
     "status": {"aben": "open", "igang": "in_progress", "afsluttet": "closed", "lukket": "closed"},
+}
+# Extra labels of the likelihood/consequence scales (step on a 4-step scale).
+SCALE_ALIASES = {
+    "likelihood": {"Meget usandsynlig": 1, "Meget usandsynligt": 1, "Very unlikely": 1},
 }
 VOCABULARIES = {
     "asset_type": ASSET_TYPES,

@@ -633,16 +633,15 @@ def _as_of(as_of: Any, assessment: Assessment | None) -> pd.Timestamp:
     if as_of is None or pd.isna(as_of):
         return pd.Timestamp(dt.date.today())
     try:
-        day = pd.Timestamp(as_of)
-        if pd.isna(day):
-            raise ValueError(as_of)
-        return day.normalize()
+        from .dates import to_day
+
+        return to_day(as_of)  # day first for Danish slashed dates, as in the workbooks
     except (ValueError, TypeError) as exc:
         from .errors import UserError
 
         raise UserError(
-            f"Ugyldig dato for 'opgjort pr.': {as_of!r} (brug ÅÅÅÅ-MM-DD).",
-            f"Invalid as-of date: {as_of!r} (use YYYY-MM-DD).",
+            f"Ugyldig dato for 'opgjort pr.': {as_of!r} (brug ÅÅÅÅ-MM-DD eller DD-MM-ÅÅÅÅ).",
+            f"Invalid as-of date: {as_of!r} (use YYYY-MM-DD or DD-MM-YYYY).",
         ) from exc
 
 

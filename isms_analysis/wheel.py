@@ -68,7 +68,9 @@ NOT_DONE = -(10**6)  # month number of "never"
 
 
 def _as_of(as_of: dt.date | dt.datetime | str | pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(as_of).normalize()
+    from .dates import to_day
+
+    return to_day(as_of)  # day first for Danish slashed dates, as in the workbooks
 
 
 def _month_end(months: np.ndarray) -> pd.Series:

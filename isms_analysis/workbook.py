@@ -94,6 +94,7 @@ from .assessment import PROBLEM_COLUMNS, Assessment
 from .errors import UserError, ValidationFailed, WorkbookError
 from .matrix import KL, MatrixError, RiskMatrix
 from .matrix import matrix as get_matrix
+from .sheets import combined, name_ids, other_sheets, trailing_rows
 
 __all__ = ["format_problems", "load_mapping", "problems_to_records", "read_workbook", "validate_workbook"]
 
@@ -556,6 +557,17 @@ def _parse_list(u: Any) -> Any:
     return "; ".join(p for p in parts if p) or None
 
 
+_CONTROL_WITH_TEXT = re.compile(r"^(?:[Aa]\.?\s*)?(\d+(?:\.\d+)+)\s*[-–:]?\s+\D.*$")
+
+
+def _parse_controls(u: Any) -> Any:
+    """A list of control IDs; text after an ID is dropped ("8.13 backup" -> "8.13")."""
+    s = _parse_list(u)
+    if s is None:
+        return None
+    return "; ".join(_CONTROL_WITH_TEXT.sub(r"\1", p) for p in s.split("; "))
+
+
 def _lookup_parser(table: dict[str, str]):
     def parse(u: Any) -> Any:
         s = _text(u)
@@ -593,8 +605,8 @@ def _kind_phrase(col: L.Column, header: str, m: RiskMatrix) -> tuple[str, str, s
         return (
             f"en gyldig {noun[0]}",
             f"a valid {noun[1]}",
-            f"1–{len(da_lab)} ({da_lab[0]} … {da_lab[-1]})",
-            f"1–{len(en_lab)} ({en_lab[0]} … {en_lab[-1]})",
+            f"1–{len(da_lab)} ({', '.join(f'{i} {x}' for i, x in enumerate(da_lab, start=1))})",
+            f"1–{len(en_lab)} ({', '.join(f'{i} {x}' for i, x in enumerate(en_lab, start=1))})",
         )
     if col.kind == "bool":
         return "en gyldig ja/nej-værdi", "a valid yes/no value", "Ja, Nej, X, ✓, 1, 0", "Yes, No, X, ✓, 1, 0"
@@ -656,6 +668,7 @@ class _Reader:
         self.hidden: set[str] = set()
         self.error_cells: dict[str, dict[tuple[int, int], tuple[str, str]]] = {}
         self.covered: set[tuple[str, str]] = set()  # (sheet, cell) inside a reported merged range
+        self.reported_sheets: set[str] = set()  # sheets an error already names (see sheets.other_sheets)
 
     # -- sheets -----------------------------------------------------------------------------
     def find_sheet(self, names: list[str], sheet: L.Sheet) -> str | None:
@@ -692,6 +705,7 @@ class _Reader:
         hits = [n for n in names if fold(n) in keys]
         if len(hits) < 2:
             return
+        self.reported_sheets.update(hits)  # named here; not "unused" sheets too
         listed = [f"'{_printable(n)}'" for n in hits]
         da_list = ", ".join(listed[:-1]) + " og " + listed[-1]
         en_list = ", ".join(listed[:-1]) + " and " + listed[-1]
@@ -812,6 +826,9 @@ class _Reader:
                 step = i % len(labels) + 1
                 table.setdefault(fold(x), step)
                 table.setdefault(fold(x).removesuffix("t"), step)  # "Sandsynlig" for "Sandsynligt"
+            for alias, step in L.SCALE_ALIASES.get(kind, {}).items():
+                if step <= len(labels):
+                    table.setdefault(fold(alias), step)
             return _scale_parser(table)
         if kind == "int":
             return _as_int
@@ -822,7 +839,7 @@ class _Reader:
         if kind == "month":
             return _parse_month
         if kind == "list":
-            return _parse_list
+            return _parse_controls if col.field == "controls" else _parse_list
         if kind == "choice" and col.vocabulary:
             return _lookup_parser(_choice_table(col.vocabulary))
         if kind == "level":
@@ -922,7 +939,7 @@ class _Reader:
             cblank = np.append(ublank, True)[codes]
             blank &= cblank
             factorised.append((codes, uniques, cblank))
-        keep = ~blank
+        keep = trailing_rows(self, name, sheet, arr, matched, ~blank, last)  # totals/note rows named, not read
         excel_rows = np.arange(last + 2, last + 2 + n)[keep]
         if sheet.required and cells and not keep.any():
             self.problems.add(
@@ -1773,6 +1790,16 @@ def _asset_rules(rd: _Reader, tbl: _Table, assets: pd.DataFrame) -> None:
         )
 
 
+def _union(tbl: _Table, extra: dict[str, list[_Table]]) -> _Table:
+    """A sheet's table with its continuations' rows, for reference checks (cells are not read from it)."""
+    more = extra.get(tbl.sheet.key, [])
+    if not more:
+        return tbl
+    frame = pd.concat([tbl.frame, *(t.frame for t in more)])
+    rejected = {k: v for t in (tbl, *more) for k, v in t.rejected.items()}
+    return _Table(tbl.sheet, tbl.name, frame, tbl.positions, tbl.headers, tbl.raw, tbl.header_row, rejected)
+
+
 # -- public API -------------------------------------------------------------------------------
 def _resolve_mapping(mapping: str | Path | dict[str, Any] | None) -> dict[str, Any] | None:
     if mapping is None:
@@ -1794,16 +1821,20 @@ def _read(
         names = list(wb.sheet_names)
         rd.hidden = {m.name for m in wb.sheets_metadata if str(m.visible).rsplit(".", 1)[-1] != "Visible"}
         rd.error_cells = _excel_error_cells(path)
-        meta = rd.read_meta(wb, rd.find_sheet(names, L.META))
+        meta_name = rd.find_sheet(names, L.META)
+        meta = rd.read_meta(wb, meta_name)
+        used = {meta_name}
         tables: dict[str, _Table | None] = {}
         for sheet in L.SHEETS[1:]:
             name = rd.find_sheet(names, sheet)
+            used.add(name)
             if name is None:
                 if sheet.required:
                     rd.missing_sheet(sheet)
                 tables[sheet.key] = None
                 continue
             tables[sheet.key] = rd.read_sheet(wb, name, sheet)
+        extra = other_sheets(rd, wb, names, used, tables)  # every other sheet named; continuations read
     except CalamineError:
         raise _unreadable(
             path.name,
@@ -1816,13 +1847,11 @@ def _read(
         with contextlib.suppress(Exception):  # already closed
             wb.close()
     risks_t = tables["risks"]
-    if risks_t is not None:
-        _check_references(rd, risks_t, tables["assets"], "asset_id")
-        _check_references(rd, risks_t, tables["threats"], "threat_id")
+    for part in [risks_t, *extra.get("risks", [])] if risks_t is not None else []:
+        for key, fld in (("assets", "asset_id"), ("threats", "threat_id")):
+            if tables[key] is not None:
+                _check_references(rd, part, _union(tables[key], extra), fld)
     frames = {s.key: _final(tables[s.key], s) for s in L.SHEETS[1:]}
-    optional = {
-        k: (frames[k] if tables[k] is not None else None) for k in ("profile", "soa", "actions", "wheel", "roles")
-    }
     if activities is not None and tables["assets"] is not None:  # KL's shared processing activities
         from .activities import inherit_consequences
 
@@ -1834,11 +1863,15 @@ def _read(
         for w in found:
             rd.problems.add(w["severity"], w["code"], w["da"], w["en"], sheet=w["sheet"], cell=w["cell"],
                             row=w["row"], column=w["column"], value=w["value"])  # fmt: skip
-    if tables["assets"] is not None:
-        _asset_rules(rd, tables["assets"], frames["assets"])
-    if risks_t is not None:
-        _risk_rules(rd, risks_t, {**frames, "profile": optional["profile"]}, meta)
-    problems = rd.problems.frame()
+    for part in [tables["assets"], *extra.get("assets", [])] if tables["assets"] is not None else []:
+        _asset_rules(rd, part, frames["assets"] if part is tables["assets"] else _final(part, L.ASSETS))
+    frames = combined(frames, tables, extra)  # each sheet followed by its continuation sheets' rows
+    optional = {
+        k: (frames[k] if tables[k] is not None else None) for k in ("profile", "soa", "actions", "wheel", "roles")
+    }
+    for part in [risks_t, *extra.get("risks", [])] if risks_t is not None else []:
+        _risk_rules(rd, part, {**frames, "risks": _final(part, L.RISKS), "profile": optional["profile"]}, meta)
+    problems = name_ids(rd.problems.frame(), [*tables.values(), *(t for more in extra.values() for t in more)])
     assessment = Assessment(
         assets=frames["assets"],
         threats=frames["threats"],

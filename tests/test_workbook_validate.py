@@ -38,10 +38,10 @@ def test_out_of_range_likelihood_names_cell_value_and_allowed(tmp_path: Path) ->
     problems = validate_workbook(p)
     errors = problems[problems["severity"] == "error"]
     assert lines(errors) == [
-        "kommune.xlsx: Risici!F17: værdien '7' er ikke en gyldig sandsynlighed; tilladt: 1–4 (Usandsynlig … Forventet)"
+        "kommune.xlsx: Risici!F17: værdien '7' er ikke en gyldig sandsynlighed; tilladt: 1–4 (1 Usandsynlig, 2 Mindre sandsynligt, 3 Sandsynligt, 4 Forventet)"
     ]
     assert lines(errors, "en") == [
-        "kommune.xlsx: Risici!F17: the value '7' is not a valid likelihood; allowed: 1–4 (Unlikely … Expected)"
+        "kommune.xlsx: Risici!F17: the value '7' is not a valid likelihood; allowed: 1–4 (1 Unlikely, 2 Less likely, 3 Likely, 4 Expected)"
     ]
     row = errors.iloc[0]
     assert (row["code"], row["row"], row["column"], row["value"]) == ("out_of_range", 17, "Sandsynlighed", "7")
@@ -65,7 +65,7 @@ def test_unparseable_values(tmp_path: Path) -> None:
         ("Risici", "F5", "2.5"),
     }
     msg = problem_at(problems, "Aktiver", f"{F.col_of(data, 'assets', 'consequence_municipality_c')}3")
-    assert msg["message_da"].item() == "værdien 'Kæmpe' er ikke en gyldig konsekvens; tilladt: 1–4 (Lav … Meget høj)"
+    assert msg["message_da"].item() == "værdien 'Kæmpe' er ikke en gyldig konsekvens; tilladt: 1–4 (1 Lav, 2 Medium, 3 Høj, 4 Meget høj)"
 
 
 def test_unknown_vocabulary_value(tmp_path: Path) -> None:
@@ -246,7 +246,7 @@ def test_problem_frame_and_records(tmp_path: Path) -> None:
             "row": 3,
             "column": "Sandsynlighed",
             "value": "7",
-            "message": "the value '7' is not a valid likelihood; allowed: 1–4 (Unlikely … Expected)",
+            "message": "the value '7' is not a valid likelihood; allowed: 1–4 (1 Unlikely, 2 Less likely, 3 Likely, 4 Expected)",
         }
     ]
     json.dumps(recs)

@@ -770,7 +770,10 @@ CORPUS: tuple[Case, ...] = (
          "last year's sheets hidden as Aktiver/Trusler/Risici; this round on visible 'Risici 2026' etc.", 1,
          kind="xlsx", where=(R,), da=("skjult",), en=("hidden",),
          problems=tuple(("error", "hidden_sheet", s, f"arket '{s}' {HIDDEN[0]}", f"the sheet '{s}' {HIDDEN[1]}")
-                        for s in (L.ASSETS.da, L.THREATS.da, R))),
+                        for s in (L.ASSETS.da, L.THREATS.da, R))
+         + tuple(("warning", "unused_sheet", f"{s} 2026", f"arket '{s} 2026' har overskrifter som '{s}', men er ikke læst",
+                  f"the sheet '{s} 2026' has headers like '{s}' but is not read")
+                 for s in (L.ASSETS.da, L.THREATS.da, R))),
     Case("duplicate-headers.xlsx", make_duplicate_headers, "Risici has 'Sandsynlighed' in F1 and K1", 1,
          kind="xlsx", where=(R, "Sandsynlighed"),
          problems=(("error", "duplicate_column", f"{R}!K1",

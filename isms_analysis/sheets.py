@@ -1,0 +1,298 @@
+"""Nothing silently dropped: sheets and rows the reader does not use are named.
+
+The workbook reader (:mod:`isms_analysis.workbook`) reads the sheets it knows by
+name. This module handles what it would otherwise skip without a word:
+
+- every other sheet is named in a warning (``unused_sheet``);
+- a sheet whose header row matches a known sheet (Risici, Aktiver, ...) is read as a
+  **continuation** of it when it has the same columns ("Risici IT" next to
+  "Risici"); its IDs must be unique across the sheets (``duplicate_id_across_sheets``).
+  With other columns, or without the sheet it would continue, it is an error
+  (``lookalike_sheet``) naming it;
+- a totals row ("I alt", "Total", "Sum") or a note row below a table is recognised
+  and named in a warning (``summary_row``) instead of being read as a risk with
+  empty mandatory cells;
+- every warning about a row names its cell or, when it has none, the row's ID;
+- Excel's lock files (``~$navn.xlsx``, written while a workbook is open) are skipped
+  with a note when a file list or a glob picks them up (:func:`skip_lock_files`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from . import layout as L
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .workbook import _Reader, _Table
+
+SUMMARY_WORDS = ("i alt", "ialt", "total", "totalt", "sum", "samlet", "subtotal", "antal i alt")
+NOTE_PREFIXES = ("note", "noter", "bemærk", "bemaerk", "obs", "kilde", "source", "*")
+_SUMMARY = re.compile(r"^\s*(" + "|".join(re.escape(w) for w in SUMMARY_WORDS) + r")\s*[:.]?\s*$", re.IGNORECASE)
+
+
+def is_lock_file(path: str | Path) -> bool:
+    """Excel's owner/lock file of an open workbook (``~$navn.xlsx``)."""
+    return Path(path).name.startswith("~$")
+
+
+def skip_lock_files(paths: Iterable[Path], lang: str = "da") -> tuple[list[Path], list[str]]:
+    """(the paths without Excel lock files, one note per skipped file)."""
+    kept: list[Path] = []
+    notes: list[str] = []
+    for p in paths:
+        if is_lock_file(p):
+            notes.append(
+                f"Springer {p.name} over: det er Excels låsefil for en åben arbejdsbog, ikke en arbejdsbog."
+                if lang != "en"
+                else f"Skipping {p.name}: it is Excel's lock file for an open workbook, not a workbook."
+            )
+        else:
+            kept.append(p)
+    return kept, notes
+
+
+# -- other sheets ---------------------------------------------------------------------------------
+def _best_match(rd: _Reader, rows: list[list[Any]]) -> tuple[L.Sheet | None, set[str]]:
+    """The known data sheet whose required columns this sheet's header has (most columns wins)."""
+    best: tuple[int, L.Sheet | None, set[str]] = (0, None, set())
+    for sheet in L.SHEETS[1:]:
+        cells, _ = rd.locate_header(rows, sheet, {})
+        if cells is None:
+            continue
+        saved = list(rd.duplicate_headers)
+        fields = set(rd.match_headers(cells, sheet, rd.candidates(sheet)).values())
+        rd.duplicate_headers = saved
+        required = {c.field for c in sheet.columns if c.required}
+        if required <= fields and len(fields) > best[0]:
+            best = (len(fields), sheet, fields)
+    return best[1], best[2]
+
+
+def other_sheets(
+    rd: _Reader, wb: Any, names: list[str], used: set[str], tables: dict[str, _Table | None]
+) -> dict[str, list[_Table]]:
+    """Name every sheet the reader did not use; read continuations of known sheets.
+
+    Returns the continuation tables per sheet key (in workbook order)."""
+    extra: dict[str, list[_Table]] = {}
+    for name in names:
+        if name in used:
+            continue
+        try:
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception:  # an unreadable extra sheet is named, not fatal
+            rows = []
+        sheet, fields = _best_match(rd, rows) if rows else (None, set())
+        if sheet is None:
+            hidden = name in rd.hidden
+            rd.problems.add(
+                "warning",
+                "unused_sheet",
+                f"arket '{name}'{' (skjult)' if hidden else ''} bruges ikke: dets overskrifter svarer ikke til "
+                "et af arbejdsbogens kendte ark; flyt data, der hører til vurderingen, til det rette ark",
+                f"the sheet '{name}'{' (hidden)' if hidden else ''} is not used: its headers match none of the "
+                "workbook's known sheets; move data that belongs to the assessment to the right sheet",
+                sheet=name,
+            )
+            continue
+        primary = tables.get(sheet.key)
+        if primary is not None and primary.name in rd.hidden:
+            rd.problems.add(
+                "warning",
+                "unused_sheet",
+                f"arket '{name}' har overskrifter som '{primary.name}', men er ikke læst: det skjulte ark "
+                f"'{primary.name}' bruges (se fejlen om det)",
+                f"the sheet '{name}' has headers like '{primary.name}' but is not read: the hidden sheet "
+                f"'{primary.name}' is used (see the error about it)",
+                sheet=name,
+            )
+            continue
+        if primary is not None and fields == set(primary.positions):
+            tbl = rd.read_sheet(wb, name, sheet)
+            if tbl is not None:
+                extra.setdefault(sheet.key, []).append(tbl)
+                rd.problems.add(
+                    "warning",
+                    "continuation_sheet",
+                    f"arket '{name}' har samme kolonner som '{primary.name}' og er læst som en fortsættelse af det "
+                    f"({len(tbl.frame)} rækker)",
+                    f"the sheet '{name}' has the same columns as '{primary.name}' and is read as its continuation "
+                    f"({len(tbl.frame)} rows)",
+                    sheet=name,
+                )
+            continue
+        if primary is None:
+            why_da = f"men arket '{sheet.da}' findes ikke; omdøb arket til '{sheet.da}'"
+            why_en = f"but there is no sheet '{sheet.en}'; rename the sheet to '{sheet.en}'"
+        else:
+            missing = sorted(set(primary.positions) ^ fields)
+            cols_da = ", ".join(f"'{sheet.column(f).da}'" for f in missing)
+            cols_en = ", ".join(f"'{sheet.column(f).en}'" for f in missing)
+            why_da = (
+                f"men kolonnerne afviger fra '{primary.name}' ({cols_da}); giv arkene de samme kolonner, så det "
+                "læses som en fortsættelse, eller flyt rækkerne"
+            )
+            why_en = (
+                f"but its columns differ from '{primary.name}' ({cols_en}); give the sheets the same columns so it "
+                "is read as a continuation, or move the rows"
+            )
+        rd.problems.add(
+            "error",
+            "lookalike_sheet",
+            f"arket '{name}' har overskrifter som arket '{sheet.da}', {why_da}",
+            f"the sheet '{name}' has headers like the sheet '{sheet.en}', {why_en}",
+            sheet=name,
+        )
+    for key, more in extra.items():
+        _duplicates_across(rd, [t for t in [tables[key], *more] if t is not None])
+    return extra
+
+
+def _duplicates_across(rd: _Reader, parts: list[_Table]) -> None:
+    """IDs must be unique across a sheet and its continuations: each repeat is an error naming both cells."""
+    from .schema import key_column
+    from .workbook import _cell
+
+    key = key_column(parts[0].sheet)
+    first: dict[str, tuple[str, str]] = {}
+    for tbl in parts:
+        if key not in tbl.frame.columns:
+            continue
+        ids = tbl.frame[key]
+        for row, value in zip(ids.index, ids, strict=True):
+            if value is None or value is pd.NA or value != value:
+                continue
+            cell = _cell(tbl, key, int(row))
+            if str(value) in first and first[str(value)][0] != tbl.name:
+                where_sheet, where_cell = first[str(value)]
+                rd.problems.add(
+                    "error",
+                    "duplicate_id_across_sheets",
+                    f"ID'et '{value}' findes både i {where_sheet}!{where_cell} og her; ID'er skal være entydige på "
+                    "tværs af arkene",
+                    f"the ID '{value}' occurs both in {where_sheet}!{where_cell} and here; IDs must be unique "
+                    "across the sheets",
+                    sheet=tbl.name,
+                    cell=cell,
+                    row=int(row),
+                    column=tbl.headers.get(key, ""),
+                    value=value,
+                )
+            else:
+                first.setdefault(str(value), (tbl.name, cell))
+
+
+def combined(
+    frames: dict[str, pd.DataFrame], tables: dict[str, _Table | None], extra: dict[str, list[_Table]]
+) -> dict[str, pd.DataFrame]:
+    """Each sheet's frame followed by its continuations' rows; then ``source_sheet``
+    names the sheet of each row (``source_row`` is the row in that sheet)."""
+    from .workbook import _final
+
+    out = dict(frames)
+    for key, more in extra.items():
+        primary = tables.get(key)
+        if not more or primary is None:
+            continue
+        parts = [frames[key].assign(source_sheet=primary.name)]
+        parts += [_final(t, t.sheet).assign(source_sheet=t.name) for t in more]
+        whole = pd.concat(parts, ignore_index=True)
+        whole["source_sheet"] = whole["source_sheet"].astype("string")
+        out[key] = whole
+    return out
+
+
+# -- totals and note rows --------------------------------------------------------------------------
+def _is_summary(text: Any) -> bool:
+    return isinstance(text, str) and bool(_SUMMARY.match(text))
+
+
+def _is_note(values: list[Any]) -> bool:
+    """One text cell only, written as a note ("Note: ...", "Bemærk ...", "* ...") or a long sentence."""
+    texts = [v for v in values if not _blank(v)]
+    if len(texts) != 1 or not isinstance(texts[0], str):
+        return False
+    s = texts[0].strip()
+    return s.casefold().startswith(NOTE_PREFIXES) or (len(s) >= 30 and " " in s)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+
+
+def trailing_rows(
+    rd: _Reader, name: str, sheet: L.Sheet, arr: np.ndarray, matched: dict[int, str], keep: np.ndarray, last: int
+) -> np.ndarray:
+    """``keep`` without the totals and note rows at the bottom of a table, each named in a warning."""
+    from .workbook import col_letter
+
+    if not sheet.columns or not keep.any() or not matched:
+        return keep
+    key_field = next((c.field for c in sheet.columns if c.mandatory), None)
+    key_col = next((j for j, f in matched.items() if f == key_field), None)
+    keep = keep.copy()
+    for i in np.flatnonzero(keep)[::-1]:
+        values = list(arr[i])
+        key_blank = key_col is None or key_col >= len(values) or _blank(values[key_col])
+        summary = next((j for j, v in enumerate(values) if _is_summary(v)), None)
+        if summary is not None and (key_blank or summary == key_col):
+            kind_da, kind_en, j = "en total-/summeringsrække", "a totals row", summary
+        elif key_blank and _is_note(values):
+            kind_da, kind_en = "en note", "a note"
+            j = next(j for j, v in enumerate(values) if not _blank(v))
+        else:
+            break  # the table's last real row
+        keep[i] = False
+        row = last + 2 + int(i)
+        text = str(values[j]).strip()
+        shown = text if len(text) <= 40 else text[:37] + "…"
+        rd.problems.add(
+            "warning",
+            "summary_row",
+            f"række {row} ('{shown}') ligner {kind_da} under tabellen og er ikke læst som data",
+            f"row {row} ('{shown}') looks like {kind_en} below the table and is not read as data",
+            sheet=name,
+            cell=f"{col_letter(j)}{row}",
+            row=row,
+            value=text,
+        )
+    return keep
+
+
+# -- IDs in warnings -------------------------------------------------------------------------------
+def name_ids(problems: pd.DataFrame, tables: Iterable[_Table | None]) -> pd.DataFrame:
+    """Warnings about a row without a cell (e.g. the column is absent) name the row's ID
+    ("A-003: aktivet har ingen risikoejer"), so none is anonymous."""
+    from .schema import key_column
+
+    if problems.empty:
+        return problems
+    ids: dict[tuple[str, int], tuple[str, str]] = {}
+    for tbl in tables:
+        if tbl is None or tbl.sheet.key == "meta":
+            continue
+        key = key_column(tbl.sheet)
+        if key not in tbl.frame.columns:
+            continue
+        header = tbl.headers.get(key, tbl.sheet.column(key).da)
+        for row, value in zip(tbl.frame.index, tbl.frame[key], strict=True):
+            if value is not None and value is not pd.NA and value == value:
+                ids[(tbl.name, int(row))] = (header, str(value))
+    out = problems.copy()
+    for i, p in enumerate(out.to_dict("records")):
+        row = p["row"]
+        if p["severity"] != "warning" or p["cell"] or row is None or row != row:
+            continue  # a warning with a cell already says where
+        found = ids.get((p["sheet"], int(row)))
+        if found is None or f"'{found[1]}'" in p["message_da"]:
+            continue
+        out.iat[i, out.columns.get_loc("message_da")] = f"{found[1]}: {p['message_da']}"
+        out.iat[i, out.columns.get_loc("message_en")] = f"{found[1]}: {p['message_en']}"
+    return out
