@@ -19,21 +19,23 @@ from typing import Annotated, Any
 import typer
 
 from . import __version__
+from .cli_i18n import LocalisedGroup
 from .errors import UserError
 from .terminal import printable
 
 app = typer.Typer(
-    help="isms-analysis: risikovurdering efter KL's drejebog (ISO 27001:2022). / risk assessment after KL's playbook.",
+    cls=LocalisedGroup,  # Danish help (English with --lang en / ISMS_LANG=en), see cli_i18n
+    help="isms-analysis: risikovurdering efter KL's drejebog (ISO 27001:2022).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 report_app = typer.Typer(
-    help="Dan rapporter (kvartalsrapport, trendrapport, benchmark). / Render reports.", no_args_is_help=True
+    help="Dan rapporter (kvartalsrapport, trendrapport, benchmark).", no_args_is_help=True
 )
 app.add_typer(report_app, name="report")
 
-Lang = Annotated[str, typer.Option("--lang", help="Sprog for beskeder og output: da eller en.")]
+Lang = Annotated[str, typer.Option("--lang", envvar="ISMS_LANG", help="Sprog for beskeder og output: da eller en.")]
 MinMunicipalitiesOpt = Annotated[
     int,
     typer.Option("--min-municipalities", help="Et sammenligningstal vises kun, når mindst så mange kommuner bidrager (mindst 3)."),
@@ -69,6 +71,14 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except UserError as exc:
             _err(exc.message(lang))
             raise typer.Exit(exc.exit_code) from None
+        except (IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
+            from .paths import path_error
+
+            mixup = path_error(exc)
+            if mixup is None:
+                raise
+            _err(mixup.message(lang))
+            raise typer.Exit(2) from None
         except KeyboardInterrupt as exc:
             signum = getattr(exc, "signum", None)
             if signum:  # SIGTERM/SIGHUP, turned into an interrupt so temporary files were removed
@@ -95,6 +105,7 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Vis versionen og afslut.")
     ] = False,
+    lang: Lang = "da",  # read before parsing, for the help texts (see cli_i18n); commands take their own
 ) -> None:
     """isms-analysis."""
 
@@ -132,6 +143,11 @@ def validate(
 
     if format not in ("text", "json"):
         raise UserError("--format skal være text eller json.", "--format must be text or json.")
+    from .sheets import skip_lock_files
+
+    files, notes = skip_lock_files(files, lang)
+    for note in notes:
+        _err(note)
     shared = None
     if activities is not None:
         from .activities import read_activities
@@ -221,9 +237,11 @@ def score(
 @user_errors
 def sample(
     directory: Annotated[Path, typer.Argument(help="Mappe til eksempelkommunens arbejdsbøger.")],
-    rounds: Annotated[int, typer.Option("--rounds", min=1, max=40)] = 8,
-    risks: Annotated[int, typer.Option("--risks", min=10)] = 1500,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    rounds: Annotated[int, typer.Option("--rounds", min=1, max=40, help="Antal kvartalsrunder (1-40).")] = 8,
+    risks: Annotated[int, typer.Option("--risks", min=10, help="Antal risici i hver runde (mindst 10).")] = 1500,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Startværdi for tilfældighederne; samme værdi giver samme arbejdsbøger.")
+    ] = 0,
     lang: Lang = "da",
     municipalities: Annotated[
         int | None,
@@ -290,7 +308,18 @@ def rounds_(
 
     if format not in ("text", "json"):
         raise UserError("--format skal være text eller json.", "--format must be text or json.")
+    if not store_path(store).exists():
+        _out(
+            f"Ingen runder: lageret {store_path(store)} findes ikke endnu; gem en runde med 'isms import FIL' "
+            "eller kør 'isms demo'."
+            if lang != "en"
+            else f"No rounds: the store {store_path(store)} does not exist yet; store a round with 'isms import FILE' "
+            "or run 'isms demo'."
+        )
+        return
     rounds = list_rounds(store, verify=True)  # a store that import would call damaged is reported here too
+    if format == "text":
+        _err(f"Lager: {store_path(store)}" if lang != "en" else f"Store: {store_path(store)}")
     if format == "json":
         _out(rounds.to_json(orient="records", date_format="iso", force_ascii=False, indent=2), json=True)
         return
@@ -393,6 +422,8 @@ def report_quarterly(
         k=min_municipalities,
     )
     _out(str(path))
+    if pdf:
+        _out(str(path.with_suffix(".pdf")))
 
 
 @report_app.command("benchmark")
@@ -507,6 +538,8 @@ def report_trend(
         progress=not quiet,
     )
     _out(str(path))
+    if pdf:
+        _out(str(path.with_suffix(".pdf")))
 
 
 @app.command()
@@ -516,11 +549,15 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="Mappe til rapporterne.")] = Path("reports"),
     lang: Lang = "da",
     pdf: Annotated[bool, typer.Option("--pdf", help="Dan også PDF.")] = False,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="Lagerfil til eksempelrunderne (standard: $ISMS_STORE eller data/isms.duckdb)."),
+    ] = None,
 ) -> None:
     """Kør hovedopgaven på eksempelkommunen: importér alle runder, dan kvartals- og trendrapporten."""
     from .demo import run_demo
 
-    for p in run_demo(sample, out, lang=lang, pdf=pdf):
+    for p in run_demo(sample, out, lang=lang, pdf=pdf, store=store):
         _out(str(p))
 
 

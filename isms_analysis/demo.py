@@ -1,7 +1,8 @@
 """The main job on the bundled sample, end to end (what ``make report`` runs).
 
-1. import every sample round into a fresh store (the store is the demo's own
-   scratch file under the output folder, rebuilt on every run);
+1. import every sample round into the store (``--store``, ``$ISMS_STORE`` or
+   ``data/isms.duckdb``: the store ``isms rounds`` and ``isms report trend`` read too),
+   skipping rounds already stored from the same file;
 2. render the quarterly committee report for the latest round, compared with the
    previous round;
 3. render the trend report over all rounds;
@@ -13,7 +14,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -29,44 +32,59 @@ def run_demo(
     lang: str = "da",
     pdf: bool = False,
     progress: bool = True,
+    store: str | Path | None = None,
 ) -> list[Path]:
-    """Import the sample rounds into ``<out>/.demo/eksempel.duckdb`` and render both
-    reports. Returns the paths of the quarterly, the trend and the peer report."""
+    """Import the sample rounds into the store (``store``, else ``$ISMS_STORE``, else
+    ``data/isms.duckdb`` -- the store ``isms rounds`` and ``isms report trend`` read) and
+    render the reports. A round already stored from the same file is not imported
+    again; one stored from another file gets a new version. Returns the paths of the
+    quarterly, the trend and the peer report (and their PDFs with ``pdf``)."""
     from .reports import run_report
-    from .store import import_round, list_rounds
-    from .workbook import read_workbook
+    from .sheets import is_lock_file
+    from .store import import_round, list_rounds, store_path
 
-    files = sorted(Path(sample).glob("*.xlsx"))
+    files = sorted(f for f in Path(sample).glob("*.xlsx") if not is_lock_file(f))
     if len(files) < 2:
         raise UserError(
             f"Fandt ikke mindst to eksempelrunder i {sample}; kør 'isms sample {sample}' først.",
             f"Found fewer than two sample rounds in {sample}; run 'isms sample {sample}' first.",
         )
-    store = Path(out) / ".demo" / "eksempel.duckdb"
+    store = store_path(store)
     store.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (store, store.with_name(store.name + ".wal")):
-        stale.unlink(missing_ok=True)
+    municipality = ""
     for f in tqdm(files, desc="Importerer runder / importing rounds", disable=not progress, unit="runde"):
-        import_round(read_workbook(f), store)
+        municipality = _import_once(f, store, import_round, list_rounds)
+    print(
+        f"Lager: {store}" if lang != "en" else f"Store: {store}", file=sys.stderr
+    )  # the store isms rounds / isms report trend read
     rounds = list_rounds(store)
+    rounds = rounds[(rounds["municipality"] == municipality) & ~rounds["superseded"].fillna(False)]
     latest, previous = rounds["round"].iloc[-1], rounds["round"].iloc[-2]
-    extracts, own = demo_extracts(store, Path(out) / ".demo" / "benchmark", rounds=len(files))
+    extracts, own = demo_extracts(
+        store, Path(out) / ".demo" / "benchmark", rounds=len(files), municipality=municipality
+    )
     quarterly = run_report(
         "quarterly", store=store, round=latest, previous_round=previous, out=out, lang=lang, pdf=pdf,
-        force=True, progress=progress, peers=extracts,
+        force=True, progress=progress, peers=extracts, municipality=municipality,
     )  # fmt: skip
-    trend = run_report("trend", store=store, out=out, lang=lang, pdf=pdf, force=True, progress=progress)
+    trend = run_report(
+        "trend", store=store, out=out, lang=lang, pdf=pdf, force=True, progress=progress,
+        municipality=municipality,
+    )  # fmt: skip
     peer = run_report(
         "benchmark", extracts=extracts, municipality=own, out=out, lang=lang, pdf=pdf, force=True, progress=progress
     )
-    return [quarterly, trend, peer]
+    paths = [quarterly, trend, peer]
+    return paths + [p.with_suffix(".pdf") for p in paths] if pdf else paths
 
 
 PEERS = 10  # made-up peer municipalities in the demo's benchmark
 PEER_RISKS = 300  # risks per peer round (the benchmark compares shares, so size matters little)
 
 
-def demo_extracts(store: Path, folder: Path, *, rounds: int, peers: int = PEERS) -> tuple[Path, str]:
+def demo_extracts(
+    store: Path, folder: Path, *, rounds: int, peers: int = PEERS, municipality: str | None = None
+) -> tuple[Path, str]:
     """A fresh folder of benchmark extracts: every stored round of the store's
     municipality (named) and ``peers`` made-up municipalities over the same rounds.
     Returns the folder and the store municipality's name."""
@@ -80,10 +98,28 @@ def demo_extracts(store: Path, folder: Path, *, rounds: int, peers: int = PEERS)
     write_extracts(generate_municipalities(peers, rounds=rounds, risks=PEER_RISKS, seed=0), folder)
     stored = list_rounds(store)
     stored = stored[~stored["superseded"]]
-    name = str(stored["municipality"].iloc[0])
+    name = municipality or str(stored["municipality"].iloc[0])  # the sample's, in a store that may hold others
     for label in stored.loc[stored["municipality"] == name, "round"]:
         export_benchmark(
             folder / f"eget-{str(label).replace(' ', '-')}.parquet", store=store, round=str(label), municipality=name,
             named=True, force=True,
         )  # fmt: skip
     return folder, name
+
+
+def _import_once(path: Path, store: Path, import_round: Any, list_rounds: Any) -> str:
+    """Import ``path`` unless the store holds its round from the same file already;
+    returns the round's municipality."""
+    from .workbook import read_workbook
+
+    assessment = read_workbook(path)
+    sha = (assessment.source or {}).get("sha256")
+    listing = list_rounds(store)
+    same = listing[
+        (listing["municipality"] == assessment.meta.get("municipality"))
+        & (listing["round"] == assessment.meta.get("round"))
+        & ~listing["superseded"].fillna(False)
+    ]
+    if not (len(same) and (same["sha256"] == sha).any()):
+        import_round(assessment, store, replace=bool(len(same)))
+    return str(assessment.meta.get("municipality"))

@@ -1094,7 +1094,10 @@ def trend_span(
 
     path = store_mod.store_path(store)
     if not path.exists():
-        raise UserError(f"Lageret {path} findes ikke.", f"The store {path} does not exist.")
+        raise UserError(
+            f"Lageret {path} findes ikke; gem runder med 'isms import FIL' eller kør 'isms demo'.",
+            f"The store {path} does not exist; store rounds with 'isms import FILE' or run 'isms demo'.",
+        )
     listing = store_mod.list_rounds(path)
     listing = listing[~listing["superseded"].fillna(False)]
     if listing.empty:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import workbook_fixtures as F
 from typer.testing import CliRunner
 
-import workbook_fixtures as F
 from isms_analysis import read_workbook, score, validate_workbook
 from isms_analysis.cli import app
 from isms_analysis.dates import to_day

@@ -394,7 +394,8 @@ def test_cli_import_rounds_export(tmp_path: Path) -> None:
     assert rep.exit_code == 0 and "version 2" in rep.output
     listing = runner.invoke(app, ["rounds", "--store", str(store)])
     assert listing.exit_code == 0
-    lines = [ln.split() for ln in listing.output.strip().splitlines()]
+    assert f"Lager: {store}" in listing.output  # says which store it lists (on stderr)
+    lines = [ln.split() for ln in listing.stdout.strip().splitlines()]
     assert lines[0][:3] == ["Kommune", "Runde", "Version"]
     assert [ln[2] for ln in lines[1:]] == ["1", "2"]  # both versions listed
     assert [ln[-2] for ln in lines[1:]] == ["ja", "nej"]  # version 1 superseded

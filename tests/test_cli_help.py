@@ -1,0 +1,111 @@
+"""The CLI speaks Danish (English with --lang en / ISMS_LANG=en), says where its store is,
+and answers a file/folder mix-up with a message and exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import workbook_fixtures as F
+from typer.testing import CliRunner
+
+from isms_analysis import cli_i18n
+from isms_analysis.cli import app
+
+runner = CliRunner()
+COMMANDS = [[], ["template"], ["validate"], ["score"], ["sample"], ["import"], ["rounds"], ["export-parquet"],
+            ["demo"], ["report"], ["report", "quarterly"], ["report", "trend"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "isms")
+def test_help_is_danish_without_english_boilerplate(cmd, monkeypatch):
+    monkeypatch.delenv("ISMS_LANG", raising=False)
+    out = runner.invoke(app, [*cmd, "--help"]).output
+    assert "Brug: " in out and "Vis denne hjælp og afslut." in out
+    for english in ("Show this message and exit", "<bool>", "Usage:", "[default:", "Options"):
+        assert english not in out, english
+    assert "Tilvalg" in out
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_help_is_english_on_request(how, monkeypatch):
+    args = ["sample", "--help"]
+    if how == "flag":
+        monkeypatch.delenv("ISMS_LANG", raising=False)
+        args = ["sample", "--lang", "en", "--help"]
+    else:
+        monkeypatch.setenv("ISMS_LANG", "en")
+    out = runner.invoke(app, args).output
+    assert "Usage: " in out and "sample" in out and "Show this message and exit." in out
+    assert "Number of quarterly rounds (1-40)." in out and "Random seed" in out
+    assert "Antal" not in out and "<bool>" not in out
+    monkeypatch.delenv("ISMS_LANG", raising=False)
+    assert "Antal kvartalsrunder (1-40)." in runner.invoke(app, ["sample", "--help"]).output
+
+
+def test_every_option_is_described_and_translated():
+    from typer.main import get_command
+
+    root = get_command(app)
+    runner.invoke(app, ["--help"])  # localises once
+
+    def walk(cmd):
+        yield cmd
+        for sub in getattr(cmd, "commands", {}).values():
+            yield from walk(sub)
+
+    for cmd in walk(root):
+        for p in cmd.params:
+            assert getattr(p, "help", None), f"{cmd.name} {p.name} has no help text"
+    missing = [t for t in cli_i18n.all_help_texts(root) if t not in cli_i18n.HELP_EN]
+    assert missing == []
+
+
+def test_lang_of():
+    assert cli_i18n.lang_of(["score", "--lang", "en"], {}) == "en"
+    assert cli_i18n.lang_of(["score", "--lang=en"], {}) == "en"
+    assert cli_i18n.lang_of(["score"], {"ISMS_LANG": "en"}) == "en"
+    assert cli_i18n.lang_of(["score", "--lang", "da"], {"ISMS_LANG": "en"}) == "da"
+    assert cli_i18n.lang_of(["score"], {}) == "da"
+
+
+def test_folder_where_a_file_is_expected_and_back(tmp_path: Path):
+    wb = F.write(tmp_path / "kommune.xlsx", F.workbook_data())
+    folder = tmp_path / "ud"
+    folder.mkdir()
+    a_file = tmp_path / "note.txt"
+    a_file.write_text("x")
+    cases = [
+        (["score", str(wb), "-o", str(folder), "--force"], "er en mappe"),
+        (["template", str(folder), "--force"], "er en mappe"),
+        (["sample", str(a_file), "--rounds", "1", "--risks", "10"], "er en fil; angiv en mappe"),
+        (["export-parquet", str(a_file), "--store", str(tmp_path / "s.duckdb")], "er en fil; angiv en mappe"),
+        (["report", "quarterly", "--workbook", str(wb), "--out", str(a_file), "--quiet"], "er en fil; angiv en mappe"),
+    ]
+    for args, text in cases:
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, (args, res.output)
+        assert text in res.output and "Traceback" not in res.output, (args, res.output)
+    en = runner.invoke(app, ["template", str(folder), "--force", "--lang", "en"])
+    assert en.exit_code == 2 and "is a folder" in en.output
+
+
+def test_rounds_says_where_the_store_is(tmp_path: Path, monkeypatch):
+    store = tmp_path / "isms.duckdb"
+    monkeypatch.setenv("ISMS_STORE", str(store))
+    res = runner.invoke(app, ["rounds"])
+    assert res.exit_code == 0
+    assert f"lageret {store} findes ikke endnu" in res.output and "isms demo" in res.output
+    trend = runner.invoke(app, ["report", "trend", "--quiet"])
+    assert trend.exit_code == 2 and f"Lageret {store} findes ikke" in trend.output
+
+
+def test_pdf_prints_the_pdf_path_too(tmp_path: Path, monkeypatch):
+    import isms_analysis.reports as R
+
+    html = tmp_path / "r" / "kvartalsrapport.html"
+    monkeypatch.setattr(R, "run_report", lambda *a, **k: html)
+    wb = F.write(tmp_path / "kommune.xlsx", F.workbook_data())
+    res = runner.invoke(app, ["report", "quarterly", "--workbook", str(wb), "--pdf"])
+    assert res.exit_code == 0
+    assert res.stdout.splitlines() == [str(html), str(html.with_suffix(".pdf"))]
