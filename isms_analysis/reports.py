@@ -47,7 +47,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 KINDS = {"quarterly": "quarterly_report.ipynb", "trend": "trend_report.ipynb", "benchmark": "benchmark_report.ipynb"}
 BASENAMES = {"quarterly": "committee-report", "trend": "trend-report", "benchmark": "benchmark-report"}
 BASENAME = BASENAMES["quarterly"]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = "chromium"  # found on the PATH or named by $ISMS_CHROMIUM (see browser.py)
 GENERATED_LINE = re.compile(r'<p class="isms-generated" id="isms-generated">[^<]*</p>')
 
 # The lab template without anything fetched from the network (require.js, MathJax,
@@ -205,14 +205,17 @@ def normalise_html(text: str) -> str:
 
 def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
     """Print the HTML to PDF with headless Chromium (no network, fresh profile)."""
-    if not Path(CHROMIUM).exists():
+    from .browser import chromium_path
+
+    chromium = chromium_path()
+    if chromium is None:
         raise UserError(
-            f"PDF kræver Chromium ({CHROMIUM}), som ikke er installeret.",
-            f"PDF needs Chromium ({CHROMIUM}), which is not installed.",
+            "PDF kræver Chromium, som ikke blev fundet (installér chromium, eller angiv stien i $ISMS_CHROMIUM).",
+            "PDF needs Chromium, which was not found (install chromium, or give its path in $ISMS_CHROMIUM).",
         )
     with tempfile.TemporaryDirectory(prefix="isms-chromium-") as profile:
         cmd = [
-            CHROMIUM,
+            str(chromium),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",

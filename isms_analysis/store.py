@@ -236,6 +236,23 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
     return rows[0] if rows else None
 
 
+CURRENT_VIEWS = ("scores", *SHEETS)
+
+
+def _current_views(con: duckdb.DuckDBPyConnection) -> None:
+    """``current_rounds`` (the latest version of each round) and ``current_<table>`` (that
+    version's rows of each data table), so plain SQL after ``import --replace`` does not
+    count a round twice. See docs/store.md."""
+    con.execute("CREATE OR REPLACE VIEW current_rounds AS SELECT * FROM rounds WHERE NOT superseded")
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    for table in CURRENT_VIEWS:
+        if table in tables:
+            con.execute(
+                f'CREATE OR REPLACE VIEW "current_{table}" AS SELECT t.* FROM "{table}" t '
+                "JOIN current_rounds c USING (municipality, round, version)"
+            )
+
+
 def _pause(point: str) -> None:
     """Test hook: with ``ISMS_STORE_PAUSE=point[:seconds]`` announce the point and sleep."""
     spec = os.environ.get(PAUSE_ENV, "")
@@ -516,6 +533,7 @@ def import_round(
                     json.dumps(schema, ensure_ascii=False),
                 ],
             )
+            _current_views(con)
             _pause("commit")
             con.execute("COMMIT")
         except BaseException:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from isms_analysis.browser import chromium_path
+
+CHROMIUM = chromium_path() or Path("chromium-not-found")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]  # fmt: skip
 
@@ -20,8 +22,8 @@ def need_browser() -> None:
     """Skip without Chromium, unless ISMS_REQUIRE_BROWSER=1 (CI), then fail."""
     if not CHROMIUM.exists():
         if os.environ.get("ISMS_REQUIRE_BROWSER") == "1":
-            pytest.fail("/usr/bin/chromium is missing but ISMS_REQUIRE_BROWSER=1")
-        pytest.skip("/usr/bin/chromium is not installed")
+            pytest.fail("chromium is missing but ISMS_REQUIRE_BROWSER=1")
+        pytest.skip("chromium is not installed")
 
 
 @contextmanager

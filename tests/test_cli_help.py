@@ -109,3 +109,30 @@ def test_pdf_prints_the_pdf_path_too(tmp_path: Path, monkeypatch):
     res = runner.invoke(app, ["report", "quarterly", "--workbook", str(wb), "--pdf"])
     assert res.exit_code == 0
     assert res.stdout.splitlines() == [str(html), str(html.with_suffix(".pdf"))]
+
+
+def test_chromium_is_found_on_the_path_not_at_a_fixed_place(tmp_path: Path, monkeypatch):
+    from isms_analysis.browser import chromium_path
+
+    exe = tmp_path / "bin" / "chromium"
+    exe.parent.mkdir()
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    monkeypatch.delenv("ISMS_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(exe.parent))
+    assert chromium_path() == exe
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert chromium_path() is None
+    monkeypatch.setenv("ISMS_CHROMIUM", str(exe))
+    assert chromium_path() == exe
+
+
+def test_no_hard_coded_usr_bin_paths():
+    root = Path(__file__).resolve().parents[1]
+    hits = [
+        str(p.relative_to(root))
+        for folder in ("isms_analysis", "tests", "notebooks", "benchmarks", "docs")
+        for p in (root / folder).rglob("*")
+        if p.is_file() and p.suffix in (".py", ".md", ".ipynb", ".toml") and "/usr/" + "bin" in p.read_text("utf-8", "ignore")
+    ]
+    assert hits == [] and "/usr/" + "bin" not in (root / "README.md").read_text("utf-8")

@@ -8,7 +8,7 @@ errors, no request leaves the machine, the key figures shown equal
 ``report.key_figures``, workbook text shows literally and never runs, and the
 sortable table sorts.
 
-Uses Debian's /usr/bin/chromium through playwright (no browser download). Skipped
+Uses Debian's chromium (found on the PATH) through playwright (no browser download). Skipped
 when Chromium is missing, unless ISMS_REQUIRE_BROWSER=1 (then it fails).
 """
 

@@ -442,3 +442,25 @@ def test_sample_workbooks_round_trip_exactly(tmp_path: Path) -> None:
         assert {k: back.meta[k] for k in a.meta} == a.meta
         assert back.source == {k: a.source[k] for k in ("name", "sha256", "size")}
     assert list_rounds(store)["sha256"].tolist() == [a.source["sha256"] for a in read]
+
+
+def test_current_views_count_a_replaced_round_once(tmp_path: Path) -> None:
+    import duckdb
+
+    from isms_analysis.workbook import read_workbook
+
+    store = tmp_path / "isms.duckdb"
+    first = write_workbook(tmp_path / "q1.xlsx", likelihood=2)
+    import_round(read_workbook(first), store)
+    again = write_workbook(tmp_path / "q1b.xlsx", likelihood=3)
+    import_round(read_workbook(again), store, replace=True)
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM risks").fetchone()[0] == 2  # both versions are kept
+        assert con.execute("SELECT count(*) FROM current_risks").fetchone()[0] == 1
+        assert con.execute("SELECT version FROM current_rounds").fetchall() == [(2,)]
+        assert con.execute("SELECT DISTINCT likelihood FROM current_risks").fetchall() == [(3,)]
+        n_scores = con.execute("SELECT count(*) FROM current_scores").fetchone()[0]
+        assert n_scores == con.execute("SELECT count(*) FROM scores WHERE version = 2").fetchone()[0] > 0
+    finally:
+        con.close()
