@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv report test lint format sample template bench clean
+.PHONY: venv report test lint format sample template bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,11 @@ template: $(STAMP)
 	$(BIN)/isms template data/templates/risikovurdering-skabelon.xlsx --force
 	$(BIN)/isms template data/templates/risk-assessment-template-en.xlsx --lang en --force
 
+docs: $(STAMP)
+	$(BIN)/python docs/build_api.py docs/api
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) reports/*/ .pytest_cache .ruff_cache
+	rm -rf $(VENV) reports/*/ docs/api .pytest_cache .ruff_cache

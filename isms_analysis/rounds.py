@@ -380,7 +380,19 @@ def compare_rounds(
     level order) and the attribution columns ``likelihood_changed``,
     ``consequence_changed``, ``changed_properties`` ("C,A"),
     ``residual_controls_changed``, ``controls_added``, ``controls_removed``,
-    ``matrix_changed``, ``level_old_matrix``, ``identity_changed`` and ``reason``."""
+    ``matrix_changed``, ``level_old_matrix``, ``identity_changed`` and ``reason``.
+
+    Columns (dtype): ``risk_id``, ``asset_id``, ``threat_id`` (string); ``perspective``,
+    ``stage`` (category); ``level_old``, ``level_new``, ``level_old_matrix`` (ordered
+    category of level identifiers); ``score_old``, ``score_new``, ``level_change``,
+    ``likelihood_old``, ``likelihood_new``, ``consequence_old``, ``consequence_new``
+    (Int16); ``change`` (category); ``likelihood_changed``, ``consequence_changed``,
+    ``residual_controls_changed``, ``matrix_changed``, ``identity_changed`` (bool);
+    ``changed_properties``, ``controls_added``, ``controls_removed`` (string);
+    ``matrix_old``, ``matrix_new`` (str); ``asset_id_old``, ``asset_id_new``,
+    ``threat_id_old``, ``threat_id_new``, ``area``, ``asset_name``, ``threat_name``
+    (string); ``reason`` (string, in ``lang``).
+    """
     return _compare(old, new, (), old_risks=old_risks, new_risks=new_risks, old_matrix=old_matrix,
                     new_matrix=new_matrix, lang=lang)  # fmt: skip
 
@@ -574,7 +586,11 @@ def migration_matrix(
     comparison: pd.DataFrame, perspective: str, stage: str = "residual", lang: str = "da"
 ) -> pd.DataFrame:
     """Counts of risks by level in the old round (rows, plus "ny") x level in the new
-    round (columns, plus "lukket"), for one perspective and stage. All levels shown."""
+    round (columns, plus "lukket"), for one perspective and stage. All levels shown.
+
+    A display table: index "Niveau før"/"Level before" (level names in ``lang`` and
+    "ny"/"new"), one int64 column per level name plus "lukket"/"closed".
+    """
     c = comparison[(comparison["perspective"] == perspective) & (comparison["stage"] == stage)]
     levels = [str(x) for x in comparison["level_new"].cat.categories]
     new_label, closed_label = _t("row_new", lang), _t("col_closed", lang)
@@ -611,7 +627,12 @@ def _treat_mask(history: pd.DataFrame) -> np.ndarray:
 
 def trend(history: pd.DataFrame, stage: str = "residual", *, include_closed: bool = False) -> pd.DataFrame:
     """Level distribution per round and perspective: count and share of risks at each
-    level (every level shown, zeros included). Closed risks are left out by default."""
+    level (every level shown, zeros included). Closed risks are left out by default.
+
+    Columns (dtype): ``round`` (ordered category), ``perspective`` (category), ``level``
+    (ordered category of level identifiers), ``count`` (int64), ``total`` (int64, risks
+    in that round and perspective), ``share`` (float64, 0-1).
+    """
     h = _active(history, stage, include_closed)
     counts = h.groupby(["round", "perspective", "level"], observed=False).size().rename("count").reset_index()
     present = h.groupby(["round", "perspective"], observed=True).size().rename("total").reset_index()
@@ -629,7 +650,12 @@ def trend_by(
     include_closed: bool = False,
 ) -> pd.DataFrame:
     """Per round, perspective and ``by`` group (``area`` or ``asset_type``): number of
-    risks, mean score, risks at a level that calls for treatment and their share."""
+    risks, mean score, risks at a level that calls for treatment and their share.
+
+    Columns (dtype): ``round`` (ordered category), ``perspective`` (category), the ``by``
+    column (string), ``risks`` (int64), ``mean_score`` (Float64), ``to_treat`` (int64),
+    ``share_to_treat`` (float64, 0-1).
+    """
     if by not in ("area", "asset_type"):
         raise ValueError(f"by skal være area eller asset_type / by must be area or asset_type, not {by!r}")
     if by not in history.columns:
@@ -791,7 +817,10 @@ def movers(
 
     ``data`` is a comparison (:func:`compare_rounds`) or a history (then its first and
     last rounds are compared). Ranked by level steps, then score change, largest
-    first; new and closed risks are left out."""
+    first; new and closed risks are left out.
+
+    Columns (dtype): those of :func:`compare_rounds` plus ``score_change`` (Int16).
+    """
     comp = data if "change" in data.columns else compare_history(data, lang=lang)
     c = comp[comp["stage"] == stage]
     if perspective is not None:
@@ -814,7 +843,12 @@ def time_to_treatment(
     length of its latest run, ``first_round``/``last_round`` bound that run,
     ``longest`` is its longest run, ``still_open`` says whether the run reaches the
     last round of the history (not yet treated), ``level_last`` is its latest level.
-    A round where the risk is missing, closed or below such a level ends a run."""
+    A round where the risk is missing, closed or below such a level ends a run.
+
+    Columns (dtype): ``risk_id`` (string), ``perspective`` (category), ``rounds``,
+    ``longest`` (int64), ``first_round``, ``last_round`` (ordered category),
+    ``still_open`` (bool), ``level_last`` (ordered category of level identifiers).
+    """
     h = history[history["stage"] == stage]
     if perspective is not None:
         h = h[h["perspective"] == perspective]

@@ -117,6 +117,29 @@ def score(
     ``affected_only=True`` uses only the C/I/A properties the threat is marked as
     able to affect (threats with no marks use all three); the default is the
     playbook's highest of all three.
+
+    Returns one row per risk x perspective x stage (a perspective only where the asset
+    has consequences for it). Columns (dtype):
+
+    - ``risk_id``, ``asset_id``, ``threat_id`` (category): the workbook's IDs;
+    - ``perspective`` (category: municipality, data_subject, society), ``stage``
+      (category: inherent, residual);
+    - ``consequence_c``, ``consequence_i``, ``consequence_a`` (Int8; and
+      ``consequence_authenticity`` for society), ``consequence``, ``likelihood``, ``score``
+      (Int8, missing when not assessed);
+    - ``level`` (ordered category of the matrix's level identifiers, e.g. "Middel"),
+      ``colour`` (category, hex), ``advice`` (category, Danish);
+    - the flags ``decision_required``, ``not_acceptable``,
+      ``top_management_acceptance_required``, ``data_subject_very_high``,
+      ``screening_candidate``, ``above_tolerance``, ``residual_above_inherent`` (bool);
+    - ``area`` (category), ``critical`` (bool), ``treatment`` (category: mitigate, accept,
+      avoid, transfer), ``status`` (category: open, in_progress, closed);
+    - ``asset_name``, ``asset_type`` (category, a key such as it_system), ``threat_name``
+      (category), as :func:`isms_analysis.load_rounds` gives them.
+
+    ``attrs``: ``matrix`` (name), ``tolerance`` (area -> level), ``rows`` (row count; a
+    frame with fewer rows was filtered). Filter with keys or labels in either language
+    through :func:`isms_analysis.where` or ``frame["level"].isms >= "High"``.
     """
     m = get_matrix(matrix)
     risks, assets = assessment.risks, assessment.assets
@@ -353,7 +376,11 @@ def rescore(
 ) -> pd.DataFrame:
     """Re-level a scored frame under another matrix (scores do not change; levels,
     colours, advice and the level-dependent flags do). The risk profile defaults to
-    the one the frame was scored with, matched by level name."""
+    the one the frame was scored with, matched by level name.
+
+    Columns (dtype): the same as :func:`score`; ``level`` holds the new
+    matrix's level identifiers (ordered category).
+    """
     m = get_matrix(matrix)
     tolerance = spec_of(profile) if profile is not None else scores.attrs.get("tolerance", {})
     return _level({c: scores[c] for c in scores.columns}, m, tolerance)
@@ -368,7 +395,11 @@ def treatment_class(level_names: pd.Series, matrix: str | Path | RiskMatrix = "k
 
 def summarise(scores: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     """Count of risks per level (all levels shown), one row per perspective x stage,
-    labelled in Danish (or English)."""
+    labelled in Danish (or English).
+
+    A display table: index (perspective, stage) labels, one int64 column per level name
+    in ``lang`` plus the total ("I alt"/"Total").
+    """
     from .i18n import t
 
     counts = pd.crosstab([scores["perspective"], scores["stage"]], scores["level"], dropna=False)

@@ -289,6 +289,10 @@ def coverage(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
     Columns: controls in the SoA; applicable / not applicable / applicability not
     given; for applicable controls the implementation status (implemented, partly,
     planned, not started, status missing); and Annex A controls missing from the SoA.
+
+    A display table (headers in ``lang``): index theme; int64 columns in SoA, applicable,
+    not applicable, applicability not given, implemented, partly, planned, not started,
+    status missing, missing from the SoA.
     """
     counts = _coverage_counts(soa)
     counts.index = pd.Index([_pick(ROW_LABELS[k], lang) for k in counts.index], name=_pick(HEADINGS["theme"], lang))
@@ -297,7 +301,11 @@ def coverage(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
 
 
 def own_controls(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
-    """The SoA's controls that are not in Annex A, with their source of requirement."""
+    """The SoA's controls that are not in Annex A, with their source of requirement.
+
+    A display table (headers in ``lang``), all string: control ID, title, source,
+    applicable, status, responsible, risks.
+    """
     s = _prepare(soa)
     own = s[s["group"] == OWN][["control_id", "title", "source", "applicable", "status", "responsible", "risks"]]
     return display(_control_sort(own), lang, {"source": "soa_source", "status": "soa_status"})
@@ -307,7 +315,12 @@ def gap_view(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
     """The SoA's implementation status alone, per Annex A theme: a compliance gap check
     before (or without) a risk assessment. A control is a gap unless it is implemented
     or marked not applicable (controls missing from the SoA are gaps); the theme with
-    the largest share of gaps gets priority 1."""
+    the largest share of gaps gets priority 1.
+
+    A display table (headers in ``lang``): index theme; int64 columns controls in
+    Annex A, not applicable, implemented, not implemented, of which missing from the
+    SoA, priority; float64 gap share in %.
+    """
     c = _coverage_counts(soa).loc[list(THEMES)]
     annex_n = annex_a()["theme"].astype("string").value_counts().reindex(list(THEMES)).to_numpy()
     candidates = annex_n - c["not_applicable"].to_numpy()
@@ -336,6 +349,8 @@ def soa_flags(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
 
     Flags: not applicable without justification; applicable without a responsible
     person; applicability not given; control ID repeated; Annex A control missing.
+
+    Dtypes: all string (``flag`` a key, ``message`` in ``lang``).
     """
     s = _prepare(soa)
     annex = annex_a()
@@ -395,6 +410,9 @@ def treatment_gaps(
     sheet), or a linked control that the SoA does not know, marks not applicable,
     or marks not started. Columns: risk_id, level, score, perspective, control_id,
     reason (key), message.
+
+    Dtypes: ``score`` Int16, the others string (``level`` the level name in ``lang``,
+    ``reason`` a key, ``message`` in ``lang``).
     """
     m = get_matrix(matrix)
     worst = _worst_level(scores, m, stages=("inherent",))
@@ -455,6 +473,10 @@ def control_effectiveness(
     reduction_shared (each risk's reduction divided equally among its controls).
     Sorted by reduction, largest first. Planned controls show the reduction they
     would bring when the residual risk assumes them.
+
+    Dtypes: ``control_id``, ``title``, ``status``, ``perspective`` string;
+    ``applicable`` boolean; ``n_risks``, ``inherent``, ``residual``, ``reduction`` int64;
+    ``reduction_shared`` Float64.
     """
     sc = scores[["risk_id", "perspective", "stage", "score"]].astype(
         {"risk_id": "string", "perspective": "string", "stage": "string", "score": "Int64"}

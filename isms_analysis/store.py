@@ -562,7 +562,13 @@ def _text(v: Any) -> str | None:
 def list_rounds(store: str | Path | None = None, *, verify: bool = False) -> pd.DataFrame:
     """Every stored round and version (superseded ones too), oldest first. ``verify`` reads
     every row of every table first (so damaged data pages are found, as an import would find
-    them) and raises :class:`StoreCorrupt` on damage."""
+    them) and raises :class:`StoreCorrupt` on damage.
+
+    Columns (dtype): ``municipality``, ``round`` (string), ``date`` (datetime64, the
+    assessment date), ``risks`` (Int64), ``approved_by`` (string), ``approved_date``
+    (datetime64), ``sha256`` (string), ``version`` (Int64), ``superseded`` (boolean),
+    ``matrix``, ``source_name`` (string), ``size`` (Int64), ``imported_at`` (datetime64).
+    """
     path = store_path(store)
     if not path.exists():
         return _empty_rounds()
@@ -704,7 +710,13 @@ def load_rounds(
 
     Rounds stored with the same layout are read together, one query per chunk of
     rounds, text encoded as categoricals in Arrow (see :func:`_bulk_history`);
-    otherwise round by round. Both give the same frame."""
+    otherwise round by round. Both give the same frame.
+
+    Columns (dtype): ``municipality``, ``round`` (category; round ordered), then the
+    columns of :func:`isms_analysis.score` with the same dtypes, then ``controls``
+    (category), ``matrix`` (category), ``treatment_class`` (ordered category:
+    acceptable, may_accept, should_treat, must_treat).
+    """
     from .rounds import enrich, stack_rounds
 
     path = store_path(store)

@@ -134,7 +134,13 @@ def _schedule(wheel: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 def due_dates(wheel: pd.DataFrame, as_of: dt.date | dt.datetime | str | pd.Timestamp) -> pd.DataFrame:
     """The årshjul with ``next_due`` (date), ``overdue`` (bool), ``days_overdue`` and
     ``problem`` (a data problem key or missing) added, as of ``as_of``. See the
-    module docstring for the rule."""
+    module docstring for the rule.
+
+    Columns: the wheel's (``activity_id``, ``title``, ``category``, ``frequency``,
+    ``responsible``, ``status``, ``controls`` string; ``month`` Int8; ``last_done``
+    datetime64; ``source_row`` int64) plus ``next_due`` (datetime64), ``overdue``
+    (bool), ``days_overdue`` (Int64), ``problem`` (string).
+    """
     day = _as_of(as_of)
     sch = _schedule(wheel, day)
     out = wheel.copy()
@@ -190,6 +196,9 @@ def due_in_quarter(wheel: pd.DataFrame, as_of: dt.date | dt.datetime | str | pd.
 
     Columns: activity_id, title, category, frequency, responsible, due_date, status,
     carried_over, last_done, wheel_status (as recorded), controls.
+
+    Dtypes: ``due_date``, ``last_done`` datetime64; ``carried_over`` bool; the others
+    string.
     """
     day = _as_of(as_of)
     start, _ = quarter_of(day)
@@ -280,7 +289,11 @@ class ActionStatus(NamedTuple):
 
 
 def action_status(actions: pd.DataFrame | None, as_of: dt.date | dt.datetime | str | pd.Timestamp) -> ActionStatus:
-    """The action plan's status as of ``as_of`` (see the module docstring)."""
+    """The action plan's status as of ``as_of`` (see the module docstring).
+
+    Returns ``ActionStatus(by_status, overdue, by_responsible)``: counts per status, the
+    overdue actions (the action plan's columns) and counts per responsible person.
+    """
     day = _as_of(as_of)
     a = actions if actions is not None else pd.DataFrame({"action_id": pd.Series(dtype="string")})
     status = _col(a, "status").astype("string").str.strip().str.casefold()
@@ -320,6 +333,9 @@ def actions_for_high_risks(
 
     Columns: risk_id, level, score, perspective, action_id, title, responsible,
     deadline, status.
+
+    Dtypes: ``level`` ordered category; ``score`` Int16; ``deadline`` datetime64; the
+    others string.
     """
     m = get_matrix(matrix)
     worst = _worst_level(scores, m, stages=("inherent", "residual"))
@@ -349,6 +365,8 @@ def unverified_residuals(
     One row per (risk, perspective, control, overdue activity): risk_id, perspective,
     residual_score, residual_level, control_id, activity_id, activity (title),
     due_date. ``attrs["count"]`` is the number of distinct risks.
+
+    Dtypes: ``residual_score`` Int16; ``due_date`` datetime64; the others string.
     """
     cols = {
         "risk_id": "string", "perspective": "string", "residual_score": "Int16", "residual_level": "string",

@@ -1903,6 +1903,18 @@ def read_workbook(
     raise :class:`WorkbookError`. ``activities``: a list of KL's shared processing
     activities (path or frame, see :mod:`isms_analysis.activities`) whose
     data-subject consequences matching processing activities inherit.
+
+    The :class:`~isms_analysis.Assessment`'s frames have one row per data row, in sheet
+    order, with ``source_row`` (int64, the Excel row) last and ``source_sheet`` (string)
+    when a continuation sheet was read: ``assets`` (``asset_id``, ``name``, ``type`` (a
+    key), ``area``, ``kle``, owners (string), ``critical`` (boolean), ``personal_data``
+    (a key), ``consequence_<perspective>_<c|i|a>`` (Int8), ...), ``threats``
+    (``threat_id``, ``name``, ``category`` (string), ``affects_c|i|a`` (boolean)),
+    ``risks`` (IDs, ``treatment``/``status`` (keys), ``likelihood``,
+    ``residual_likelihood``, ``residual_consequence_*`` (Int8), ``controls`` ("8.7;
+    8.13"), ``accepted_date``/``deadline`` (datetime64), free text (string)),
+    ``profile`` (``area``, ``max_accepted_level`` (the level identifier)), ``soa``,
+    ``actions``, ``wheel``. Categorical values are keys: see ``docs/vocabulary.md``.
     """
     if activities is not None:
         from .activities import as_activities
@@ -1926,7 +1938,13 @@ def read_workbook(
 def validate_workbook(
     path: str | Path, mapping: str | Path | dict[str, Any] | None = None, *, activities: Any = None
 ) -> pd.DataFrame:
-    """Every error and warning in a workbook (columns of ``assessment.PROBLEM_COLUMNS``)."""
+    """Every error and warning in a workbook (columns of ``assessment.PROBLEM_COLUMNS``).
+
+    Columns (object dtype, one row per problem, errors first): ``severity`` ("error" or
+    "warning"), ``code`` (a key such as ``out_of_range``, ``unused_sheet``), ``file``,
+    ``sheet``, ``cell`` (e.g. "F17"), ``row`` (int or None), ``column`` (the header as
+    written), ``value`` (the cell as text), ``message_da``, ``message_en``.
+    """
     if activities is not None:
         from .activities import as_activities
 
