@@ -1904,7 +1904,7 @@ def read_workbook(
     activities (path or frame, see :mod:`isms_analysis.activities`) whose
     data-subject consequences matching processing activities inherit.
 
-    The :class:`~isms_analysis.Assessment`'s frames have one row per data row, in sheet
+    The :class:`~isms_analysis.Assessment`'s frames (columns with dtype) have one row per data row, in sheet
     order, with ``source_row`` (int64, the Excel row) last and ``source_sheet`` (string)
     when a continuation sheet was read: ``assets`` (``asset_id``, ``name``, ``type`` (a
     key), ``area``, ``kle``, owners (string), ``critical`` (boolean), ``personal_data``
