@@ -136,7 +136,7 @@ def due_dates(wheel: pd.DataFrame, as_of: dt.date | dt.datetime | str | pd.Times
     ``problem`` (a data problem key or missing) added, as of ``as_of``. See the
     module docstring for the rule.
 
-    Columns: the wheel's (``activity_id``, ``title``, ``category``, ``frequency``,
+    Columns (dtype): the wheel's (``activity_id``, ``title``, ``category``, ``frequency``,
     ``responsible``, ``status``, ``controls`` string; ``month`` Int8; ``last_done``
     datetime64; ``source_row`` int64) plus ``next_due`` (datetime64), ``overdue``
     (bool), ``days_overdue`` (Int64), ``problem`` (string).
