@@ -91,11 +91,35 @@ def test_quarterly_report_notebook_defaults_to_the_sample(tmp_path):
     assert "Datatilsynet" in html and "2026-12-31" in html
 
 
-def test_explore_notebook(sample, tmp_path):
-    latest, _ = sample
-    nb = _run("explore.ipynb", tmp_path / "explore.ipynb", workbook=str(latest), other_matrix="herning")
+TUTORIAL_TASKS = ("top10", "pivot", "disagree", "accepted-above", "escalations", "trend-area", "rescore-crosstab",
+                  "heatmap-area", "register", "sql")  # fmt: skip
+
+
+def test_explore_notebook(sample, tmp_path, monkeypatch):
+    monkeypatch.setenv("ISMS_STORE", str(tmp_path / "empty.duckdb"))  # no store: the tutorial makes a scratch one
+    latest, previous = sample
+    nb = _run("explore.ipynb", tmp_path / "explore.ipynb", workbook=str(latest), previous_workbook=str(previous),
+              other_matrix="herning", area="Skoler", out_dir=str(tmp_path / "out"))  # fmt: skip
     assert _errors(nb) == []
     ids = {c.id: c for c in nb.cells}
+    for task in TUTORIAL_TASKS:
+        assert ids[task].outputs, task
     assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in ids["heatmap-area"].outputs)
     crosstab = ids["rescore-crosstab"].outputs[0]["data"]["text/plain"]
-    assert "KL" in crosstab
+    assert "KL" in crosstab and "herning" in crosstab
+    top10 = ids["top10"].outputs[0]["data"]["text/plain"]
+    assert top10.count("R-") == 10
+    register = tmp_path / "out" / "register-omraade.xlsx"
+    assert register.exists()
+    sql = ids["sql"].outputs[0]["data"]["text/plain"]
+    assert "round" in sql and "level" in sql
+
+
+def test_explore_notebook_names_the_closest_area(sample, tmp_path):
+    from papermill.exceptions import PapermillExecutionError
+
+    latest, previous = sample
+    with pytest.raises(PapermillExecutionError) as err:
+        _run("explore.ipynb", tmp_path / "explore.ipynb", workbook=str(latest), previous_workbook=str(previous),
+             area="Skole", out_dir=str(tmp_path / "out"))  # fmt: skip
+    assert "Mente du: Skoler?" in str(err.value)
