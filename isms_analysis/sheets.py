@@ -3,7 +3,8 @@
 The workbook reader (:mod:`isms_analysis.workbook`) reads the sheets it knows by
 name. This module handles what it would otherwise skip without a word:
 
-- every other sheet is named in a warning (``unused_sheet``);
+- every other sheet is named in a warning (``unused_sheet``), except the template's
+  own help sheets ("Vejledning"/"Instructions", "Matrix");
 - a sheet whose header row matches a known sheet (Risici, Aktiver, ...) is read as a
   **continuation** of it when it has the same columns ("Risici IT" next to
   "Risici"); its IDs must be unique across the sheets (``duplicate_id_across_sheets``).
@@ -81,9 +82,13 @@ def other_sheets(
     """Name every sheet the reader did not use; read continuations of known sheets.
 
     Returns the continuation tables per sheet key (in workbook order)."""
+    from .template import INSTRUCTIONS, MATRIX_SHEET
+    from .workbook import fold
+
+    reference = {fold(n) for n in (*INSTRUCTIONS, *MATRIX_SHEET)}  # the template's own help sheets
     extra: dict[str, list[_Table]] = {}
     for name in names:
-        if name in used:
+        if name in used or fold(name) in reference:
             continue
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)

@@ -6,7 +6,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isms_analysis import KL, Assessment, matrix, score
+from isms_analysis import KL, Assessment, score
+from isms_analysis.matrix import matrix
 
 scale = st.integers(min_value=1, max_value=4)
 
