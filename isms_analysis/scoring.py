@@ -383,7 +383,9 @@ def rescore(
     """
     m = get_matrix(matrix)
     tolerance = spec_of(profile) if profile is not None else scores.attrs.get("tolerance", {})
-    return _level({c: scores[c] for c in scores.columns}, m, tolerance)
+    out = _level({c: scores[c] for c in scores.columns}, m, tolerance)
+    out.attrs["rows"] = scores.attrs.get("rows", len(scores))  # a filtered frame stays marked as filtered
+    return out
 
 
 def treatment_class(level_names: pd.Series, matrix: str | Path | RiskMatrix = "kl") -> pd.Series:

@@ -100,6 +100,8 @@ def test_filtered_scores_write_only_their_risks(tmp_path):
     ws = openpyxl.load_workbook(write_register(a, only, tmp_path / "r.xlsx")).worksheets[0]
     ids = [ws.cell(row=r, column=1).value for r in range(3, ws.max_row + 1)]
     assert ids == ["R3"]
+    ws = openpyxl.load_workbook(write_register(a, isms.rescore(only, "herning"), tmp_path / "re.xlsx")).worksheets[0]
+    assert [ws.cell(row=r, column=1).value for r in range(3, ws.max_row + 1)] == ["R3"]
     ws = openpyxl.load_workbook(write_register(a, s, tmp_path / "all.xlsx")).worksheets[0]
     assert [ws.cell(row=r, column=1).value for r in range(3, ws.max_row + 1)] == ["R1", "R2", "R3"]
 
