@@ -92,7 +92,8 @@ def test_render_refuse_force_determinism_and_failure(sample, tmp_path):
         args.append("--pdf")
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
-    assert r.output.strip().splitlines()[-1] == str(html)
+    # the HTML path, then the PDF path with --pdf
+    assert r.stdout.strip().splitlines() == [str(html)] + ([str(html.with_suffix(".pdf"))] if HAS_CHROMIUM else [])
     second = html.read_text(encoding="utf-8")
     assert normalise_html(second) == normalise_html(first)
     # only the documented line may differ

@@ -99,7 +99,8 @@ def test_refuse_force_via_cli_and_determinism(rendered, store):
         args.append("--pdf")
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
-    assert r.output.strip().splitlines()[-1] == str(rendered)
+    pdf = [str(rendered.with_suffix(".pdf"))] if CHROMIUM.exists() else []
+    assert r.stdout.strip().splitlines() == [str(rendered), *pdf]  # the PDF's path too with --pdf
     second = rendered.read_text(encoding="utf-8")
     assert normalise_html(second) == normalise_html(first)
     if CHROMIUM.exists():
