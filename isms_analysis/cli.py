@@ -524,6 +524,10 @@ def report_trend(
 ) -> None:
     """Dan trendrapporten over lagerets runder (HTML, evt. PDF) og skriv stien."""
     from .reports import run_report
+    from .store import store_path
+
+    if not quiet:
+        _err(f"Lager: {store_path(store)}" if lang != "en" else f"Store: {store_path(store)}")
 
     path = run_report(
         "trend",

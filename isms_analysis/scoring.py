@@ -266,20 +266,27 @@ def _descriptions(
     """``asset_name``, ``asset_type`` and ``threat_name`` per row, as ``load_rounds`` gives
     them: looked up once per distinct asset/threat and spread by category codes."""
     out: dict[str, pd.Categorical] = {}
-    for name, table, key, col, ids, codes in (
-        ("asset_name", assessment.assets, "asset_id", "name", asset_ids, asset_codes),
-        ("asset_type", assessment.assets, "asset_id", "type", asset_ids, asset_codes),
-        ("threat_name", assessment.threats, "threat_id", "name", threat_ids, threat_codes),
+    for names, table, key, ids, codes in (
+        (("asset_name", "name"), assessment.assets, "asset_id", asset_ids, asset_codes),
+        (("asset_type", "type"), assessment.assets, "asset_id", asset_ids, asset_codes),
+        (("threat_name", "name"), assessment.threats, "threat_id", threat_ids, threat_codes),
     ):
+        out_name, col = names
         if table is None or col not in table.columns or key not in table.columns:
             continue
-        first = table.drop_duplicates(key)
-        per_id = pd.Series(first[col].astype("string").to_numpy(), index=first[key].astype("string").to_numpy())
-        values = pd.Index(per_id.reindex(ids.astype("string")).to_numpy(), dtype="string")
-        cats = values.dropna().unique()
-        lookup = np.append(cats.get_indexer(values), -1)
-        out[name] = pd.Categorical.from_codes(
-            _small(lookup, len(cats))[codes], dtype=pd.CategoricalDtype(cats), validate=False
+        index = pd.Index(table[key])
+        if not index.is_unique:
+            keep = ~index.duplicated()
+            table, index = table[keep], index[keep]
+        pos = index.get_indexer(ids)  # per distinct ID: its row in the table, -1 when unknown
+        values = table[col].astype("string").to_numpy(dtype=object, na_value=None)
+        per_id = np.where(pos >= 0, values[np.clip(pos, 0, None)] if len(values) else None, None)
+        id_codes, cats = pd.factorize(per_id, use_na_sentinel=True)
+        lookup = np.append(id_codes, -1)  # -1 for rows whose ID is missing
+        out[out_name] = pd.Categorical.from_codes(
+            _small(lookup, len(cats))[codes],
+            dtype=pd.CategoricalDtype(pd.Index(cats, dtype="string")),
+            validate=False,
         )
     return out
 

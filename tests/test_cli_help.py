@@ -136,3 +136,11 @@ def test_no_hard_coded_usr_bin_paths():
         if p.is_file() and p.suffix in (".py", ".md", ".ipynb", ".toml") and "/usr/" + "bin" in p.read_text("utf-8", "ignore")
     ]
     assert hits == [] and "/usr/" + "bin" not in (root / "README.md").read_text("utf-8")
+
+
+def test_report_trend_names_its_store(tmp_path: Path, monkeypatch):
+    store = tmp_path / "isms.duckdb"
+    monkeypatch.setenv("ISMS_STORE", str(store))
+    res = runner.invoke(app, ["report", "trend", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2
+    assert f"Lager: {store}" in res.output and f"Lageret {store} findes ikke" in res.output
