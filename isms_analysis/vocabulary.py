@@ -49,7 +49,24 @@ COLUMN_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "personal_data": ("personal_data",),
     "source": ("soa_source",),
     "frequency": ("frequency",),
+    "change": ("change",),
+    "treatment_class": ("treatment_class",),
 }
+# Vocabularies of the frames the package computes (the workbook's are in layout.py).
+FRAME_VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
+    "change": {
+        "new": ("Ny", "New"), "closed": ("Lukket", "Closed"), "unchanged": ("Uændret", "Unchanged"),
+        "escalated": ("Forværret", "Escalated"), "de-escalated": ("Forbedret", "De-escalated"),
+    },
+    "treatment_class": {
+        "acceptable": ("Acceptabel", "Acceptable"), "may_accept": ("Kan accepteres", "May be accepted"),
+        "should_treat": ("Bør håndteres", "Should be treated"), "must_treat": ("Skal håndteres", "Must be treated"),
+    },
+}  # fmt: skip
+
+
+def _vocabulary(name: str) -> dict[str, tuple[str, str]]:
+    return L.VOCABULARIES.get(name) or FRAME_VOCABULARIES.get(name, {})
 _OPERATORS = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
 
 
@@ -74,9 +91,9 @@ def _spellings(value: str, column: str | None, m: RiskMatrix | None = None) -> s
     found = {fold(value)}
     for da, en in [LABELS[value]] if value in LABELS else []:
         found |= {fold(da), fold(en)}
-    vocabs = COLUMN_VOCABULARIES.get(column or "", tuple(L.VOCABULARIES))
+    vocabs = COLUMN_VOCABULARIES.get(column or "", (*L.VOCABULARIES, *FRAME_VOCABULARIES))
     for v in vocabs:
-        pair = L.VOCABULARIES[v].get(value)
+        pair = _vocabulary(v).get(value)
         if pair:
             found |= {fold(pair[0]), fold(pair[1])}
         group = "treatment" if v == "treatment" else "status" if v.endswith("status") else None
@@ -274,7 +291,7 @@ def label_series(s: pd.Series, lang: str = "da", m: RiskMatrix | None = None) ->
             text = next((en for ident, en in levels if ident == v), v) if lang == "en" else v
         else:
             for vocab in COLUMN_VOCABULARIES.get(column, ()):
-                pair = L.VOCABULARIES[vocab].get(v)
+                pair = _vocabulary(vocab).get(v)
                 if pair:
                     text = pair[1 if lang == "en" else 0]
                     break

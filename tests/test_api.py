@@ -119,3 +119,11 @@ def test_png_export_names_kaleido(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_kaleido)
     with pytest.raises(ImportError, match="kaleido"):
         isms.save_png(isms.heatmap(isms.score(three_risks())), tmp_path / "x.png")
+
+
+def test_comparisons_filter_by_change_in_either_language():
+    s = isms.score(three_risks())
+    c = isms.compare_rounds(s, isms.rescore(s, "datatilsynet"))
+    worse = isms.where(c, change="Forværret")
+    assert len(worse) == len(isms.where(c, change="escalated")) == (c["change"] == "escalated").sum() > 0
+    assert set(isms.labels(worse, "en")["change"].astype(str)) == {"Escalated"}
