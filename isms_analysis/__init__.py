@@ -23,12 +23,18 @@ Everything an analyst uses is importable from here (``import isms_analysis as is
 - the annual wheel (*årshjul*) and the action plan: :func:`due_dates`,
   :func:`due_in_quarter`, :func:`action_status`, :func:`actions_for_high_risks`,
   :func:`unverified_residuals`;
+- KL's shared processing activities and peers: :func:`read_activities`,
+  :func:`apply_activities`, :func:`inherited_table`, :func:`build_extract`,
+  :func:`export_benchmark`, :func:`read_extract`, :func:`read_extracts`,
+  :func:`describe_extract`, :func:`peer_tables`, :func:`load_benchmark`,
+  :func:`generate_municipalities`, :func:`write_municipalities`;
 - the vocabulary (keys in the data, labels at display, filters in either language):
   :func:`where`, :func:`labels`; see ``docs/vocabulary.md``.
 
 Modules keep their own names (``isms_analysis.matrix`` is the module; the function that
-returns a matrix is :func:`get_matrix`). Names are imported on first use, so
-``import isms_analysis`` and the ``isms`` command stay quick.
+returns a matrix is :func:`get_matrix`; ``isms_analysis.decisions`` is the function, its
+module's constants come with ``from isms_analysis.decisions import ...``). Names are
+imported on first use, so ``import isms_analysis`` and the ``isms`` command stay quick.
 """
 
 from __future__ import annotations
@@ -107,6 +113,19 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "action_status": ("wheel", "action_status"),
     "actions_for_high_risks": ("wheel", "actions_for_high_risks"),
     "unverified_residuals": ("wheel", "unverified_residuals"),
+    # KL's shared processing activities and peers (benchmark)
+    "read_activities": ("activities", "read_activities"),
+    "apply_activities": ("activities", "apply_activities"),
+    "inherited_table": ("activities", "inherited_table"),
+    "build_extract": ("benchmark", "build_extract"),
+    "export_benchmark": ("benchmark", "export_benchmark"),
+    "read_extract": ("benchmark", "read_extract"),
+    "read_extracts": ("benchmark", "read_extracts"),
+    "describe_extract": ("benchmark", "describe_extract"),
+    "peer_tables": ("benchmark", "peer_tables"),
+    "load_benchmark": ("benchmark", "load_benchmark"),
+    "generate_municipalities": ("municipalities", "generate_municipalities"),
+    "write_municipalities": ("municipalities", "write_municipalities"),
     # the vocabulary
     "where": ("vocabulary", "where"),
     "labels": ("vocabulary", "labels"),
@@ -115,6 +134,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 from . import vocabulary as vocabulary  # noqa: E402  registers the ``.isms`` accessors on Series/DataFrame
+
+# ``decisions`` is both a module and its main function; bind the function now, or importing the
+# module (as the reports do) would replace it with the module. Its constants stay importable with
+# ``from isms_analysis.decisions import REASONS``.
+from .decisions import committee_items, decision_summary, decisions  # noqa: E402, F401
 
 
 def __getattr__(name: str) -> Any:

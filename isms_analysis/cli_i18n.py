@@ -133,6 +133,33 @@ HELP_EN: dict[str, str] = {
     "Kør hovedopgaven på eksempelkommunen: importér alle runder, dan kvartals- og trendrapporten.":
         "Run the main task on the sample municipality: import every round, render the quarterly and the trend "
         "report.",
+    "Liste over fælles behandlingsaktiviteter (CSV/XLSX), hvis konsekvenser nedarves.":
+        "List of shared processing activities (CSV/XLSX) whose consequences are inherited.",
+    "Skriv så mange forskellige kommuner (hver i sin mappe).": "Write this many distinct municipalities (each in its own folder).",
+    "Eksportér lageret som Parquet, opdelt hive-style efter kommune og runde (til en ny eller tom mappe).":
+        "Export the store as Parquet, hive-partitioned by municipality and round (into a new or empty folder).",
+    "Skriv i en mappe, der ikke er tom (kun en tidligere eksports filer erstattes).":
+        "Write into a folder that is not empty (only an earlier export's files are replaced).",
+    "Skriv et anonymiseret benchmark-udtræk af én runde (kun optællinger; se indholdet med show-extract).":
+        "Write an anonymised benchmark extract of one round (counts only; see its content with show-extract).",
+    "Udtrækkets fil (.parquet).": "The extract's file (.parquet).",
+    "Rundens arbejdsbog.": "The round's workbook.",
+    "Skriv kommunens navn i udtrækket (standard: et fast, tilfældigt pseudonym).":
+        "Write the municipality's name in the extract (default: a fixed, random pseudonym).",
+    "Vis præcis hvad et benchmark-udtræk indeholder, før det sendes.":
+        "Show exactly what a benchmark extract holds, before it is sent.",
+    "Benchmark-udtrækket (.parquet).": "The benchmark extract (.parquet).",
+    "Dan rapporter (kvartalsrapport, trendrapport, benchmark).": "Render reports (quarterly report, trend report, benchmark).",
+    "Mappe med benchmark-udtræk: tilføjer 'Sammenlignet med andre kommuner'.":
+        "Folder with benchmark extracts: adds 'Compared with other municipalities'.",
+    "Et sammenligningstal vises kun, når mindst så mange kommuner bidrager (mindst 3).":
+        "A comparison figure is shown only when at least this many municipalities contribute (at least 3).",
+    'Dan rapporten "Hvor står vi?": kommunen sammenlignet med andre kommuners udtræk (HTML, evt. PDF).':
+        'Render the report "Where do we stand?": the municipality compared with other municipalities\' extracts '
+        "(HTML, optionally PDF).",
+    "Mappe med benchmark-udtræk (*.parquet).": "Folder with benchmark extracts (*.parquet).",
+    "Kommunens navn eller pseudonym i udtrækkene.": "The municipality's name or pseudonym in the extracts.",
+    'Runden, fx "2026 Q3" (standard: kommunens nyeste).': 'The round, e.g. "2026 Q3" (default: the municipality\'s newest).',
     "Lagerfil til eksempelrunderne (standard: $ISMS_STORE eller data/isms.duckdb).":
         "Store file for the sample rounds (default: $ISMS_STORE or data/isms.duckdb).",
 }

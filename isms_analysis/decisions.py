@@ -263,10 +263,18 @@ def decisions(
 
     ``scores`` defaults to :func:`isms_analysis.score` of the assessment under its
     matrix (``matrix`` overrides the one named in the Om sheet). Columns:
-    ``risk_id, asset_id, perspective, level`` (current, the level name in ``lang``),
-    ``tolerance`` (level name), ``status, reason, proposal, accepted_by,
+    ``risk_id, asset_id, perspective, level`` (current), ``tolerance``, ``status, reason, proposal, accepted_by,
     acceptor_role`` (role key of the matching Roller row), ``review_date`` (when an
     acceptance expires), then ``score, area, critical, treatment, owner, deadline``.
+
+    Columns (dtype): ``risk_id``, ``asset_id`` (string); ``perspective`` (category);
+    ``level``, ``tolerance`` (ordered category of the matrix's level identifiers, e.g.
+    "Over middel", in every ``lang``: the data holds identifiers, labels come from
+    :func:`isms_analysis.labels`); ``status`` (category: pending, decided, breach);
+    ``reason`` (category of reason keys); ``proposal`` (string, in ``lang``);
+    ``accepted_by`` (string); ``acceptor_role`` (string, a role key);
+    ``review_date`` (datetime64); ``score`` (Int16); ``area`` (string); ``critical``
+    (bool); ``treatment`` (string, a key); ``owner`` (string); ``deadline`` (datetime64).
     """
     m = get_matrix(matrix or (scores.attrs.get("matrix") if scores is not None else None)
                    or assessment.meta.get("matrix") or "kl")  # fmt: skip
@@ -350,8 +358,10 @@ def decisions(
     proposal = pd.Series(reason).map(special).fillna(pd.Series(by_class)).to_numpy(dtype=object)
     proposal = np.where(status == "pending", proposal, None)
 
-    names = np.array([lv.name(lang) for lv in m.levels] + [None], dtype=object)
-    level_dtype = m.level_dtype(lang)
+    # Levels are data: the matrix's level identifiers in every language (docs/vocabulary.md);
+    # isms.labels(frame, "en") shows "High" for "Høj".
+    names = np.array([lv.name_da for lv in m.levels] + [None], dtype=object)
+    level_dtype = m.level_dtype("da")
     out = pd.DataFrame(
         {
             "risk_id": cur["risk_id"].astype("string").to_numpy(),

@@ -88,7 +88,7 @@ def other_sheets(
     reference = {fold(n) for n in (*INSTRUCTIONS, *MATRIX_SHEET)}  # the template's own help sheets
     extra: dict[str, list[_Table]] = {}
     for name in names:
-        if name in used or fold(name) in reference:
+        if name in used or name in rd.reported_sheets or fold(name) in reference:
             continue
         try:
             rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)

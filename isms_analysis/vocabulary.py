@@ -43,7 +43,8 @@ __all__ = ["check_choice", "labels", "where"]
 # Column name -> the vocabulary of its keys (the frames' column names, not the sheets' headers).
 COLUMN_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "treatment": ("treatment",),
-    "status": ("risk_status", "action_status", "soa_status", "wheel_status"),
+    "status": ("risk_status", "decision_status", "action_status", "soa_status", "wheel_status"),
+    "reason": ("decision_reason",),
     "type": ("asset_type", "action_type"),
     "asset_type": ("asset_type",),
     "personal_data": ("personal_data",),
@@ -65,7 +66,20 @@ FRAME_VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
 }  # fmt: skip
 
 
+@cache
+def _decision_vocabularies() -> dict[str, dict[str, tuple[str, str]]]:
+    """The committee list's status and reason keys with their Danish/English labels."""
+    from .decisions import REASONS, STATUSES, text
+
+    return {
+        "decision_status": {k: (text(k, "da"), text(k, "en")) for k in STATUSES},
+        "decision_reason": {k: (text(k, "da"), text(k, "en")) for k in REASONS},
+    }
+
+
 def _vocabulary(name: str) -> dict[str, tuple[str, str]]:
+    if name.startswith("decision_"):
+        return _decision_vocabularies()[name]
     return L.VOCABULARIES.get(name) or FRAME_VOCABULARIES.get(name, {})
 _OPERATORS = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
 
@@ -91,7 +105,7 @@ def _spellings(value: str, column: str | None, m: RiskMatrix | None = None) -> s
     found = {fold(value)}
     for da, en in [LABELS[value]] if value in LABELS else []:
         found |= {fold(da), fold(en)}
-    vocabs = COLUMN_VOCABULARIES.get(column or "", (*L.VOCABULARIES, *FRAME_VOCABULARIES))
+    vocabs = COLUMN_VOCABULARIES.get(column or "", (*L.VOCABULARIES, *FRAME_VOCABULARIES, *_decision_vocabularies()))
     for v in vocabs:
         pair = _vocabulary(v).get(value)
         if pair:

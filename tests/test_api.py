@@ -18,7 +18,8 @@ def test_everything_an_analyst_uses_is_exported():
         "read_workbook", "validate_workbook", "score", "rescore", "compare_rounds", "movers", "trend",
         "trend_by", "import_round", "load_rounds", "list_rounds", "export_parquet", "heatmap",
         "heatmap_panel", "level_bars", "write_register", "coverage", "treatment_gaps", "due_in_quarter",
-        "action_status", "where", "labels", "get_matrix",
+        "action_status", "where", "labels", "get_matrix", "decisions", "decision_summary", "committee_items",
+        "export_benchmark", "load_benchmark", "read_extract", "read_activities", "apply_activities",
     }  # fmt: skip
     assert wanted <= set(isms.__all__)
     for name in isms.__all__:
@@ -127,3 +128,17 @@ def test_comparisons_filter_by_change_in_either_language():
     worse = isms.where(c, change="Forværret")
     assert len(worse) == len(isms.where(c, change="escalated")) == (c["change"] == "escalated").sum() > 0
     assert set(isms.labels(worse, "en")["change"].astype(str)) == {"Escalated"}
+
+
+def test_the_committee_list_follows_the_vocabulary_policy():
+    a = three_risks()
+    d = isms.decisions(a, as_of="2025-03-01", lang="en")
+    # levels are identifiers in every language; status and reason are keys
+    assert set(d["level"].astype(str)) <= set(isms.get_matrix("kl").level_names("da"))
+    assert set(d["status"].astype(str)) <= {"pending", "decided", "breach"}
+    pending = isms.where(d, status="Afventer beslutning")
+    assert len(pending) == len(isms.where(d, status="pending")) == (d["status"] == "pending").sum()
+    shown = isms.labels(d, "en")
+    assert set(shown["status"].astype(str)) <= {"Pending", "Decided", "Accepted without authority"}
+    high = d["level"].isms >= "Medium"
+    assert high.equals(d["level"].isms >= "Middel")

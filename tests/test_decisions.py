@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from isms_analysis import Assessment, committee_items, decision_summary, decisions, score
+from isms_analysis.vocabulary import labels as isms_labels
 
 AS_OF = pd.Timestamp("2026-06-30")
 TOP = "Direktionen v/ kommunaldirektør  Lone Bjerre"  # matches the Roller name (case, spaces)
@@ -215,7 +216,10 @@ def test_english_proposals_and_summary(decided):
     en = decisions(make(), as_of=AS_OF, lang="en").set_index(["risk_id", "perspective"])
     assert en.loc[("D13", "municipality"), "proposal"] == "Treat at once"
     assert en.loc[("D05", "municipality"), "proposal"] == "Re-evaluate the acceptance"
-    assert str(en.loc[("D13", "municipality"), "level"]) == "High"
+    assert str(en.loc[("D13", "municipality"), "level"]) == "Høj"  # the data holds the level identifier
+    flat = en.reset_index()
+    d13 = ((flat["risk_id"] == "D13") & (flat["perspective"] == "municipality")).to_numpy()
+    assert str(isms_labels(flat, "en").loc[d13, "level"].item()) == "High"  # the label, at display
     summary = decision_summary(decided, "en").set_index("reason")
     assert summary.loc["acceptor_lacks_authority", "count"] == 2
     assert summary.loc["acceptance_expired", "label"] == "The acceptance has expired and must be re-evaluated"

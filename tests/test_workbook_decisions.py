@@ -43,8 +43,8 @@ def test_roles_review_date_residual_description_and_profile_columns_are_read(tmp
     a = read_workbook(F.write(tmp_path / "roller.xlsx", data))
     assert a.errors.empty
     assert a.roles[["name", "role", "max_level"]].values.tolist() == [
-        ["Kommunaldirektør Lone Bjerre", "top_management", "high"],
-        ["Socialchef", "management", "medium"],
+        ["Kommunaldirektør Lone Bjerre", "top_management", "Høj"],  # level identifiers, as in scores["level"]
+        ["Socialchef", "management", "Middel"],
     ]
     r1 = a.risks.iloc[0]
     assert r1["review_date"] == pd.Timestamp("2026-09-01")
