@@ -45,6 +45,8 @@ COLUMN_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "treatment": ("treatment",),
     "status": ("risk_status", "decision_status", "action_status", "soa_status", "wheel_status"),
     "reason": ("decision_reason",),
+    "role": ("role",),
+    "acceptor_role": ("role",),
     "type": ("asset_type", "action_type"),
     "asset_type": ("asset_type",),
     "personal_data": ("personal_data",),
