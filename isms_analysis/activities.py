@@ -189,6 +189,9 @@ def read_activities(path: str | Path) -> pd.DataFrame:
     ``consequence_c/i/a`` (Int8, 1-4 or missing), ``source`` and ``source_row``
     (the row in the file). Every problem is raised at once as a :class:`UserError`
     naming the file, sheet and cell (exit 1); an unreadable file exits 2.
+
+    Columns (dtype): ``kle``, ``activity``, ``source`` (string), ``consequence_c``,
+    ``consequence_i``, ``consequence_a`` (Int8), ``source_row`` (int64).
     """
     path = Path(path)
     rows, sheet = _raw_rows(path)
@@ -389,7 +392,10 @@ def apply_activities(assessment: Assessment, activities: str | Path | pd.DataFra
 
 def inherited_table(assessment: Assessment, lang: str = "da") -> pd.DataFrame:
     """One row per asset that inherited a data-subject consequence: asset, KLE, the
-    matched list entry, the inherited properties and the resulting values."""
+    matched list entry, the inherited properties and the resulting values.
+
+    A display table (headers in ``lang``, all string).
+    """
     a = assessment.assets
     if "inherited_data_subject" not in a.columns:
         return pd.DataFrame()

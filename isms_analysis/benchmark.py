@@ -151,6 +151,12 @@ def build_extract(
     ``municipality`` is what the extract calls the municipality (the pseudonym, or the
     name when ``named``). ``as_of`` (default: the assessment date) decides which
     actions are overdue.
+
+    Columns (dtype): ``format`` (int16), ``municipality`` (string), ``named`` (bool),
+    ``round``, ``quarter``, ``matrix``, ``kind`` (string), ``kle_group``, ``asset_type``,
+    ``perspective``, ``stage`` (string keys), ``level`` (string, the matrix's level key,
+    see docs/vocabulary.md), ``level_rank`` (Int16), ``treatment_class``, ``theme``,
+    ``status`` (string), ``overdue`` (boolean), ``n`` (int64, the count).
     """
     from .matrix import matrix as get_matrix
     from .scoring import score
@@ -248,7 +254,10 @@ def write_extract(extract: pd.DataFrame, path: str | Path) -> Path:
 
 
 def read_extract(path: str | Path) -> pd.DataFrame:
-    """One extract file, checked to be an extract of this format."""
+    """One extract file, checked to be an extract of this format.
+
+    Columns (dtype): those of :func:`build_extract`.
+    """
     path = Path(path)
     if not path.exists():
         raise UserError(f"Udtrækket findes ikke: {path}", f"The extract does not exist: {path}")
@@ -405,7 +414,13 @@ def peer_tables(directory: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(municipality_figures, peer_figures) for every extract in ``directory``, with
     DuckDB reading all the Parquet files at once and running ``benchmark.sql``.
 
-    Two extracts of the same municipality and round are refused (they would count twice)."""
+    Two extracts of the same municipality and round are refused (they would count twice).
+
+    Columns (dtype): municipality_figures -- ``municipality``, ``round``, ``metric``,
+    ``dim1``, ``dim2`` (string), ``hits``, ``total`` (int64), ``share`` (float64);
+    peer_figures -- ``round``, ``metric``, ``dim1``, ``dim2`` (string),
+    ``municipalities`` (int64), ``q1``, ``median``, ``q3`` (float64).
+    """
     import duckdb
 
     d, _ = _glob(directory)
@@ -518,7 +533,10 @@ def _tidy(own: pd.DataFrame, peers: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
 
 
 def read_extracts(directory: str | Path) -> pd.DataFrame:
-    """Every extract in ``directory`` as one frame (for pandas, notebooks and tests)."""
+    """Every extract in ``directory`` as one frame (for pandas, notebooks and tests).
+
+    Columns (dtype): those of :func:`build_extract`, one file after the other.
+    """
     _, files = _glob(directory)
     return pd.concat([read_extract(f) for f in files], ignore_index=True)
 

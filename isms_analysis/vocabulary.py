@@ -116,8 +116,8 @@ def _spellings(value: str, column: str | None, m: RiskMatrix | None = None) -> s
         found |= {fold(a) for a, k in L.CHOICE_ALIASES.get(group, {}).items() if k == value and pair}
     levels = [(lv.name_da, lv.key, lv.name_en) for lv in m.levels] if m is not None else []
     for ident, key, en in [*levels, *_preset_levels()]:
-        if ident == value:
-            found |= {fold(key), fold(en)}
+        if value in (ident, key):  # a key too: the benchmark extract's exchange format holds level keys
+            found |= {fold(ident), fold(key), fold(en)}
     found.discard("")
     return found
 
@@ -302,9 +302,10 @@ def label_series(s: pd.Series, lang: str = "da", m: RiskMatrix | None = None) ->
         if v in LABELS and column in ("perspective", "stage", "severity"):
             text = LABELS[v][1 if lang == "en" else 0]
         elif column == "level":
-            levels = [(lv.name_da, lv.name_en) for lv in m.levels] if m is not None else []
-            levels += [(ident, en) for ident, _, en in _preset_levels()]
-            text = next((en for ident, en in levels if ident == v), v) if lang == "en" else v
+            levels = [(lv.name_da, lv.key, lv.name_en) for lv in m.levels] if m is not None else []
+            levels += list(_preset_levels())
+            found = next(((ident, en) for ident, key, en in levels if v in (ident, key)), (v, v))
+            text = found[1] if lang == "en" else found[0]
         else:
             for vocab in COLUMN_VOCABULARIES.get(column, ()):
                 pair = _vocabulary(vocab).get(v)

@@ -142,3 +142,13 @@ def test_the_committee_list_follows_the_vocabulary_policy():
     assert set(shown["status"].astype(str)) <= {"Pending", "Decided", "Accepted without authority"}
     high = d["level"].isms >= "Medium"
     assert high.equals(d["level"].isms >= "Middel")
+
+
+def test_the_benchmark_extracts_level_keys_filter_and_label_like_identifiers():
+    a = three_risks()
+    extract = isms.build_extract(a, municipality="K-1")
+    risk = extract[extract["kind"] == "risk"]
+    by_label = isms.where(risk, level="Over middel")
+    assert len(by_label) == (risk["level"] == "above_medium").sum() > 0
+    assert set(isms.labels(by_label, "da")["level"]) == {"Over middel"}
+    assert set(isms.labels(by_label, "en")["level"]) == {"Above medium"}
