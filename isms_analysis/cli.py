@@ -457,6 +457,8 @@ def report_benchmark(
         progress=not quiet,
     )
     _out(str(path))
+    if pdf:
+        _out(str(path.with_suffix(".pdf")))
 
 
 @app.command("export-benchmark")

@@ -147,3 +147,13 @@ def test_report_trend_names_its_store(tmp_path: Path, monkeypatch):
     res = runner.invoke(app, ["report", "trend", "--out", str(tmp_path / "r")])
     assert res.exit_code == 2
     assert f"Lager: {store}" in res.output and f"Lageret {store} findes ikke" in res.output
+
+
+def test_benchmark_pdf_prints_the_pdf_path_too(tmp_path: Path, monkeypatch):
+    import isms_analysis.reports as R
+
+    html = tmp_path / "r" / "benchmark-report.html"
+    monkeypatch.setattr(R, "run_report", lambda *a, **k: html)
+    res = runner.invoke(app, ["report", "benchmark", "--extracts", str(tmp_path), "--pdf"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines() == [str(html), str(html.with_suffix(".pdf"))]
