@@ -248,28 +248,34 @@ def _help(text: str | None, lang: str) -> str | None:
     return HELP_EN.get(text.strip(), text)
 
 
-def _localise_command(cmd: Any, lang: str, originals: dict[int, Any]) -> None:
-    saved = originals.setdefault(
-        id(cmd),
-        {"help": cmd.help, "short_help": cmd.short_help, "params": {id(p): getattr(p, "help", None) for p in cmd.params}},
-    )
-    cmd.help = _help(saved["help"], lang)
-    cmd.short_help = _help(saved["short_help"], lang)
+_SAVED = "_isms_danish"  # attribute holding an object's Danish help, set on first localisation
+
+
+def _danish(obj: Any, attr: str) -> Any:
+    """The Danish text of ``obj.attr``, remembered on the object itself the first time."""
+    saved = obj.__dict__.setdefault(_SAVED, {})
+    if attr not in saved:
+        saved[attr] = getattr(obj, attr, None)
+    return saved[attr]
+
+
+def _localise_command(cmd: Any, lang: str) -> None:
+    cmd.help = _help(_danish(cmd, "help"), lang)
+    cmd.short_help = _help(_danish(cmd, "short_help"), lang)
     cmd.options_metavar = METAVARS["options"][1 if lang == "en" else 0]
     cmd.context_class = _Context
     cmd._help_option = None  # rebuilt in the language of this run
     cmd.get_help_option = _help_option_getter(cmd)  # type: ignore[method-assign]
     for p in cmd.params:
-        original = saved["params"].get(id(p))
         if hasattr(p, "help"):
-            p.help = _help(original, lang)  # type: ignore[attr-defined]
+            p.help = _help(_danish(p, "help"), lang)  # type: ignore[attr-defined]
         p.metavar = _metavar(p, lang)
         if isinstance(p, typer.core.TyperArgument):
             p.display_type_rich = _no_type  # type: ignore[method-assign]  # the metavar says it
     if hasattr(cmd, "commands"):
         cmd.subcommand_metavar = METAVARS["command"][1 if lang == "en" else 0]
         for sub in cmd.commands.values():
-            _localise_command(sub, lang, originals)
+            _localise_command(sub, lang)
 
 
 def _no_type(ctx: Any) -> None:
@@ -289,7 +295,6 @@ def _help_option_getter(cmd: Any) -> Any:
     return get_help_option
 
 
-_ORIGINALS: dict[int, Any] = {}
 
 
 class LocalisedGroup(typer.core.TyperGroup):
@@ -300,17 +305,14 @@ class LocalisedGroup(typer.core.TyperGroup):
         argv = list(sys.argv[1:] if args is None else args)
         lang = lang_of(argv)
         _install(lang)
-        _localise_command(self, lang, _ORIGINALS)
+        _localise_command(self, lang)
         return super().main(argv, *a, **kw)
 
 
 def all_help_texts(cmd: Any) -> list[str]:
     """Every Danish help text of ``cmd`` and its subcommands (for the translation test)."""
-    saved = _ORIGINALS.get(id(cmd))
-    texts = [saved["help"] if saved else cmd.help]
-    for p in cmd.params:
-        original = saved["params"].get(id(p)) if saved else getattr(p, "help", None)
-        texts.append(original)
+    texts = [_danish(cmd, "help")]
+    texts += [_danish(p, "help") for p in cmd.params if hasattr(p, "help")]
     if hasattr(cmd, "commands"):
         for sub in cmd.commands.values():
             texts += all_help_texts(sub)

@@ -157,3 +157,13 @@ def test_benchmark_pdf_prints_the_pdf_path_too(tmp_path: Path, monkeypatch):
     res = runner.invoke(app, ["report", "benchmark", "--extracts", str(tmp_path), "--pdf"])
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines() == [str(html), str(html.with_suffix(".pdf"))]
+
+
+def test_each_command_keeps_its_own_help_over_many_runs(monkeypatch):
+    # every run builds new command objects; a help text must never move to another command
+    monkeypatch.delenv("ISMS_LANG", raising=False)
+    for _ in range(25):
+        for cmd, lang in ((["show-extract"], "en"), (["sample"], "da"), (["report", "benchmark"], "en")):
+            runner.invoke(app, [*cmd, "--lang", lang, "--help"])
+    out = " ".join(runner.invoke(app, ["sample", "--lang", "en", "--help"]).output.replace("│", " ").split())
+    assert "Write a synthetic sample municipality" in out and "benchmark extract" not in out
