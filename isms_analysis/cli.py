@@ -365,9 +365,16 @@ def export_parquet_(
 def report_quarterly(
     workbook: Annotated[Path | None, typer.Option("--workbook", help="Rundens arbejdsbog (.xlsx).")] = None,
     store: StoreOpt = None,
-    round: Annotated[str | None, typer.Option("--round", help="Rundens navn i lageret, fx \"2026 Q3\".")] = None,
+    round: Annotated[
+        str | None,
+        typer.Option("--round", help="Rundens navn i lageret, fx \"2026 Q3\" (standard: den nyeste godkendte runde)."),
+    ] = None,
     previous_round: Annotated[
-        str | None, typer.Option("--previous-round", help="Forrige runde: navn i lageret eller en arbejdsbog.")
+        str | None,
+        typer.Option(
+            "--previous-round",
+            help="Forrige runde: navn i lageret eller en arbejdsbog (standard: runden før i lageret).",
+        ),
     ] = None,
     municipality: Annotated[
         str | None, typer.Option("--municipality", help="Kommunen, når lageret har flere kommuner.")
@@ -393,20 +400,15 @@ def report_quarterly(
     from .reports import run_report
     from .store import store_path
 
-    if workbook is not None and (store is not None or round is not None):
+    if workbook is not None and round is not None:
         raise UserError(
-            "Brug enten --workbook eller --store/--round, ikke begge.",
-            "Use either --workbook or --store/--round, not both.",
-        )
-    if workbook is None and round is None:
-        raise UserError(
-            "Angiv --workbook FIL eller --store STI --round RUNDE.",
-            "Give --workbook FILE or --store PATH --round LABEL.",
+            "Brug enten --workbook eller --round, ikke begge (--store kan bruges sammen med begge).",
+            "Use either --workbook or --round, not both (--store goes with either).",
         )
     path = run_report(
         "quarterly",
         workbook=workbook,
-        store=store_path(store) if workbook is None else None,
+        store=store_path(store) if workbook is None or store is not None else None,
         round=round,
         previous_round=previous_round,
         municipality=municipality,

@@ -96,6 +96,10 @@ HELP_EN: dict[str, str] = {
     "Rundens arbejdsbog (.xlsx).": "The round's workbook (.xlsx).",
     'Rundens navn i lageret, fx "2026 Q3".': 'The round\'s name in the store, e.g. "2026 Q3".',
     "Forrige runde: navn i lageret eller en arbejdsbog.": "Previous round: a name in the store or a workbook.",
+    'Rundens navn i lageret, fx "2026 Q3" (standard: den nyeste godkendte runde).':
+        'The round\'s name in the store, e.g. "2026 Q3" (default: the newest approved round).',
+    "Forrige runde: navn i lageret eller en arbejdsbog (standard: runden før i lageret).":
+        "Previous round: a name in the store or a workbook (default: the round before it in the store).",
     "Kommunen, når lageret har flere kommuner.": "The municipality, when the store holds several.",
     "Mappe til rapporterne.": "Folder for the reports.",
     "Dan også en PDF (headless Chromium).": "Also render a PDF (headless Chromium).",

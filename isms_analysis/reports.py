@@ -522,10 +522,20 @@ def _prepare_quarterly(
     wb = Path(workbook).resolve() if workbook is not None else None
     if wb is not None and not wb.exists():
         raise UserError(f"Arbejdsbogen findes ikke: {wb}", f"Workbook not found: {wb}")
+    wb_meta: dict[str, Any] | None = None
     if wb is not None:  # every problem with its cell (exit 1) or the refusal (exit 2), before any folder is made
         from .workbook import read_workbook
 
-        read_workbook(wb)
+        wb_meta = dict(read_workbook(wb).meta)
+    if store is not None:  # a scheduled run: the round and its comparison come from the store
+        from .schedule import resolve
+
+        meta = None if wb_meta is None else {**wb_meta, "date": wb_meta.get("assessment_date")}
+        chosen = resolve(
+            store=store, round_=round_, previous_round=previous_round, municipality=municipality, workbook_meta=meta
+        )
+        round_, previous_round = chosen.round, chosen.previous_round
+        municipality = municipality or chosen.municipality
     prev: str | None = None
     if previous_round is not None and str(previous_round).strip():
         p = Path(previous_round)
