@@ -189,9 +189,9 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
     start, end = W.quarter_of(as_of)
     q = W.due_in_quarter(a.wheel, as_of)
     counts = q["status"].value_counts()
-    intro = _x("intro_wheel", lang).format(
-        start=start.strftime("%Y-%m-%d"), end=end.strftime("%Y-%m-%d"), as_of=as_of.strftime("%Y-%m-%d")
-    )
+    from .render.fmt import date as fdate
+
+    intro = _x("intro_wheel", lang).format(start=fdate(start, lang), end=fdate(end, lang), as_of=fdate(as_of, lang))
     count_line = _x("wheel_counts", lang).format(**{k: int(counts.get(k, 0)) for k in ("done", "due", "overdue")})
     shown = q.assign(
         due_date=_date_text(q["due_date"]),

@@ -1283,7 +1283,10 @@ def html_table(frame: pd.DataFrame, *, table_id: str | None = None, sortable: bo
     """A frame as an HTML table; every value and heading escaped; empty frames say so."""
     if len(frame) == 0:
         return f'<p class="isms-empty">{esc(h("none", lang))}</p>'
+    from .render.fmt import display_frame
+
     classes = ["isms-table"] + (["sortable"] if sortable else [])
+    frame = display_frame(frame, lang)  # numbers and dates as the reader writes them (Babel)
     shown = frame.astype(object).where(frame.notna(), "")  # no "<NA>"/"nan" for blanks
     out = shown.to_html(
         index=False, escape=True, na_rep="", border=0, classes=classes, table_id=table_id, justify="left"
@@ -1347,7 +1350,8 @@ SORT_JS = """
 (function () {
   function key(cell) {
     var t = cell.textContent.trim();
-    var n = Number(t.replace(",", "."));
+    var en = document.documentElement.lang === "en";
+    var n = Number(en ? t.replace(/,/g, "") : t.replace(/\\./g, "").replace(",", "."));
     return (t !== "" && !isNaN(n)) ? [0, n] : [1, t.toLowerCase()];
   }
   function cmp(a, b) {

@@ -204,7 +204,10 @@ def normalise_html(text: str) -> str:
 
 
 def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
-    """Print the HTML to PDF with headless Chromium (no network, fresh profile)."""
+    """Print the HTML to PDF with headless Chromium (no network, fresh profile). The
+    running header (municipality, round) and the page numbers are CSS paged-media
+    margin boxes in the report's own style sheet, so Chromium's default header and
+    footer are switched off."""
     from .browser import chromium_path
 
     chromium = chromium_path()

@@ -1,4 +1,4 @@
-"""Headless Debian Chromium for the report tests: offline, every outside request
+"""Headless Chromium (found like the PDF printer finds it) for the report tests: offline, every outside request
 recorded and aborted, page errors and console errors collected."""
 
 from __future__ import annotations

@@ -136,3 +136,4 @@ def test_workbook_with_store_compares_with_the_store(quarters, tmp_path):
     assert r.exit_code == 0, r.output
     text = (out / "Eksempel Kommune" / _label(q3) / "committee-report.html").read_text(encoding="utf-8")
     assert f"Sammenlignet med runde {_label(q2)}." in text
+
