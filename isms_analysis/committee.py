@@ -457,7 +457,8 @@ def escalations(comparison: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
 
 def change_list(comparison: pd.DataFrame, kind: str, m: RiskMatrix) -> pd.DataFrame:
     """The residual rows of one kind of change (new, closed, de-escalated), most
-    serious first (for closed risks: the level they had)."""
+    serious first (for closed risks: the level they had); a new or closed risk once,
+    with its more serious perspective."""
     c = comparison[(comparison["stage"].astype("string") == "residual")
                    & (comparison["change"].astype("string") == kind)]  # fmt: skip
     col = "level_old" if kind == "closed" else "level_new"
@@ -465,6 +466,8 @@ def change_list(comparison: pd.DataFrame, kind: str, m: RiskMatrix) -> pd.DataFr
     c = c.assign(_lv=c[col].astype("string").map(order).fillna(-1).astype(np.int64))
     score = "score_old" if kind == "closed" else "score_new"
     c = c.sort_values(["_lv", score, "risk_id"], ascending=[False, False, True], kind="stable")
+    if kind in ("new", "closed"):  # one row per risk: its more serious perspective
+        c = c.drop_duplicates("risk_id")
     return c.drop(columns="_lv").reset_index(drop=True)
 
 

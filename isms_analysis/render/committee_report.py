@@ -46,8 +46,9 @@ HEADINGS = {
     "followup": "sec_followup",
     "appendix": "sec_appendix",
 }
-ESCALATION_ROWS = 15  # escalations shown before "og N flere"
-THREAT_ROWS = 10
+ESCALATION_ROWS = 10  # escalations shown before "og N flere"
+THREAT_ROWS = 6
+HEATMAP_HEIGHT = 430  # px: the four matrices and the area tables share a printed page
 
 TEXTS: dict[str, tuple[str, str]] = {
     "page": ("Side", "Page"),
@@ -77,7 +78,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Which threats seem most obvious? Per threat: the number of assets and risks, how many are above "
         "tolerance, and the highest and typical (median) residual level. Each risk counts with its higher perspective.",
     ),
-    "sub_escalations": ("Eskalationer", "Escalations"),
+    "sub_escalations": ("Eskalationer: {n} risici er steget i niveau", "Escalations: {n} risks rose in level"),
     "intro_escalations": (
         "Risici, hvis niveau efter håndtering er steget siden runde {prev}, de alvorligste først.",
         "Risks whose level after treatment rose since round {prev}, the most serious first.",
@@ -252,6 +253,13 @@ def _decisions(ctx: R.ReportContext) -> str:
     return _section("decisions", ctx, parts)
 
 
+def _compact_panel(fig: Any) -> Any:
+    """The 2x2 heat-map panel at print height: the likelihood title only under the
+    bottom row (the top row's would run into the lower titles)."""
+    fig.update_xaxes(title_text=None, row=1)
+    return fig.update_layout(height=HEATMAP_HEIGHT, margin={"t": 30, "b": 50}, font={"size": 10})
+
+
 def _picture(ctx: R.ReportContext) -> str:
     from .. import figures
 
@@ -264,12 +272,12 @@ def _picture(ctx: R.ReportContext) -> str:
         areas += f"<div><h4>{R.esc(R.t(persp, lang))}</h4>{_table(table, ctx, f'areas-{persp}', register=False)}</div>"
     threats = C.recurring_threats(s, a, m, lang=lang)
     parts = [
-        {"heading": _t("sub_heatmaps", lang), "paragraphs": [],
-         "html": safe(figures.to_html(figures.heatmap_panel(s, m, lang=lang), "fig-heatmaps"))},
         {"heading": _t("sub_areas", lang), "paragraphs": [_t("intro_areas", lang)],
          "html": safe(f'<div class="isms-side">{areas}</div>')},
         {"heading": _t("sub_threats", lang), "id": "threats", "paragraphs": [_t("intro_threats", lang)],
-         "html": safe(_table(threats, ctx, "recurring-threats", cap=THREAT_ROWS, register=False))},
+         "html": safe(_table(threats, ctx, "recurring-threats", cap=THREAT_ROWS))},
+        {"heading": _t("sub_heatmaps", lang), "paragraphs": [],
+         "html": safe(figures.to_html(_compact_panel(figures.heatmap_panel(s, m, lang=lang)), "fig-heatmaps"))},
     ]  # fmt: skip
     return _section("picture", ctx, parts)
 
@@ -282,7 +290,8 @@ def _changes(ctx: R.ReportContext) -> str:
     prev = str(ctx.previous.meta.get("round") or ctx.previous.source.get("name") or "")
     esc_rows = C.escalations(comp, m)
     parts: list[dict[str, Any]] = [
-        {"heading": f"{_t('sub_escalations', lang)} ({fmt.number(len(esc_rows), lang)})", "id": "escalations",
+        {"heading": _t("sub_escalations", lang).format(n=fmt.number(esc_rows["risk_id"].nunique(), lang)),
+         "id": "escalations",
          "paragraphs": [_t("intro_escalations", lang).format(prev=prev)] if len(esc_rows)
          else [_t("no_escalations", lang)],
          "html": safe(_table(C.change_display(esc_rows, m, lang), ctx, "escalations", cap=ESCALATION_ROWS))
@@ -290,8 +299,8 @@ def _changes(ctx: R.ReportContext) -> str:
     ]  # fmt: skip
     for kind, tid in (("new", "changes-new"), ("closed", "changes-closed"), ("de-escalated", "changes-down")):
         rows = C.change_list(comp, kind, m)
-        parts.append({"heading": f"{C.x(kind, lang)} ({fmt.number(len(rows), lang)})", "paragraphs": [],
-                      "html": safe(_table(C.change_display(rows, m, lang), ctx, tid, cap=5)) if len(rows)
+        parts.append({"heading": f"{C.x(kind, lang)} ({fmt.number(rows['risk_id'].nunique(), lang)})", "paragraphs": [],
+                      "html": safe(_table(C.change_display(rows, m, lang), ctx, tid, cap=3)) if len(rows)
                       else safe(f'<p class="isms-empty">{R.esc(_t("none", lang))}</p>')})  # fmt: skip
     mig = ""
     present = [p for p in ("municipality", "data_subject") if (comp["perspective"] == p).any()]
@@ -303,7 +312,7 @@ def _changes(ctx: R.ReportContext) -> str:
     return _section("changes", ctx, parts)
 
 
-FOLLOWUP_ROWS = 8  # rows per follow-up table in the main part
+FOLLOWUP_ROWS = 6  # rows per follow-up table in the main part
 
 
 def _followup(ctx: R.ReportContext) -> str:
@@ -323,6 +332,9 @@ def _followup(ctx: R.ReportContext) -> str:
             status=st.by_status["status"].map(lambda v: ACTION_STATUSES[v][i] if v in ACTION_STATUSES else "–")
         )
         overdue = st.overdue.drop(columns=[c for c in ("controls", "type") if c in st.overdue.columns])
+        if "risks" in overdue.columns:  # a long list of risk IDs: the first three, then how many more
+            ids = overdue["risks"].astype("string").fillna("").str.split(r"\s*;\s*", regex=True)
+            overdue = overdue.assign(risks=ids.map(lambda v: "; ".join(v[:3]) + (f" (+{len(v) - 3})" if len(v) > 3 else "")))
         overdue = S.display(overdue, lang, {"status": "action_status"})
         parts.append({"heading": fx("sec_actions", lang), "paragraphs": [],
                       "html": safe(R.html_table(S.display(by_status, lang), table_id="actions-by-status", lang=lang))})  # fmt: skip
