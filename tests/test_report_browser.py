@@ -59,7 +59,7 @@ def _plant(src: Path, dst: Path, asset_id: str, risk_id: str) -> None:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     need_browser()
-    from isms_analysis import report, score
+    from isms_analysis import committee, report, score
     from isms_analysis.matrix import matrix as get_matrix
     from isms_analysis.reports import run_report
     from isms_analysis.workbook import read_workbook
@@ -67,8 +67,10 @@ def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     latest, previous = sample_pair(tmp / "sample")
     a = read_workbook(latest)
-    s = score(a, a.meta.get("matrix") or "kl")
-    top = report.top_risks(s, a, n=1).iloc[0]["Risiko-ID"]
+    m0 = get_matrix(a.meta.get("matrix") or "kl")
+    s = score(a, m0)
+    dec = report.all_decisions(s, a, matrix=m0)
+    top = committee.decision_table(dec, a, "pending").iloc[0]["Risiko"]  # no. 1 of the committee's list
     asset = a.risks.loc[a.risks["risk_id"] == top, "asset_id"].iloc[0]
     evil = tmp / latest.name
     _plant(latest, evil, str(asset), str(top))
@@ -77,14 +79,13 @@ def rendered(tmp_path_factory):
     a2 = read_workbook(evil)
     m = get_matrix(a2.meta.get("matrix") or "kl")
     s2 = score(a2, m)
-    prev = read_workbook(previous)
-    expected_kf = report.key_figures(s2, score(prev, m), matrix=m)
-    return html, s2, m, expected_kf, str(top)
+    dec2 = report.all_decisions(s2, a2, matrix=m)
+    return html, s2, m, committee.round_figures(a2, s2, m), str(top), dec2
 
 
 @pytest.fixture(scope="module")
 def page(rendered):
-    with offline_page(rendered[0], 6) as opened:
+    with offline_page(rendered[0], 1) as opened:
         yield opened
 
 
@@ -102,22 +103,14 @@ def test_every_figure_rendered(page):
         "Array.from(document.querySelectorAll('.isms-figure')).map(d => [d.dataset.figure,"
         " d.querySelectorAll('svg.main-svg').length])"
     )
-    assert sorted(f for f, _ in figs) == [
-        "fig-control-effect", "fig-heatmaps", "fig-level-bars", "fig-perspectives", "fig-soa-coverage", "fig-wheel",
-    ]  # fmt: skip
+    assert sorted(f for f, _ in figs) == ["fig-heatmaps"]  # the committee's pages hold one figure: the matrices
     assert all(n >= 1 for _, n in figs)
-    # the follow-up sections' figures are drawn too (bars, and the wheel's markers)
-    assert pg.evaluate("document.querySelectorAll('#fig-soa-coverage g.point path').length") >= 4
-    assert pg.evaluate("document.querySelectorAll('#fig-control-effect g.point path').length") >= 2
-    assert pg.evaluate("document.querySelectorAll('#fig-wheel g.points path.point').length") >= 4
     assert pg.evaluate("document.querySelectorAll('#fig-heatmaps g.hm image').length") == 4  # four drawn matrices
-    assert pg.evaluate("document.querySelectorAll('#fig-level-bars g.point path').length") >= 10
-    assert pg.evaluate("document.querySelectorAll('#fig-perspectives g.points path.point').length") >= 3
 
 
 def test_heatmap_cell_texts_equal_package_counts(page, rendered):
     pg, _, _ = page
-    _, s, m, _, _ = rendered
+    _, s, m, _, _, _ = rendered
     names = m.level_names("da")
     expected = []
     for persp in ("municipality", "data_subject"):
@@ -134,15 +127,19 @@ def test_heatmap_cell_texts_equal_package_counts(page, rendered):
 
 
 def test_key_figures_shown_equal_the_package(page, rendered):
+    from isms_analysis.render.fmt import number
+
     pg, _, _ = page
-    expected = rendered[3]
+    figures = rendered[3]
     head = pg.evaluate("Array.from(document.querySelectorAll('#key-figures thead th')).map(c => c.textContent.trim())")
     rows = pg.evaluate(
         "Array.from(document.querySelectorAll('#key-figures tbody tr'))"
         ".map(r => Array.from(r.cells).map(c => c.textContent.trim()))"
     )
-    assert head == [str(c) for c in expected.columns]
-    assert rows == [[str(v) for v in row] for row in expected.itertuples(index=False)]
+    assert head == ["Nøgletal", "Nu", "Ændring"]
+    shown = {r[0]: r[1] for r in rows}
+    for label, value in figures.items():
+        assert shown[label] == number(value)  # "1.500": Danish thousands separator
 
 
 def test_workbook_text_is_shown_literally_and_never_runs(page, rendered):
@@ -151,44 +148,44 @@ def test_workbook_text_is_shown_literally_and_never_runs(page, rendered):
     assert pg.evaluate("typeof window.__xss") == "undefined"
     assert pg.evaluate("typeof window.__xss2") == "undefined"
     row = pg.evaluate(
-        "id => Array.from(document.querySelectorAll('#top-risks tbody tr'))"
-        ".map(r => Array.from(r.cells).map(c => c.textContent)).find(c => c[0] === id)",
+        "id => Array.from(document.querySelectorAll('#decisions-pending tbody tr'))"
+        ".map(r => Array.from(r.cells).map(c => c.textContent)).find(c => c[1] === id)",
         top_id,
     )
-    assert EVIL_NAME in row and EVIL_OWNER in row
-    assert pg.evaluate("document.querySelectorAll('#top-risks b, #top-risks img, #top-risks script').length") == 0
+    assert EVIL_NAME in row
+    assert pg.evaluate("document.querySelectorAll('#decisions-pending b, #decisions-pending img, "
+                       "#decisions-pending script').length") == 0  # fmt: skip
 
 
 def test_sortable_table_sorts(page):
     pg, _, _ = page
-    col = "Array.from(document.querySelectorAll('#top-risks tbody tr')).map(r => r.cells[0].textContent)"
-    pg.click("#top-risks thead th:nth-child(1)")
-    ids = pg.evaluate(col)
-    assert ids == sorted(ids)
-    pg.click("#top-risks thead th:nth-child(1)")
-    assert pg.evaluate(col) == sorted(ids, reverse=True)
+    col = "Array.from(document.querySelectorAll('#decisions-pending tbody tr')).map(r => Number(r.cells[0].textContent))"
+    first = pg.evaluate(col)
+    assert first == sorted(first)  # numbered in order
+    pg.click("#decisions-pending thead th:nth-child(1)")
+    pg.click("#decisions-pending thead th:nth-child(1)")  # second click: descending
+    assert pg.evaluate(col) == sorted(first, reverse=True)
 
 
 def test_decisions_are_readable_in_a_meeting(page, rendered):
-    """The committee's list: every status and reason is counted in full (decided ones only
-    as counts), and the breach and pending tables together list exactly the counted
-    breaches and pending cases, at most 15 rows each with a line for the rest."""
+    """The committee's list: the pending items numbered 1..N as in the recommendation
+    (at most 40 on the page, with a line for the rest), the breaches listed, the
+    decided ones only as counts per reason that add up."""
     pg, _, _ = page
-    rows = pg.evaluate(
-        "Array.from(document.querySelectorAll('#decision-counts tbody tr'))"
-        ".map(r => [r.cells[0].textContent, r.cells[1].textContent, Number(r.cells[2].textContent)])"
+    dec = rendered[5]
+    pending = int(((dec["status"] == "pending") & (dec["reason"] != "round_approval")).sum())
+    breaches = int((dec["status"] == "breach").sum())
+    decided = int((dec["status"] == "decided").sum())
+    numbers = pg.evaluate(
+        "Array.from(document.querySelectorAll('#decisions-pending tbody tr')).map(r => Number(r.cells[0].textContent))"
     )
-    tables = pg.evaluate(
-        "Array.from(document.querySelectorAll('table[id^=\"decisions-\"]')).map(t => [t.id, t.tBodies[0].rows.length,"
-        " (t.closest('.isms-table-wrap').nextElementSibling || {}).dataset])"
+    assert sorted(numbers) == list(range(1, min(pending, 40) + 1))
+    assert 5 <= pending <= 60  # a short list for a committee of about 1,500 risks
+    assert pg.evaluate("document.querySelectorAll('#decisions-breach tbody tr').length") == min(breaches, 15)
+    counts = pg.evaluate(
+        "Array.from(document.querySelectorAll('#decided-counts tbody tr'))"
+        ".map(r => Number(r.cells[1].textContent.replace(/\\./g, '')))"
     )
-    assert len(rows) == 12  # every reason, zero included
-    listed = sum(n for status, reason, n in rows if status != "Besluttet" and not reason.startswith("Godkendelse"))
-    decided = sum(n for status, _, n in rows if status == "Besluttet")
-    assert decided > 1000 and 5 <= listed <= 60  # a short list for a committee of about 1,500 risks
-    shown = {tid: n for tid, n, _ in tables}
-    assert set(shown) <= {"decisions-breach", "decisions-pending"}
-    assert all(n <= 15 for n in shown.values())
-    hidden = {tid: int(d["hidden"]) for tid, _, d in tables if d and "hidden" in d}
-    assert sum(shown.values()) + sum(hidden.values()) == listed
-    assert all(shown[tid] == 15 for tid in hidden)
+    assert sum(counts) == decided and decided > 1000
+    recommendation = pg.evaluate("document.querySelector('.isms-recommendation').textContent")
+    assert f"træffe beslutning om {pending} sager" in recommendation

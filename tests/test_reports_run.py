@@ -137,15 +137,15 @@ def test_store_mode_english(sample, tmp_path):
     )
     text = html.read_text(encoding="utf-8")
     assert html.parent.name == safe_name(label)
-    assert "<h2>Decisions for the committee</h2>" in text and '<html lang="en">' in text
-    assert f"Previous round: {prev_label}" in text
+    assert "<h2>Decisions</h2>" in text and '<html lang="en">' in text
+    assert re.search(rf"<td>Previous round</td>\s*<td>{re.escape(prev_label)}</td>", text)  # provenance
     assert cur_a.source["sha256"] in text
     # the changes since the previous round, taken from the store by its label
-    assert "<h2>Changes since the previous round</h2>" in text and f"Compared with round {prev_label}." in text
-    for tid in ("change-counts", "change-migration-municipality", "change-movers"):
+    assert "<h2>Changes since the previous round</h2>" in text and f"Since round {prev_label}, " in text
+    for tid in ("escalations", "change-migration-municipality", "changes-down"):
         assert f'id="{tid}"' in text
-    # the follow-up sections come from the stored SoA, action plan and annual wheel
-    assert "<h2>SoA: implementation of controls</h2>" in text and 'id="fig-wheel"' in text
+    # the follow-up comes from the stored SoA, action plan and annual wheel
+    assert "<h2>Follow-up</h2>" in text and 'id="soa-coverage"' in text and 'id="wheel-quarter"' in text
 
 
 def test_no_temp_dirs_left_when_refused(tmp_path, sample):

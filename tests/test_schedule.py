@@ -111,7 +111,7 @@ def test_two_quarter_schedule_end_to_end(quarters, tmp_path):
     assert first.exit_code == 0, first.output
     q2_html = out / "Eksempel Kommune" / _label(q2) / "committee-report.html"
     assert first.output.strip().splitlines() == [str(q2_html)]
-    assert f"Sammenlignet med runde {_label(q1)}." in q2_html.read_text(encoding="utf-8")
+    assert f"Siden runde {_label(q1)} er" in q2_html.read_text(encoding="utf-8")
 
     assert runner.invoke(app, ["import", str(q3), "--store", str(store)]).exit_code == 0
     second = runner.invoke(app, command)
@@ -119,7 +119,7 @@ def test_two_quarter_schedule_end_to_end(quarters, tmp_path):
     q3_html = out / "Eksempel Kommune" / _label(q3) / "committee-report.html"
     assert second.output.strip().splitlines() == [str(q3_html)]
     text = q3_html.read_text(encoding="utf-8")
-    assert f"Sammenlignet med runde {_label(q2)}." in text
+    assert f"Siden runde {_label(q2)} er" in text
     assert "Der er ingen forrige runde at sammenligne med" not in text
 
 
@@ -135,5 +135,5 @@ def test_workbook_with_store_compares_with_the_store(quarters, tmp_path):
                             "--quiet"])  # fmt: skip
     assert r.exit_code == 0, r.output
     text = (out / "Eksempel Kommune" / _label(q3) / "committee-report.html").read_text(encoding="utf-8")
-    assert f"Sammenlignet med runde {_label(q2)}." in text
+    assert f"Siden runde {_label(q2)} er" in text
 

@@ -243,7 +243,7 @@ def _decisions(ctx: R.ReportContext) -> str:
     parts: list[dict[str, Any]] = [
         {"heading": f"{_t('sub_pending', lang)} ({fmt.number(len(pending), lang)})",
          "paragraphs": [_t("intro_decisions", lang)] if len(pending) else [_t("no_pending", lang)],
-         "html": safe(_table(pending, ctx, "decisions-pending", cap=max(ctx.max_rows, 40))) if len(pending) else ""},
+         "html": safe(_table(pending, ctx, "decisions-pending", cap=max(ctx.max_rows, 40), sortable=True)) if len(pending) else ""},
     ]  # fmt: skip
     if len(breaches):
         parts.append({"heading": f"{_t('sub_breaches', lang)} ({fmt.number(len(breaches), lang)})",
