@@ -204,8 +204,10 @@ def risk_figure(ctx: BenchmarkContext) -> go.Figure:
             )
         )  # fmt: skip
     n = max(len(rows), 1)
+    from .render.theme import register
+
     fig.update_layout(
-        template="plotly_white", font={"family": FONT, "size": 12}, width=900, height=120 + 22 * n,
+        template=register(), font={"family": FONT, "size": 12}, width=900, height=120 + 22 * n,
         margin={"l": 260, "r": 20, "t": 30, "b": 40}, barmode="overlay",
         xaxis={"title": "%", "range": [0, 100]}, yaxis={"autorange": "reversed", "type": "category"},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},

@@ -439,11 +439,15 @@ def round_figures(assessment: Assessment, scores: pd.DataFrame, m: RiskMatrix, l
 
 
 # -- changes since the previous round ------------------------------------------------------
-def _level_order(m: RiskMatrix) -> dict[str, int]:
-    return {name: i for i, name in enumerate(m.level_names("da"))}
+Levels = RiskMatrix | Sequence[str]  # a matrix, or the (Danish) level names lowest first
 
 
-def escalations(comparison: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
+def _level_order(m: Levels) -> dict[str, int]:
+    names = m.level_names("da") if isinstance(m, RiskMatrix) else list(m)
+    return {name: i for i, name in enumerate(names)}
+
+
+def escalations(comparison: pd.DataFrame, m: Levels) -> pd.DataFrame:
     """Every residual row whose level rose, most serious first: level now (highest
     first), then the number of steps, the score now, the risk ID."""
     c = comparison[(comparison["stage"].astype("string") == "residual")
@@ -455,7 +459,7 @@ def escalations(comparison: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
     return c.drop(columns=["_now", "_steps"]).reset_index(drop=True)
 
 
-def change_list(comparison: pd.DataFrame, kind: str, m: RiskMatrix) -> pd.DataFrame:
+def change_list(comparison: pd.DataFrame, kind: str, m: Levels) -> pd.DataFrame:
     """The residual rows of one kind of change (new, closed, de-escalated), most
     serious first (for closed risks: the level they had); a new or closed risk once,
     with its more serious perspective."""
@@ -471,10 +475,11 @@ def change_list(comparison: pd.DataFrame, kind: str, m: RiskMatrix) -> pd.DataFr
     return c.drop(columns="_lv").reset_index(drop=True)
 
 
-def change_display(rows: pd.DataFrame, m: RiskMatrix, lang: str = "da") -> pd.DataFrame:
+def change_display(rows: pd.DataFrame, m: RiskMatrix | dict[str, str], lang: str = "da") -> pd.DataFrame:
     """Rows of a comparison as a display table: risk, asset, area, perspective, level
-    before → now, score before → now and the cause ("Sandsynlighed 2 → 3")."""
-    names = {lv.name_da: lv.name(lang) for lv in m.levels}
+    before → now, score before → now and the cause ("Sandsynlighed 2 → 3"). ``m``: the
+    matrix, or a mapping from the stored (Danish) level names to the ones to show."""
+    names = {lv.name_da: lv.name(lang) for lv in m.levels} if isinstance(m, RiskMatrix) else dict(m)
 
     def shown(values: pd.Series) -> pd.Series:
         s = values.astype("string")

@@ -1386,7 +1386,9 @@ def generated_line(lang: str = "da") -> str:
     """The report's one time-dependent line (UTC; ``SOURCE_DATE_EPOCH`` fixes it)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     now = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    return f'<p class="isms-generated" id="isms-generated">{esc(h("generated", lang))}: {now:%Y-%m-%d %H:%M:%S} UTC</p>'
+    from .render.fmt import date as fdate
+
+    return f'<p class="isms-generated" id="isms-generated">{esc(h("generated", lang))}: {fdate(now.date(), lang)} {now:%H:%M} UTC</p>'
 
 
 def _section(key: str, body: str, lang: str, *, first: bool = False, sid: str | None = None) -> str:

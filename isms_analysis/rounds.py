@@ -1037,6 +1037,51 @@ def trend_by_figure(
     return fig
 
 
+def trend_by_small_multiples(
+    history: pd.DataFrame,
+    by: str = "area",
+    perspective: str = "municipality",
+    stage: str = "residual",
+    lang: str = "da",
+    cols: int = 4,
+) -> Any:
+    """Small multiples: one panel per area (or asset type), the risks at a level that
+    calls for treatment per round, on a shared y axis; the last round's value labelled."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from .layout import label as vocab_label
+    from .render.theme import SEMANTIC
+
+    data = trend_by(history, by=by, stage=stage)
+    data = data[data["perspective"] == perspective]
+    groups = sorted(data[by].dropna().astype(str).unique())
+    text = {g: (vocab_label("asset_type", g, lang) if by == "asset_type" else g) for g in groups}
+    rows = max((len(groups) + cols - 1) // cols, 1)
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True,
+                        subplot_titles=[_esc(text[g]) for g in groups], vertical_spacing=0.12 if rows > 1 else 0.2,
+                        horizontal_spacing=0.03)  # fmt: skip
+    for i, g in enumerate(groups):
+        d = data[data[by].astype(str) == g]
+        fig.add_trace(
+            go.Scatter(
+                x=[_esc(r) for r in d["round"].astype(str)], y=d["to_treat"].to_list(), mode="lines+markers",
+                line={"color": SEMANTIC["accent"], "width": 2}, marker={"size": 4}, showlegend=False,
+                hovertemplate="%{x}: %{y}<extra>" + _esc(text[g]) + "</extra>",
+            ),
+            row=i // cols + 1, col=i % cols + 1,
+        )  # fmt: skip
+    fig.update_yaxes(matches="y", rangemode="tozero")  # one scale for every panel
+    fig.update_xaxes(showticklabels=False)
+    fig.update_xaxes(showticklabels=True, tickangle=-45, tickfont={"size": 9}, row=rows)
+    fig.update_annotations(font={"size": 11})
+    fig.update_layout(
+        title=_esc(f"{_t('trend_by', lang)} – {_t(by, lang)}, {_t(perspective, lang)}"),
+        height=170 * rows + 110, width=1000, showlegend=False,
+    )
+    return fig
+
+
 def time_to_treatment_figure(history: pd.DataFrame, stage: str = "residual", lang: str = "da") -> Any:
     """Bars: how many risks have stayed 1, 2, 3 ... rounds at a level that calls for
     treatment (latest run), split into still open and treated."""
@@ -1044,9 +1089,12 @@ def time_to_treatment_figure(history: pd.DataFrame, stage: str = "residual", lan
 
     ttt = time_to_treatment(history, stage)
     fig = go.Figure()
+    from .render.theme import SEMANTIC
+
     for still_open, name in ((True, ("Stadig åben", "Still open")), (False, ("Håndteret", "Treated"))):
         d = ttt[ttt["still_open"] == still_open]["rounds"].value_counts().sort_index()
-        fig.add_trace(go.Bar(x=d.index.to_list(), y=d.to_list(), name=_esc(name[1] if lang == "en" else name[0])))
+        fig.add_trace(go.Bar(x=d.index.to_list(), y=d.to_list(), name=_esc(name[1] if lang == "en" else name[0]),
+                             marker_color=SEMANTIC["warning" if still_open else "good"]))  # never red for the treated
     fig.update_layout(barmode="stack", title=_esc(_t("ttt", lang)), xaxis_title=_esc(_t("ttt", lang)),
                       yaxis_title=_esc(_t("risks", lang)))  # fmt: skip
     return fig
@@ -1079,6 +1127,8 @@ _REPORT_TEXT: dict[str, tuple[str, str]] = {
         "The store has only one round in the chosen range; movement needs at least two.",
     ),
     "migration_first_last": ("Fra første til sidste runde", "From the first to the last round"),
+    "escalated_n": ("Eskalationer: {n} risici er steget i niveau", "Escalations: {n} risks rose in level"),
+    "de_escalated_n": ("{n} risici er faldet i niveau", "{n} risks fell in level"),
     "risk_id": ("Risiko-ID", "Risk ID"),
     "asset": ("Aktiv", "Asset"),
     "threat": ("Trussel", "Threat"),
@@ -1320,6 +1370,11 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     def section(key: str, body: str) -> str:
         return f'<section class="isms-section isms-report" id="{key}"><h2>{_esc(_h(key, lang))}</h2>{body}</section>'
 
+    from .render.theme import apply
+
+    def figure(fig: Any, div_id: str) -> str:  # every trend figure in the reports' one plotly template
+        return figures.to_html(apply(fig), div_id)
+
     labels = _rounds_in(history)
     two = len(labels) >= 2
     if name == "header":
@@ -1330,7 +1385,7 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
             f'<section class="isms-report isms-header" id="header"><h1>{_esc(trend_title(mun, labels, lang))}</h1>'
             f"{generated_line(lang)}"
             f"{html_table(trend_headline(history, lang), table_id='headline', lang=lang)}"
-            f"<details open><summary>{_esc(_h('details', lang))}</summary>"
+            f"<details><summary>{_esc(_h('details', lang))}</summary>"
             f'<div class="isms-provenance">{html_table(prov, table_id="provenance", lang=lang)}</div></details>'
             "</section>"
         )
@@ -1344,7 +1399,7 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
         wide.columns = [level_text.get(str(c), str(c)) for c in wide.columns]
         return section(
             "sec_distribution",
-            figures.to_html(level_distribution_figure(history, lang=lang), "fig-trend-levels")
+            figure(level_distribution_figure(history, lang=lang), "fig-trend-levels")
             + html_table(wide, table_id="level-counts", lang=lang),
         )
     if name == "migration":
@@ -1352,10 +1407,8 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
             return section("sec_migration", f'<p class="isms-empty">{_esc(_h("one_round", lang))}</p>')
         body = ""
         comp = compare_history(history, lang=lang)
-        steps = consecutive_comparisons(history, lang=lang)
         for persp in [p for p in PERSPECTIVES if (history["perspective"] == p).any()]:
-            body += f"<h3>{_esc(_t(persp, lang))}</h3>"
-            body += figures.to_html(migration_sankey_figure(history, persp, lang=lang, comparisons=steps), f"fig-sankey-{persp}")
+            body += f"<h3>{_esc(_t(persp, lang))}</h3>"  # first vs last round as a table: readable for any number of rounds
             level_text = _level_names(history, lang)
             mm = migration_matrix(comp, persp, "residual", lang=lang)
             first_col = f"{mm.index.name} \\ {mm.columns.name}"
@@ -1367,29 +1420,29 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     if name == "movers":
         if not two:
             return section("sec_movers", f'<p class="isms-empty">{_esc(_h("one_round", lang))}</p>')
+        from .committee import change_display, change_list, escalations
+
         comp = compare_history(history, lang=lang)
-        return section(
-            "sec_movers",
-            f"<p>{_esc(labels[0])} → {_esc(labels[-1])}</p>"
-            + html_table(
-                movers_table(comp, lang=lang, level_names=_level_names(history, lang)),
-                table_id="movers",
-                sortable=True,
-                lang=lang,
-            ),
-        )
+        order, names = _level_order(history), _level_names(history, lang)
+        up, down = escalations(comp, order), change_list(comp, "de-escalated", order)
+        body = f"<p>{_esc(labels[0])} → {_esc(labels[-1])}</p>"
+        for key, rows, tid in (("escalated_n", up, "movers-up"), ("de_escalated_n", down, "movers-down")):
+            body += f"<h3>{_esc(_h(key, lang).format(n=rows['risk_id'].nunique()))}</h3>"
+            body += capped_table(change_display(rows, names, lang), TREND_ROWS, table_id=tid, sortable=True,
+                                 lang=lang, more="more_plain")  # fmt: skip
+        return section("sec_movers", body)
     if name == "areas":
         body = ""
         for by in ("area", "asset_type"):
             if by not in history.columns:
                 continue
             body += f"<h3>{_esc(_t(by, lang))}</h3>"
-            body += figures.to_html(trend_by_figure(history, by=by, lang=lang), f"fig-trend-{by}")
+            body += figure(trend_by_small_multiples(history, by=by, lang=lang), f"fig-trend-{by}")
         return section("sec_areas", body)
     if name == "time_to_treatment":
         return section(
             "sec_ttt",
-            figures.to_html(time_to_treatment_figure(history, lang=lang), "fig-ttt")
+            figure(time_to_treatment_figure(history, lang=lang), "fig-ttt")
             + capped_table(
                 time_to_treatment_table(history, lang=lang, n=None), TREND_ROWS, table_id="ttt", sortable=True,
                 lang=lang, more="more_plain",

@@ -183,24 +183,13 @@ def _head(ctx: R.ReportContext) -> str:
         title=title,
         facts_line=C.x("facts_line", lang).format(municipality=municipality, round=round_,
                                                   date=fmt.date(meta.get("assessment_date"), lang)),  # fmt: skip
-        generated=safe(generated_line(lang)),
+        generated=safe(R.generated_line(lang)),
         toc=toc,
         toc_label=C.x("toc", lang),
         running=f"{municipality} · {round_}",
         title_short=_t("title_short", lang),
         page_word=_t("page", lang),
     )
-
-
-def generated_line(lang: str = "da") -> str:
-    """The one time-dependent line, with a Danish (or English) date and the UTC time."""
-    import datetime as dt
-    import os
-
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    now = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    text = f"{R.h('generated', lang)}: {fmt.date(now.date(), lang)} {now:%H:%M} UTC"
-    return f'<p class="isms-generated" id="isms-generated">{R.esc(text)}</p>'
 
 
 def _overdue_counts(ctx: R.ReportContext) -> tuple[int, int]:
@@ -256,8 +245,10 @@ def _decisions(ctx: R.ReportContext) -> str:
 def _compact_panel(fig: Any) -> Any:
     """The 2x2 heat-map panel at print height: the likelihood title only under the
     bottom row (the top row's would run into the lower titles)."""
+    from .theme import apply
+
     fig.update_xaxes(title_text=None, row=1)
-    return fig.update_layout(height=HEATMAP_HEIGHT, margin={"t": 30, "b": 50}, font={"size": 10})
+    return apply(fig).update_layout(height=HEATMAP_HEIGHT, margin={"t": 30, "b": 50}, font={"size": 10})
 
 
 def _picture(ctx: R.ReportContext) -> str:
