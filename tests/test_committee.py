@@ -278,3 +278,29 @@ def test_every_capped_table_says_how_many_more_and_where(contexts):
     more = re.search(r'id="escalations".*?data-hidden="(\d+)"', page, flags=re.S)
     assert shown_rows + (int(more.group(1)) if more else 0) == esc_total
     assert np.int64(esc_total) >= 1
+
+
+# -- the embedded plotly.js ----------------------------------------------------------------------
+def test_vendored_cartesian_bundle_is_plotly_pys_version_with_its_licence():
+    from plotly.offline import get_plotlyjs_version
+
+    from isms_analysis.figures import PLOTLYJS_BUNDLE
+    from isms_analysis.render import static
+
+    head = static(PLOTLYJS_BUNDLE)[:300]
+    version = re.search(r"plotly\.js \(cartesian - minified\) v(\d+\.\d+\.\d+)", head)
+    assert version is not None and version.group(1) == get_plotlyjs_version()
+    assert "MIT" in static("plotly-LICENSE.txt")
+
+
+def test_every_committee_figure_fits_the_cartesian_bundle(contexts):
+    import json
+
+    from isms_analysis.figures import CARTESIAN_TRACES
+
+    page = "".join(html(name, contexts["da"]) for name in ORDER)
+    types = set()
+    for m in re.finditer(r'Plotly\.newPlot\(\s*"[^"]+",\s*', page):
+        traces, _ = json.JSONDecoder().raw_decode(page, m.end())  # the figure's data (not its template)
+        types |= {tr.get("type", "scatter") for tr in traces}
+    assert types and types <= CARTESIAN_TRACES, types
