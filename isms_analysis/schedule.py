@@ -4,7 +4,7 @@ A cron line or a systemd timer runs the same command every quarter, so the comma
 must find the round and its comparison by itself:
 
 - ``--store S`` without ``--round``: the **latest approved** round of the
-  municipality (approved = "Godkendt af" or "Godkendelsesdato" filled in);
+  municipality (approved = "Godkendt af" and "Godkendt dato" filled in);
 - the previous round defaults to the round before it in the store (round order is
   the store's: assessment date, then label);
 - ``--workbook F --store S``: the workbook's round is compared with the store's
@@ -43,9 +43,10 @@ def current_listing(listing: pd.DataFrame, municipality: str) -> pd.DataFrame:
 
 
 def approved_mask(listing: pd.DataFrame) -> pd.Series:
-    """True where the round carries an approval (approver or approval date)."""
+    """True where the round is approved: who approved it and when, as
+    :func:`isms_analysis.decisions.round_approved` judges a round."""
     by = listing["approved_by"].fillna("").astype(str).str.strip() != ""
-    return by | listing["approved_date"].notna()
+    return by & listing["approved_date"].notna()
 
 
 def pick_municipality(listing: pd.DataFrame, municipality: str | None, path: Any) -> str:
@@ -75,7 +76,7 @@ def latest_approved(listing: pd.DataFrame, municipality: str, path: Any) -> str:
     if approved.empty:
         raise UserError(
             f"Lageret {path} har ingen godkendt runde for {municipality} (udfyld 'Godkendt af' og "
-            "'Godkendelsesdato' på arket Om, importér igen, eller angiv --round).",
+            "'Godkendt dato' på arket Om, importér igen, eller angiv --round).",
             f"The store {path} has no approved round for {municipality} (fill in 'Approved by' and "
             "'Approval date' on the About sheet and import again, or give --round).",
         )

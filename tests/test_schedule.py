@@ -59,6 +59,16 @@ def test_unapproved_newest_round_is_skipped(quarters, tmp_path):
     assert got.round == _label(q1) and got.previous_round is None
 
 
+def test_a_round_with_an_approver_but_no_date_is_not_approved(quarters, tmp_path):
+    q1, q2, _ = quarters
+    store = tmp_path / "s.duckdb"
+    import_round(read_workbook(q1), store)
+    half = read_workbook(q2)
+    half.meta["approved_date"] = None  # named, but not dated: not approved (as the decisions judge it)
+    import_round(half, store)
+    assert resolve(store=store, round_=None, previous_round=None, municipality=None).round == _label(q1)
+
+
 def test_no_approved_round_is_a_clear_error(quarters, tmp_path):
     store = tmp_path / "s.duckdb"
     draft = read_workbook(quarters[0])
