@@ -80,6 +80,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "After treatment, {parts}.",
     ),
     "s_top_part": ("{n} på {level}", "{n} are at {level}"),
+    "s_top_none": ("ingen risici på {level}", "none are at {level}"),
     "s_overdue": (
         "Pr. {date} har {risks} risici og {actions} handlinger i handlingsplanen overskredet deres frist.",
         "On {date}, {risks} risks and {actions} actions of the action plan are past their deadline.",
@@ -386,7 +387,9 @@ def summary_sentences(facts: dict[str, Any], lang: str = "da") -> list[str]:
     highest: pd.Series = facts["highest"]
     names = facts["level_names"]
     parts = [
-        x("s_top_part", lang).format(n=n(v), level=(names.get(lv, lv) if lang == "en" else lv))
+        (x("s_top_part", lang) if v else x("s_top_none", lang)).format(
+            n=n(v), level=(names.get(lv, lv) if lang == "en" else lv)
+        )
         for lv, v in list(highest.items())[::-1]
     ]
     if parts:

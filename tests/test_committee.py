@@ -304,3 +304,23 @@ def test_every_committee_figure_fits_the_cartesian_bundle(contexts):
         traces, _ = json.JSONDecoder().raw_decode(page, m.end())  # the figure's data (not its template)
         types |= {tr.get("type", "scatter") for tr in traces}
     assert types and types <= CARTESIAN_TRACES, types
+
+
+def test_summary_sentences_from_the_facts():
+    facts = {
+        "assets": 65, "risks": 1500, "changes": {"up": 22, "down": 19, "new": 45, "closed": 83},
+        "previous_round": "2026 Q2", "above_by_area": pd.Series([67, 59, 28, 4], index=["IT", "Sundhed", "Jobcenter", "Skoler"]),
+        "highest": pd.Series([26, 0], index=["Over middel", "Høj"]), "overdue_risks": 10, "overdue_actions": 11,
+        "as_of": dt.date(2026, 9, 30), "level_names": {"Over middel": "Above medium", "Høj": "High"},
+    }  # fmt: skip
+    assert C.summary_sentences(facts) == [
+        "Runden omfatter 1.500 risici for 65 aktiver.",
+        "Siden runde 2026 Q2 er 22 risici steget og 19 faldet i niveau efter håndtering; 45 er nye, og 83 er lukket.",
+        "158 risici ligger over tolerancen efter håndtering, flest inden for IT (67), Sundhed (59) og Jobcenter (28).",
+        "Efter håndtering ligger ingen risici på Høj og 26 på Over middel.",
+        "Pr. 30. september 2026 har 10 risici og 11 handlinger i handlingsplanen overskredet deres frist.",
+    ]
+    en = C.summary_sentences({**facts, "changes": None, "overdue_risks": 0, "overdue_actions": 0}, "en")
+    assert en[1] == "There is no previous round to compare with."
+    assert en[3] == "After treatment, none are at High and 26 are at Above medium."
+    assert en[4] == "On 30 September 2026, no risk or action is past its deadline."
