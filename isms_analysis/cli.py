@@ -397,8 +397,10 @@ def report_quarterly(
     min_municipalities: MinMunicipalitiesOpt = 5,
 ) -> None:
     """Dan kvartalsrapporten til informationssikkerhedsudvalget (HTML, evt. PDF) og skriv stien."""
-    from .reports import run_report
+    from .reports import run_report, skip_iri_grammar
     from .store import store_path
+
+    skip_iri_grammar()
 
     if workbook is not None and round is not None:
         raise UserError(

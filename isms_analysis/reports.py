@@ -203,6 +203,16 @@ def normalise_html(text: str) -> str:
     return GENERATED_LINE.sub('<p class="isms-generated" id="isms-generated"></p>', text)
 
 
+def skip_iri_grammar() -> None:
+    """For the report command's own process: jsonschema (imported by papermill and
+    nbconvert through nbformat) builds the RFC 3987 grammar of the optional
+    ``rfc3987_syntax`` package at import, about a second, only to check the "iri"
+    format, which no notebook schema uses. Marking the package as absent before the
+    first import skips that; a process that imported jsonschema already is left alone."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
+
 def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 180) -> Path:
     """Print the HTML to PDF with headless Chromium (no network, fresh profile). The
     running header (municipality, round) and the page numbers are CSS paged-media
