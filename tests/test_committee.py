@@ -324,3 +324,9 @@ def test_summary_sentences_from_the_facts():
     assert en[1] == "There is no previous round to compare with."
     assert en[3] == "After treatment, none are at High and 26 are at Above medium."
     assert en[4] == "On 30 September 2026, no risk or action is past its deadline."
+
+
+def test_mixed_columns_format_each_number_and_date():
+    frame = pd.DataFrame({"v": ["2024 Q4", 1425, 2.5, dt.date(2026, 9, 30), None, True]})
+    assert fmt.display_frame(frame)["v"].tolist()[:4] == ["2024 Q4", "1.425", "2,5", "30. sep. 2026"]
+    assert fmt.display_frame(frame, "en")["v"].tolist()[1] == "1,425"

@@ -59,6 +59,19 @@ def dates(values: pd.Series, lang: str = "da", form: str = "short") -> pd.Series
     return pd.Series(stamps.map(text).fillna("").to_numpy(dtype=object), index=values.index)
 
 
+def _value(v: Any, lang: str) -> Any:
+    """One value of a mixed column as text when it is a number or a date; else as it is."""
+    if isinstance(v, bool | np.bool_) or _missing(v):
+        return v
+    if isinstance(v, int | np.integer):
+        return number(v, lang)
+    if isinstance(v, float | np.floating):
+        return number(v, lang) if float(v).is_integer() else decimal(v, lang)
+    if isinstance(v, dt.date | pd.Timestamp):
+        return date(v, lang, "short")
+    return v
+
+
 _ISO = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -95,10 +108,6 @@ def display_frame(frame: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
             out[col] = pd.Series(s.map(text).to_numpy(dtype=object), index=s.index)
         elif _iso_dates(s):
             out[col] = dates(s.replace("", None), lang)
-        elif s.dtype == object:
-            kinds = s.dropna().map(type)
-            if len(kinds) and kinds.isin([dt.date, dt.datetime, pd.Timestamp]).all():
-                out[col] = dates(s, lang)
-            elif len(kinds) and kinds.isin([float, np.float64]).all():
-                out[col] = s.map(lambda v: "" if _missing(v) else decimal(v, lang)).astype(object)
+        elif s.dtype == object:  # mixed values (a key-figure column): each number or date by itself
+            out[col] = s.map(lambda v: _value(v, lang)).astype(object)
     return out
