@@ -179,7 +179,8 @@ def bench_report(size: dict, work: Path) -> dict:
     t_report = median(report, size["slow_repeat"])
     t_floor = median(floor, size["slow_repeat"])
     # the size of the HTML, and how long Chromium takes to load, render and print it
-    from isms_analysis.reports import find_chromium, print_pdf
+    from isms_analysis.browser import chromium_path
+    from isms_analysis.reports import print_pdf
 
     kept = work / "report-kept"
     subprocess.run([isms_bin(), "report", "quarterly", "--workbook", str(latest), "--previous-round", str(previous),
@@ -192,7 +193,7 @@ def bench_report(size: dict, work: Path) -> dict:
         "html_mb": html.stat().st_size / 1e6,
         "targets": {"ratio_vs_floor": 2.0, "report_s": 20.0, "html_mb": 2.5},
     }
-    if find_chromium() is not None:
+    if chromium_path() is not None:
         pdf = html.with_suffix(".bench.pdf")
         result["chromium_load_render_print_s"] = median(lambda: print_pdf(html, pdf), size["slow_repeat"])
     return result

@@ -220,8 +220,19 @@ def _decision_rows(all_dec: pd.DataFrame, status: str) -> pd.DataFrame:
     )
 
 
+def level_labels(values: pd.Series, m: RiskMatrix | None, lang: str = "da") -> np.ndarray:
+    """Level values (identifiers, Danish or English names) as the matrix's names in ``lang``."""
+    s = values.astype("string")
+    if m is None:
+        return s.fillna("").to_numpy(dtype=object)
+    names = {}
+    for lv in m.levels:
+        names.update({lv.key: lv.name(lang), lv.name_da: lv.name(lang), lv.name_en: lv.name(lang)})
+    return s.map(names).fillna(s).fillna("").to_numpy(dtype=object)
+
+
 def decision_table(all_dec: pd.DataFrame, assessment: Assessment, status: str = "pending", *,
-                   lang: str = "da") -> pd.DataFrame:  # fmt: skip
+                   lang: str = "da", matrix: RiskMatrix | None = None) -> pd.DataFrame:  # fmt: skip
     """The rows of :func:`isms_analysis.decisions.decisions` with ``status`` (pending
     items other than the round's approval, or breaches), most serious level first,
     as a display table: number (pending only, as in the recommendation), risk, asset,
@@ -236,8 +247,8 @@ def decision_table(all_dec: pd.DataFrame, assessment: Assessment, status: str = 
             x("asset", lang): ri["asset"].fillna(pd.Series(rows["asset_id"].astype("string").to_numpy(), index=ri.index)).to_numpy(),
             x("area", lang): rows["area"].astype("string").to_numpy(),
             x("perspective", lang): rows["perspective"].astype("string").map(lambda p: t(p, lang)).to_numpy(),
-            x("level", lang): rows["level"].astype("string").to_numpy(),
-            x("tolerance", lang): rows["tolerance"].astype("string").to_numpy(),
+            x("level", lang): level_labels(rows["level"], matrix, lang),
+            x("tolerance", lang): level_labels(rows["tolerance"], matrix, lang),
             x("reason", lang): rows["reason"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
             x("proposal", lang): rows["proposal"].astype("string").to_numpy(),
         }
@@ -262,9 +273,10 @@ def decided_counts(all_dec: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     )
 
 
-def decided_table(all_dec: pd.DataFrame, assessment: Assessment, lang: str = "da") -> pd.DataFrame:
+def decided_table(all_dec: pd.DataFrame, assessment: Assessment, lang: str = "da",
+                  matrix: RiskMatrix | None = None) -> pd.DataFrame:  # fmt: skip
     """The decided rows (for the appendix), most serious level first."""
-    return decision_table(all_dec, assessment, "decided", lang=lang).drop(columns=[x("proposal", lang)])
+    return decision_table(all_dec, assessment, "decided", lang=lang, matrix=matrix).drop(columns=[x("proposal", lang)])
 
 
 def recommendations(

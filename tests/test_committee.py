@@ -131,6 +131,9 @@ def test_pending_table_numbers_rows_as_the_recommendation(contexts):
                                    "Begrundelse", "Forslag"]  # fmt: skip
     order = table["Niveau"].map({n: i for i, n in enumerate(KL.level_names("da"))})
     assert order.is_monotonic_decreasing
+    # English: the matrix's English level names, whatever the decisions frame holds
+    en = C.decision_table(dec, ctx.assessment, "pending", lang="en", matrix=ctx.matrix)
+    assert set(en["Level"]) <= set(KL.level_names("en")) and set(en["Tolerance"]) <= set(KL.level_names("en"))
 
 
 def test_span_and_key_figure_changes():

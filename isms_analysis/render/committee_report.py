@@ -227,8 +227,8 @@ def _summary(ctx: R.ReportContext) -> str:
 def _decisions(ctx: R.ReportContext) -> str:
     a, lang = ctx.assessment, ctx.lang
     dec = _memo(ctx)["all_decisions"]
-    pending = C.decision_table(dec, a, "pending", lang=lang)
-    breaches = C.decision_table(dec, a, "breach", lang=lang).drop(columns=[C.x("proposal", lang)])
+    pending = C.decision_table(dec, a, "pending", lang=lang, matrix=ctx.matrix)
+    breaches = C.decision_table(dec, a, "breach", lang=lang, matrix=ctx.matrix).drop(columns=[C.x("proposal", lang)])
     parts: list[dict[str, Any]] = [
         {"heading": f"{_t('sub_pending', lang)} ({fmt.number(len(pending), lang)})",
          "paragraphs": [_t("intro_decisions", lang)] if len(pending) else [_t("no_pending", lang)],
@@ -425,7 +425,7 @@ def _appendix(ctx: R.ReportContext) -> str:
         {"heading": _t("sub_profile", lang), "paragraphs": [],
          "html": safe(R.html_table(R.appendix_tolerance(a, lang), table_id="appendix-tolerance", lang=lang))},
         {"heading": _t("sub_decided_list", lang), "paragraphs": [],
-         "html": safe(_table(C.decided_table(dec, a, lang), ctx, "decided-list"))},
+         "html": safe(_table(C.decided_table(dec, a, lang, ctx.matrix), ctx, "decided-list"))},
         {"heading": _t("sub_quality", lang), "paragraphs": [],
          "html": safe(_table(quality, ctx, "data-quality", register=False))},
         {"heading": _t("sub_provenance", lang), "paragraphs": [],
