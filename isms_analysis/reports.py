@@ -382,6 +382,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
         # exceptions (an import-lock or weakref callback, a __del__) must still stop the
         # run before it publishes (:func:`_stop_if_terminated`) and when it unwinds.
         _pending_signal = signum
+        _quiet_after_stop()
         raise Terminated(signum)
 
     wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
@@ -397,6 +398,16 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 _pending_signal: int | None = None
+
+
+def _quiet_after_stop() -> None:
+    """After our own stop, the libraries' follow-up noise (the kernel we stop "died", an
+    asyncio task's unretrieved DeadKernelError traceback at exit) is not a failure to
+    report: the one message is "Afbrudt (SIGTERM)". Their loggers are silenced."""
+    import logging
+
+    for name in ("asyncio", "nbclient", "papermill", "traitlets", "NotebookClient"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def _stop_if_terminated() -> None:
