@@ -48,7 +48,7 @@ HEADINGS = {
 }
 ESCALATION_ROWS = 10  # escalations shown before "og N flere"
 THREAT_ROWS = 6
-HEATMAP_HEIGHT = 430  # px: the four matrices and the area tables share a printed page
+HEATMAP_HEIGHT = 380  # px: the four matrices and the area tables share a printed page
 
 TEXTS: dict[str, tuple[str, str]] = {
     "page": ("Side", "Page"),
@@ -248,6 +248,7 @@ def _compact_panel(fig: Any) -> Any:
     from .theme import apply
 
     fig.update_xaxes(title_text=None, row=1)
+    fig.update_traces(textfont={"size": 10}, selector={"type": "heatmap"})  # "Above medium" fits a cell
     return apply(fig).update_layout(height=HEATMAP_HEIGHT, margin={"t": 30, "b": 50}, font={"size": 10})
 
 
