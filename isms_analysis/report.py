@@ -1137,7 +1137,45 @@ def _read(path: str | Path, activities: Any = None) -> Assessment:
     p = Path(path)
     if not p.exists():
         raise UserError(f"Arbejdsbogen findes ikke: {p}", f"Workbook not found: {p}")
+    if activities is None:
+        cached = _preread(p)
+        if cached is not None:
+            return cached
     return read_workbook(p, activities=activities)
+
+
+PREREAD_ENV = "ISMS_PREREAD"  # the runner's folder of workbooks it has already read and validated
+
+
+def preread_key(path: Path) -> str:
+    """The file name under which the runner keeps an already-read workbook."""
+    import hashlib
+
+    return hashlib.sha256(str(Path(path).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24] + ".pickle"
+
+
+def preread_stamp(path: Path) -> tuple[str, int, int]:
+    st = Path(path).stat()
+    return str(Path(path).resolve()), st.st_mtime_ns, st.st_size
+
+
+def _preread(path: Path) -> Assessment | None:
+    """The assessment the report runner read and validated moments ago in the parent
+    process (see ``reports.run_report``), so the notebook's kernel does not read and
+    validate the same workbook again. Used only when the file is unchanged since."""
+    import os
+    import pickle
+
+    folder = os.environ.get(PREREAD_ENV)
+    if not folder:
+        return None
+    f = Path(folder) / preread_key(path)
+    try:
+        with f.open("rb") as fh:
+            stamp, assessment = pickle.load(fh)  # noqa: S301 - our own file, in the run's private temp folder
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError):
+        return None
+    return assessment if stamp == preread_stamp(path) else None
 
 
 def store_municipality(store: Any, label: str, municipality: str | None = None) -> str:
