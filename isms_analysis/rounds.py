@@ -1251,8 +1251,8 @@ def trend_headline(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     per_round = history.groupby("round", observed=True)["risk_id"].nunique()
     rows = [
         (_h("rounds", lang), first, last),
-        (_h("n_rounds", lang), str(len(labels)), ""),
-        (_t("risks", lang), str(int(per_round.get(first, 0))), str(int(per_round.get(last, 0)))),
+        (_h("n_rounds", lang), len(labels), ""),
+        (_t("risks", lang), int(per_round.get(first, 0)), int(per_round.get(last, 0))),
     ]
     active = _active(history, "residual", include_closed=False)
     treat = active[_treat_mask(active)]
@@ -1261,8 +1261,8 @@ def trend_headline(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
         rows.append(
             (
                 f"{_t('to_treat', lang)} – {_t(persp, lang)}",
-                str(int(counts.get((persp, first), 0))),
-                str(int(counts.get((persp, last), 0))),
+                int(counts.get((persp, first), 0)),
+                int(counts.get((persp, last), 0)),
             )
         )
     return pd.DataFrame(rows, columns=[_h("field", lang), _h("first", lang), _h("last", lang)])
