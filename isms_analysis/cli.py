@@ -50,6 +50,13 @@ def _err(text: str) -> None:
     typer.echo(printable(text, keep_newlines=True), err=True)
 
 
+def _written(path: Path, pdf: bool) -> None:
+    """Print every file a report command wrote: the HTML, and the PDF beside it."""
+    _out(str(path))
+    if pdf:
+        _out(str(path.with_suffix(".pdf")))
+
+
 def _out(text: str, *, json: bool = False) -> None:
     """Print to stdout with control and invisible characters escaped (never raw ESC or BEL)."""
     typer.echo(printable(text, keep_newlines=True, json=json))
@@ -425,9 +432,7 @@ def report_quarterly(
         peers=peers,
         k=min_municipalities,
     )
-    _out(str(path))
-    if pdf:
-        _out(str(path.with_suffix(".pdf")))
+    _written(path, pdf)
     import gc
 
     gc.freeze()  # nothing left to collect: skip the interpreter's final sweep of pandas' objects (~0.3 s)
@@ -463,9 +468,7 @@ def report_benchmark(
         force=force,
         progress=not quiet,
     )
-    _out(str(path))
-    if pdf:
-        _out(str(path.with_suffix(".pdf")))
+    _written(path, pdf)
 
 
 @app.command("export-benchmark")
@@ -550,9 +553,7 @@ def report_trend(
         force=force,
         progress=not quiet,
     )
-    _out(str(path))
-    if pdf:
-        _out(str(path.with_suffix(".pdf")))
+    _written(path, pdf)
 
 
 @app.command()
