@@ -251,7 +251,7 @@ def _write_instructions(wb: Workbook, m: RiskMatrix, lang: str) -> Worksheet:
 
 def _write_matrix_sheet(wb: Workbook, m: RiskMatrix, lang: str) -> Worksheet:
     ws = wb.create_sheet(MATRIX_SHEET[1 if lang == "en" else 0])
-    title = t("template.matrix_title", lang, name=m.name)
+    title = t("excel.matrix_title", lang, name=m.name)
     last = excel.draw_matrix(ws, m, lang, title=title)
     excel.draw_levels(ws, m, lang, start_row=last + 2)
     return ws
