@@ -21,6 +21,7 @@ SAME_ENGLISH_ALLOWED = {
     "Municipality": {"Kommunen", "Kommune"},  # the perspective / the municipality's name
     "Reason": {"Begrundelse", "Årsag"},  # justification (decisions, SoA) / cause of a change
     "Closed": {"Lukkede", "Lukket"},  # count column / one risk's change
+    "New": {"Nye", "Ny"},  # count column / one risk's change
 }
 
 
