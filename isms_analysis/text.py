@@ -14,7 +14,6 @@ Terms shared by several modules (perspectives, stages, column headings) live onc
 from __future__ import annotations
 
 import difflib
-import tomllib
 from functools import cache
 from importlib import resources
 
@@ -27,6 +26,8 @@ def catalogue() -> dict[str, tuple[str, str]]:
 
     A key defined twice, a table without both languages or a non-text value is an
     error here, at load, not when the text is first shown."""
+    import tomllib  # loaded on first use, not with the package
+
     out: dict[str, tuple[str, str]] = {}
     folder = resources.files("isms_analysis").joinpath("data", "text")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
