@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 LANGS = ("da", "en")
 
@@ -26,10 +27,14 @@ def catalogue() -> dict[str, tuple[str, str]]:
 
     A key defined twice, a table without both languages or a non-text value is an
     error here, at load, not when the text is first shown."""
+    return load(resources.files("isms_analysis").joinpath("data", "text"))
+
+
+def load(folder: Traversable) -> dict[str, tuple[str, str]]:
+    """The texts of every ``<namespace>.toml`` in ``folder`` (``ValueError`` on a malformed one)."""
     import tomllib  # loaded on first use, not with the package
 
     out: dict[str, tuple[str, str]] = {}
-    folder = resources.files("isms_analysis").joinpath("data", "text")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".toml"):
             continue

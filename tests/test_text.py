@@ -50,6 +50,17 @@ def test_unknown_key_raises_with_close_matches() -> None:
         text.labels("nosuchspace")
 
 
+def test_a_malformed_catalogue_fails_at_load(tmp_path: Path) -> None:
+    (tmp_path / "ns.toml").write_text('[a]\nda = "x"\nen = "y"\n\n[a]\nda = "z"\nen = "w"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="ns.toml"):
+        text.load(tmp_path)
+    (tmp_path / "ns.toml").write_text('[a]\nda = "x"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="ns.a"):
+        text.load(tmp_path)
+    (tmp_path / "ns.toml").write_text('[a]\nda = "x"\nen = "y"\n', encoding="utf-8")
+    assert text.load(tmp_path) == {"ns.a": ("x", "y")}
+
+
 def test_unknown_language_raises() -> None:
     with pytest.raises(ValueError, match="de"):
         text.t("common.risk_id", "de")
