@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import layout as L
+from .. import layout as L
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .workbook import _Reader, _Table
+    from .reader import _Reader, _Table
 
 SUMMARY_WORDS = ("i alt", "ialt", "total", "totalt", "sum", "samlet", "subtotal", "antal i alt")
 NOTE_PREFIXES = ("note", "noter", "bemærk", "bemaerk", "obs", "kilde", "source", "*")
@@ -82,8 +82,8 @@ def other_sheets(
     """Name every sheet the reader did not use; read continuations of known sheets.
 
     Returns the continuation tables per sheet key (in workbook order)."""
-    from .template import INSTRUCTIONS, MATRIX_SHEET
-    from .workbook import fold
+    from ..folding import fold
+    from ..template import INSTRUCTIONS, MATRIX_SHEET
 
     reference = {fold(n) for n in (*INSTRUCTIONS, *MATRIX_SHEET)}  # the template's own help sheets
     extra: dict[str, list[_Table]] = {}
@@ -162,8 +162,8 @@ def other_sheets(
 
 def _duplicates_across(rd: _Reader, parts: list[_Table]) -> None:
     """IDs must be unique across a sheet and its continuations: each repeat is an error naming both cells."""
-    from .schema import key_column
-    from .workbook import _cell
+    from ..schema import key_column
+    from .reader import _cell
 
     key = key_column(parts[0].sheet)
     first: dict[str, tuple[str, str]] = {}
@@ -199,7 +199,7 @@ def combined(
 ) -> dict[str, pd.DataFrame]:
     """Each sheet's frame followed by its continuations' rows; then ``source_sheet``
     names the sheet of each row (``source_row`` is the row in that sheet)."""
-    from .workbook import _final
+    from .reader import _final
 
     out = dict(frames)
     for key, more in extra.items():
@@ -236,7 +236,7 @@ def trailing_rows(
     rd: _Reader, name: str, sheet: L.Sheet, arr: np.ndarray, matched: dict[int, str], keep: np.ndarray, last: int
 ) -> np.ndarray:
     """``keep`` without the totals and note rows at the bottom of a table, each named in a warning."""
-    from .workbook import col_letter
+    from .reader import col_letter
 
     if not sheet.columns or not keep.any() or not matched:
         return keep
@@ -275,7 +275,7 @@ def trailing_rows(
 def name_ids(problems: pd.DataFrame, tables: Iterable[_Table | None]) -> pd.DataFrame:
     """Warnings about a row without a cell (e.g. the column is absent) name the row's ID
     ("A-003: aktivet har ingen risikoejer"), so none is anonymous."""
-    from .schema import key_column
+    from ..schema import key_column
 
     if problems.empty:
         return problems

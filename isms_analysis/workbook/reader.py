@@ -88,12 +88,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import layout as L
-from . import schema as S
-from .assessment import PROBLEM_COLUMNS, Assessment
-from .errors import UserError, ValidationFailed, WorkbookError
-from .matrix import KL, MatrixError, RiskMatrix
-from .matrix import matrix as get_matrix
+from .. import layout as L
+from .. import schema as S
+from ..assessment import PROBLEM_COLUMNS, Assessment
+from ..dates import DATE_MAX, DATE_MIN, MONTH_NUMBERS, parse_day
+from ..errors import UserError, ValidationFailed, WorkbookError
+from ..folding import fold, tokens
+from ..matrix import KL, MatrixError, RiskMatrix
+from ..matrix import matrix as get_matrix
 from .sheets import combined, name_ids, other_sheets, trailing_rows
 
 __all__ = ["format_problems", "load_mapping", "problems_to_records", "read_workbook", "validate_workbook"]
@@ -101,24 +103,7 @@ __all__ = ["format_problems", "load_mapping", "problems_to_records", "read_workb
 HEADER_SCAN_ROWS = 30
 _BAD = object()  # a value that cannot be parsed
 
-# -- text folding -------------------------------------------------------------------------
-_DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "ae", "Ø": "oe", "Å": "aa"})
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
-
-
-def fold(text: Any) -> str:
-    """Compare-key of a label: lower case, æ/ø/å as ae/oe/aa, accents, spaces and punctuation dropped."""
-    if isinstance(text, str) and text.isascii():  # the common case, without Unicode normalisation
-        return _NOT_ALNUM.sub("", text.lower())
-    s = unicodedata.normalize("NFKD", str(text).translate(_DANISH).casefold())
-    return re.sub(r"[^0-9a-z]+", "", "".join(ch for ch in s if not unicodedata.combining(ch)))
-
-
-def _tokens(text: Any) -> list[str]:
-    s = unicodedata.normalize("NFKD", str(text).translate(_DANISH).casefold())
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    return [t for t in re.split(r"[^0-9a-z]+", s) if t]
 
 
 @lru_cache(maxsize=65536)
@@ -166,7 +151,7 @@ def _perspective(tokens: list[str]) -> str | None:
 @lru_cache(maxsize=4096)
 def _consequence_field(header: str) -> str | None:
     """consequence_<perspective>_<c|i|a|authenticity> for a combined consequence header."""
-    tok = _tokens(header)
+    tok = tokens(header)
     if len(tok) < 3 or not any(t.startswith(("konsekvens", "consequence", "impact")) for t in tok):
         return None
     if any(t.startswith(("rest", "residual")) for t in tok):
@@ -234,7 +219,7 @@ def _unreadable(name: str, da: str, en: str) -> WorkbookError:
 def _open(path: Path) -> tuple[Any, dict[str, Any]]:
     from python_calamine import CalamineWorkbook
 
-    from .safety import check_file
+    from ..safety import check_file
 
     check_file(path)  # the safety gate: refuses hostile or broken files before any parser opens them
     name = path.name
@@ -426,29 +411,6 @@ def _clean_id(value: str) -> str:
 _NUM = re.compile(r"^([+-]?\d+)(?:[.,]0+)?(?:\s*[-–—:.)]?\s*(\D.*))?$")
 _TRUE = {"ja", "j", "yes", "y", "x", "sand", "true", "1", "ok", "✓", "✔", "☑", "✅"}
 _FALSE = {"nej", "n", "no", "falsk", "false", "0", "-", "✗", "✘", "☐"}
-_DMY = re.compile(r"^(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{4}|\d{2})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_DMONY = re.compile(r"^(\d{1,2})\.?\s*([^\d\s.]+)\.?\s*(\d{4})$")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-# Plausible dates for a risk register: 31-12-9999 ("never") or 0001-01-01 is a placeholder, not a
-# date; 2300-01-01 as a Vurderingsdato would make a round that can never get a report.
-DATE_MIN, DATE_MAX = dt.date(1990, 1, 1), dt.date(2100, 12, 31)
-
-
-def _month_names() -> dict[str, int]:
-    names: dict[str, int] = {}
-    for i, (da, en) in enumerate(zip(L.MONTHS_DA, L.MONTHS_EN, strict=True), start=1):
-        for name in (da, en):
-            names[fold(name)] = i
-            names[fold(name)[:3]] = i
-    names["maj"] = 5
-    names["okt"] = 10
-    return names
-
-
-_MONTHS = _month_names()
-
-
 def _as_int(u: Any) -> Any:
     if isinstance(u, bool):
         return _BAD
@@ -487,50 +449,17 @@ def _parse_bool(u: Any) -> Any:
     return _BAD
 
 
-def _date(y: int, m: int, d: int) -> Any:
-    try:
-        return dt.date(y, m, d)
-    except ValueError:
-        return _BAD
-
-
 def _parse_date(u: Any) -> Any:
     """A date between DATE_MIN and DATE_MAX, or _BAD."""
-    d = _any_date(u)
-    return d if d is _BAD or DATE_MIN <= d <= DATE_MAX else _BAD
-
-
-def _any_date(u: Any) -> Any:
-    if isinstance(u, dt.datetime):
-        return u.date()
-    if isinstance(u, dt.date):
-        return u
-    if isinstance(u, bool):
-        return _BAD
-    if isinstance(u, int | float):
-        if 1 <= u < 2958466:  # Excel serial day numbers (1900 system)
-            return _EXCEL_EPOCH + dt.timedelta(days=int(u))
-        return _BAD
-    if isinstance(u, str):
-        s = u.strip()
-        if m := _DMY.match(s):
-            y = int(m.group(3))
-            return _date(y + 2000 if y < 100 else y, int(m.group(2)), int(m.group(1)))
-        if m := _ISO.match(s):
-            return _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        if m := _DMONY.match(s):
-            month = _MONTHS.get(fold(m.group(2))) or _MONTHS.get(fold(m.group(2))[:3])
-            return _date(int(m.group(3)), month, int(m.group(1))) if month else _BAD
-        if s.isdigit():
-            return _any_date(int(s))
-    return _BAD
+    d = parse_day(u)
+    return _BAD if d is None else d
 
 
 def _parse_month(u: Any) -> Any:
     v = _as_int(u)
     if v is _BAD and isinstance(u, str):
         f = fold(u)
-        return _MONTHS.get(f, _MONTHS.get(f[:3], _BAD) if len(f) >= 3 else _BAD)
+        return MONTH_NUMBERS.get(f, MONTH_NUMBERS.get(f[:3], _BAD) if len(f) >= 3 else _BAD)
     return v
 
 
@@ -1586,7 +1515,7 @@ def _check_references(rd: _Reader, risks: _Table, target: _Table | None, fld: st
 
 def _scored(assets: pd.DataFrame, threats: pd.DataFrame, risks: pd.DataFrame, profile: Any, m: RiskMatrix):
     """Score the valid part of the round; risk_id is replaced by the Excel row."""
-    from .scoring import score
+    from ..scoring import score
 
     a = assets[assets["asset_id"].notna()].drop_duplicates("asset_id")
     r = risks[risks["asset_id"].isin(a["asset_id"])].copy()
@@ -1599,7 +1528,7 @@ def _scored(assets: pd.DataFrame, threats: pd.DataFrame, risks: pd.DataFrame, pr
 
 def _acceptance_missing(assets: Any, threats: Any, risks: Any, profile: Any, scores: Any, m: RiskMatrix) -> list[int]:
     """Excel rows of the risks whose decision is ``acceptance_missing`` (either perspective)."""
-    from .decisions import decisions
+    from ..decisions import decisions
 
     a = assets[assets["asset_id"].notna()].drop_duplicates("asset_id")
     r = risks[risks["asset_id"].isin(a["asset_id"])].copy()
@@ -1853,7 +1782,7 @@ def _read(
                 _check_references(rd, part, _union(tables[key], extra), fld)
     frames = {s.key: _final(tables[s.key], s) for s in L.SHEETS[1:]}
     if activities is not None and tables["assets"] is not None:  # KL's shared processing activities
-        from .activities import inherit_consequences
+        from ..activities import inherit_consequences
 
         at = tables["assets"]
         frames["assets"], found = inherit_consequences(
@@ -1917,7 +1846,7 @@ def read_workbook(
     ``actions``, ``wheel``. Categorical values are keys: see ``docs/vocabulary.md``.
     """
     if activities is not None:
-        from .activities import as_activities
+        from ..activities import as_activities
 
         activities = as_activities(activities)  # a bad list fails before the workbook is read
     assessment, problems = _read(path, mapping, activities)
@@ -1946,7 +1875,7 @@ def validate_workbook(
     written), ``value`` (the cell as text), ``message_da``, ``message_en``.
     """
     if activities is not None:
-        from .activities import as_activities
+        from ..activities import as_activities
 
         activities = as_activities(activities)
     return _read(path, mapping, activities)[1]
