@@ -24,6 +24,8 @@ from typing import Any
 
 from .. import layout as L
 from ..errors import UserError
+from ..text import pair
+from .problems import fill
 
 __all__ = ["check_mapping", "load_mapping", "name_list", "resolve_mapping"]
 
@@ -34,15 +36,9 @@ def load_mapping(path: str | Path) -> dict[str, Any]:
     try:
         spec = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(
-            f"Mappingfilen findes ikke: {p}. Angiv stien til en .toml-fil.",
-            f"Mapping file not found: {p}. Give the path of a .toml file.",
-        ) from None
+        raise UserError(*fill(pair("workbook.mapping_not_found"), path=p)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(
-            f"{p.name}: mappingfilen er ikke gyldig TOML ({exc}).",
-            f"{p.name}: the mapping file is not valid TOML ({exc}).",
-        ) from None
+        raise UserError(*fill(pair("workbook.mapping_not_toml"), name=p.name, error=exc)) from None
     return check_mapping(spec, p.name)
 
 
@@ -65,12 +61,7 @@ def check_mapping(spec: dict[str, Any], source: str) -> dict[str, Any]:
             bad += [f"columns.{key}.{f}" for f in cols if f not in fields]
     if bad:
         keys = ", ".join(s.key for s in L.SHEETS)
-        raise UserError(
-            f"{source}: ukendte nøgler i mappingfilen: {', '.join(bad)}. Tilladt: [sheets], [columns.<ark>], "
-            f"[header_rows] med ark {keys} og feltnavne fra layoutet.",
-            f"{source}: unknown keys in the mapping file: {', '.join(bad)}. Allowed: [sheets], [columns.<sheet>], "
-            f"[header_rows] with sheets {keys} and the layout's field names.",
-        )
+        raise UserError(*fill(pair("workbook.mapping_unknown_keys"), source=source, keys=", ".join(bad), sheets=keys))
     return spec
 
 

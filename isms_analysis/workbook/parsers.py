@@ -22,6 +22,8 @@ from .. import layout as L
 from ..dates import DATE_MAX, DATE_MIN, MONTH_NUMBERS, parse_day
 from ..folding import fold
 from ..matrix import RiskMatrix
+from ..text import pair
+from .problems import fill
 
 BAD = object()  # a value that cannot be parsed
 
@@ -145,49 +147,35 @@ TEXT_KINDS = ("id", "text", "list", "choice", "level")
 COMPUTED = frozenset({"risk_score_municipality", "risk_score_data_subject"})  # recomputed by the reader
 
 
-def kind_phrase(col: L.Column, header: str, m: RiskMatrix) -> tuple[str, str, str, str]:
-    """(Danish noun phrase, English noun phrase, Danish allowed, English allowed) for messages."""
+def kind_phrase(col: L.Column, header: str, m: RiskMatrix) -> tuple[tuple[str, str], tuple[str, str]]:
+    """((Danish, English) noun phrase, (Danish, English) allowed values) of a column's kind, for messages."""
     if col.kind in ("likelihood", "consequence"):
-        da_lab = m.likelihood_da if col.kind == "likelihood" else m.consequence_da
-        en_lab = m.likelihood_en if col.kind == "likelihood" else m.consequence_en
-        noun = ("sandsynlighed", "likelihood") if col.kind == "likelihood" else ("konsekvens", "consequence")
-        return (
-            f"en gyldig {noun[0]}",
-            f"a valid {noun[1]}",
-            f"1–{len(da_lab)} ({', '.join(f'{i} {x}' for i, x in enumerate(da_lab, start=1))})",
-            f"1–{len(en_lab)} ({', '.join(f'{i} {x}' for i, x in enumerate(en_lab, start=1))})",
+        labels = (
+            (m.likelihood_da, m.likelihood_en) if col.kind == "likelihood" else (m.consequence_da, m.consequence_en)
         )
+        allowed = tuple(f"1–{len(lab)} ({', '.join(f'{i} {x}' for i, x in enumerate(lab, start=1))})" for lab in labels)
+        return fill(
+            pair("workbook.kind_scale"),
+            what=pair("workbook.scale_likelihood") if col.kind == "likelihood" else pair("workbook.scale_consequence"),
+        ), allowed
     if col.kind == "bool":
-        return "en gyldig ja/nej-værdi", "a valid yes/no value", "Ja, Nej, X, ✓, 1, 0", "Yes, No, X, ✓, 1, 0"
+        return pair("workbook.kind_bool"), pair("workbook.allowed_bool")
     if col.kind == "date":
-        return (
-            "en gyldig dato",
-            "a valid date",
-            f"en dato mellem {DATE_MIN:%d-%m-%Y} og {DATE_MAX:%d-%m-%Y}, skrevet som 24-12-2026, 24.12.2026 eller "
-            "2026-12-24",
-            f"a date between {DATE_MIN:%d-%m-%Y} and {DATE_MAX:%d-%m-%Y}, written like 24-12-2026, 24.12.2026 or "
-            "2026-12-24",
-        )
+        return pair("workbook.kind_date"), fill(pair("workbook.allowed_date"), first=DATE_MIN, last=DATE_MAX)
     if col.kind == "month":
-        return "en gyldig måned", "a valid month", "1–12 eller et månedsnavn", "1–12 or a month name"
+        return pair("workbook.kind_month"), pair("workbook.allowed_month")
     if col.kind == "int":
-        return "et gyldigt heltal", "a valid whole number", "et helt tal", "a whole number"
+        return pair("workbook.kind_int"), pair("workbook.allowed_int")
     if col.kind == "level":
-        return (
-            f"et niveau i risikomatrixen {m.name}",
-            f"a level of the risk matrix {m.name}",
+        return fill(pair("workbook.kind_level"), matrix=m.name), (
             ", ".join(m.level_names("da")),
             ", ".join(m.level_names("en")),
         )
     if col.kind == "choice" and col.vocabulary:
         vocab = L.VOCABULARIES[col.vocabulary]
-        return (
-            f"en gyldig værdi for '{header}'",
-            f"a valid value for '{header}'",
-            ", ".join(v[0] for v in vocab.values()),
-            ", ".join(v[1] for v in vocab.values()),
-        )
-    return "en gyldig værdi", "a valid value", "tekst", "text"
+        allowed = (", ".join(v[0] for v in vocab.values()), ", ".join(v[1] for v in vocab.values()))
+        return fill(pair("workbook.kind_choice"), header=header), allowed
+    return pair("workbook.kind_text"), pair("workbook.allowed_text")
 
 
 def parser_for(col: L.Column, matrix: RiskMatrix):

@@ -19,8 +19,9 @@ from typing import Any
 import pandas as pd
 
 from ..assessment import PROBLEM_COLUMNS
+from ..text import pair, t
 
-__all__ = ["MAX_ID_LENGTH", "MAX_SHOWN", "Problems", "clean_id", "display", "format_problems", "hidden_problem",
+__all__ = ["MAX_ID_LENGTH", "MAX_SHOWN", "Problems", "clean_id", "display", "fill", "format_problems", "hidden_problem",
            "id_problem", "printable", "problems_to_records"]  # fmt: skip
 
 
@@ -80,6 +81,16 @@ class Problems:
         return df
 
 
+def fill(texts: tuple[str, str], **fields: Any) -> tuple[str, str]:
+    """Both texts of a catalogue pair with ``fields`` filled in (``str.format``); a field given as a
+    (Danish, English) tuple gives each language its own value."""
+    da, en = texts
+    return (
+        da.format(**{k: v[0] if isinstance(v, tuple) else v for k, v in fields.items()}),
+        en.format(**{k: v[1] if isinstance(v, tuple) else v for k, v in fields.items()}),
+    )
+
+
 def display(value: Any) -> str:
     """A raw cell value as the user would recognise it."""
     if isinstance(value, bool):
@@ -120,40 +131,30 @@ def id_problem(value: str) -> tuple[str, str] | None:
     Cc) and format (Cf: zero-width space, right-to-left mark, BOM, soft hyphen ...)
     characters are invisible in Excel but make 'A-04' and '\\u200fA-04' different IDs,
     so they are refused rather than silently removed."""
-    found = hidden_problem(value, "ID'et", "the ID")
+    found = hidden_problem(value, pair("workbook.the_id"))
     if found is not None:
         return found
     if len(value) > MAX_ID_LENGTH:
-        return (
-            f"er {len(value):,} tegn langt; et ID må højst have {MAX_ID_LENGTH} tegn. Skriv et kort ID, og flyt "
-            "teksten til en beskrivende kolonne".replace(",", "."),
-            f"is {len(value):,} characters long; an ID may have at most {MAX_ID_LENGTH} characters. Type a short "
-            "ID and move the text to a descriptive column",
-        )
+        length = f"{len(value):,}"
+        return fill(pair("workbook.id_too_long"), length=(length.replace(",", "."), length), most=MAX_ID_LENGTH)
     return None
 
 
-def hidden_problem(value: str, what_da: str, what_en: str) -> tuple[str, str] | None:
-    """(Danish, English) end of the message for text holding control or invisible characters."""
+def hidden_problem(value: str, what: tuple[str, str]) -> tuple[str, str] | None:
+    """(Danish, English) end of the message for text holding control or invisible characters;
+    ``what`` (Danish, English) names the text ("ID'et", "the ID")."""
     hidden = list(dict.fromkeys(ch for ch in value if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")))
     if hidden:
         points = ", ".join(f"U+{ord(ch):04X}" for ch in hidden)
         control = [unicodedata.category(ch) == "Cc" for ch in hidden]
         one = len(hidden) == 1
         if all(control):
-            da, en = ("et styretegn", "a control character") if one else ("styretegn", "control characters")
+            chars = pair("workbook.one_control_char") if one else pair("workbook.control_chars")
         elif not any(control):
-            da, en = (
-                ("et usynligt tegn", "an invisible character") if one else ("usynlige tegn", "invisible characters")
-            )
+            chars = pair("workbook.one_invisible_char") if one else pair("workbook.invisible_chars")
         else:
-            da, en = "usynlige tegn og styretegn", "invisible and control characters"
-        return (
-            f"indeholder {da} ({points}); skriv {what_da} igen i cellen (sådanne tegn kommer ofte med ved "
-            "kopiering fra e-mail eller web)",
-            f"contains {en} ({points}); type {what_en} again in the cell (such characters often come along when "
-            "copying from e-mail or the web)",
-        )
+            chars = pair("workbook.invisible_and_control_chars")
+        return fill(pair("workbook.hidden_chars"), chars=chars, points=points, what=what)
     return None
 
 
@@ -165,7 +166,7 @@ def clean_id(value: str) -> str:
 def format_problems(problems: pd.DataFrame, lang: str = "da") -> str:
     """One line per problem: ``file: Risici!F17: <message>`` (warnings marked)."""
     msg_col = "message_en" if lang == "en" else "message_da"
-    warn = "advarsel" if lang != "en" else "warning"
+    warn = t("workbook.warning_tag", "en" if lang == "en" else "da")
     lines = []
     for p in problems.to_dict("records"):
         where = p["sheet"] or ""

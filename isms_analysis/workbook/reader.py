@@ -22,6 +22,7 @@ from ..errors import ValidationFailed
 from ..folding import fold
 from ..matrix import KL, MatrixError, RiskMatrix
 from ..matrix import matrix as get_matrix
+from ..text import pair
 from . import rules
 from .headers import candidates, col_letter, header_keys, locate_header, match_headers
 from .mapping import name_list, resolve_mapping
@@ -36,7 +37,7 @@ from .parsers import (
     parse_column,
     parser_for,
 )
-from .problems import Problems, display, format_problems, hidden_problem, printable
+from .problems import Problems, display, fill, format_problems, hidden_problem, printable
 from .scan import excel_error_cells, hidden_values, merged_ranges, open_workbook, sheet_cells, unreadable
 from .sheets import combined, name_ids, other_sheets, trailing_rows
 from .table import Table, final_frame, union
@@ -77,13 +78,7 @@ class Reader:
                 found = by_fold[fold(w)]
                 if found in self.hidden:
                     self.problems.add(
-                        "error",
-                        "hidden_sheet",
-                        f"arket '{found}' er skjult; vis arket i Excel, hvis det hører til denne runde, "
-                        "eller omdøb det (fx med årstal), hvis det er gammelt",
-                        f"the sheet '{found}' is hidden; unhide it in Excel if it belongs to this round, "
-                        "or rename it (e.g. with the year) if it is old",
-                        sheet=found,
+                        "error", "hidden_sheet", *fill(pair("workbook.hidden_sheet"), sheet=found), sheet=found
                     )
                 return found
         return None
@@ -98,16 +93,13 @@ class Reader:
             return
         self.reported_sheets.update(hits)  # named here; not "unused" sheets too
         listed = [f"'{printable(n)}'" for n in hits]
-        da_list = ", ".join(listed[:-1]) + " og " + listed[-1]
-        en_list = ", ".join(listed[:-1]) + " and " + listed[-1]
-        da_all, en_all = ("begge", "both") if len(hits) == 2 else ("alle", "all")
+        and_ = pair("workbook.and")
+        joined = tuple(", ".join(listed[:-1]) + f" {word} " + listed[-1] for word in and_)
+        every = pair("workbook.both") if len(hits) == 2 else pair("workbook.all")
         self.problems.add(
             "error",
             "duplicate_sheet",
-            f"arkene {da_list} læses {da_all} som arket '{sheet.da}'; slet eller omdøb, så kun ét ark hedder "
-            "sådan (fx med årstal på det gamle ark)",
-            f"the sheets {en_list} {en_all} read as the sheet '{sheet.en}'; delete or rename so that only one "
-            "has that name (e.g. the old sheet with its year)",
+            *fill(pair("workbook.duplicate_sheet"), listed=joined, all=every, sheet=(sheet.da, sheet.en)),
             sheet=printable(hits[0]),
         )
 
@@ -119,8 +111,7 @@ class Reader:
         self.problems.add(
             "error",
             "missing_sheet",
-            f"arket '{sheet.da}' mangler (ledte efter {looked})",
-            f"the sheet '{sheet.en}' is missing (looked for {looked})",
+            *fill(pair("workbook.missing_sheet"), sheet=(sheet.da, sheet.en), looked=looked),
             sheet=sheet.da,
         )
 
@@ -131,15 +122,12 @@ class Reader:
         if cells is None and not sheet.required and all(is_blank(v) for row in rows for v in row):
             cells, last = [], len(rows)  # an empty optional sheet: no rows, no problem
         elif cells is None:
+            required = [c for c in sheet.columns if c.required]
+            looked = (", ".join(f"'{c.da}'" for c in required), ", ".join(f"'{c.en}'" for c in required))
             self.problems.add(
                 "error",
                 "missing_header",
-                f"arket '{name}' har ingen genkendelig overskriftsrække (ledte efter fx "
-                + ", ".join(f"'{c.da}'" for c in sheet.columns if c.required)
-                + ")",
-                f"the sheet '{name}' has no recognisable header row (looked for e.g. "
-                + ", ".join(f"'{c.en}'" for c in sheet.columns if c.required)
-                + ")",
+                *fill(pair("workbook.missing_header"), sheet=name, looked=looked),
                 sheet=name,
             )
             cells, last = [], 0 if not rows else -1
@@ -152,8 +140,7 @@ class Reader:
             self.problems.add(
                 "error",
                 "duplicate_column",
-                f"kolonnen '{h}' findes flere gange ({c0} og {c1}); slet eller omdøb den ene",
-                f"the column '{h}' occurs more than once ({c0} and {c1}); delete or rename one of them",
+                *fill(pair("workbook.duplicate_column"), header=h, first=c0, second=c1),
                 sheet=name,
                 cell=c1,
                 row=header_row,
@@ -170,8 +157,13 @@ class Reader:
                 self.problems.add(
                     "error",
                     "missing_column",
-                    f"arket '{name}' mangler kolonnen '{col.da}' (ledte efter {looked} i række {header_row})",
-                    f"the sheet '{name}' lacks the column '{col.en}' (looked for {looked} in row {header_row})",
+                    *fill(
+                        pair("workbook.missing_column"),
+                        sheet=name,
+                        column=(col.da, col.en),
+                        looked=looked,
+                        row=header_row,
+                    ),
                     sheet=name,
                     row=header_row,
                 )
@@ -213,10 +205,7 @@ class Reader:
             self.problems.add(
                 "error",
                 "empty_sheet",
-                f"arket '{name}' har ingen rækker under overskrifterne (række {header_row}); en runde skal have "
-                "aktiver, trusler og risici",
-                f"the sheet '{name}' has no rows below its headers (row {header_row}); a round needs assets, "
-                "threats and risks",
+                *fill(pair("workbook.empty_sheet"), sheet=name, row=header_row),
                 sheet=name,
                 row=header_row,
             )
@@ -296,8 +285,7 @@ class Reader:
                     self.problems.add(
                         "error",
                         "mandatory_missing",
-                        f"'{col.da}' skal udfyldes i arket '{name}'",
-                        f"'{col.en}' must be filled in on the sheet '{name}'",
+                        *fill(pair("workbook.meta_missing"), field=(col.da, col.en), sheet=name),
                         sheet=name,
                         cell=cell,
                         row=r,
@@ -306,12 +294,12 @@ class Reader:
                 continue
             parsed = parser_for(col, self.matrix)(value)
             if parsed is BAD:
-                noun_da, noun_en, allowed_da, allowed_en = kind_phrase(col, col.da, self.matrix)
+                noun, allowed = kind_phrase(col, col.da, self.matrix)
+                said = fill(pair("workbook.the_value"), shown=display(value))
                 self.problems.add(
                     "error",
                     "unparseable",
-                    f"værdien '{display(value)}' er ikke {noun_da}; tilladt: {allowed_da}",
-                    f"the value '{display(value)}' is not {noun_en}; allowed: {allowed_en}",
+                    *fill(pair("workbook.not_allowed"), said=said, noun=noun, allowed=allowed),
                     sheet=name,
                     cell=cell,
                     row=r,
@@ -319,13 +307,12 @@ class Reader:
                     value=display(value),
                 )
                 continue
-            hidden = hidden_problem(parsed, "navnet", "the name") if col.field in _META_NAMES else None
+            hidden = hidden_problem(parsed, pair("workbook.the_name")) if col.field in _META_NAMES else None
             if hidden is not None:  # the name reaches folder names, the store and the terminal
                 self.problems.add(
                     "error",
                     "invalid_text",
-                    f"{col.da} '{display(value)}' {hidden[0]}",
-                    f"{col.en} '{display(value)}' {hidden[1]}",
+                    *fill(pair("workbook.named_value"), name=(col.da, col.en), shown=display(value), problem=hidden),
                     sheet=name,
                     cell=cell,
                     row=r,
@@ -346,10 +333,7 @@ class Reader:
                 self.problems.add(
                     "error",
                     "unknown_matrix",
-                    f"risikomatrixen '{meta['matrix']}' kendes ikke; tilladt: kl, standard, herning, "
-                    f"datatilsynet eller en .toml-fil{detail}",
-                    f"the risk matrix '{meta['matrix']}' is unknown; allowed: kl, standard, herning, "
-                    f"datatilsynet or a .toml file{detail}",
+                    *fill(pair("workbook.unknown_matrix"), matrix=meta["matrix"], detail=detail),
                     sheet=name,
                     cell=f"{col_letter(j)}{r}",
                     row=r,
@@ -387,13 +371,7 @@ def _read(
             tables[sheet.key] = rd.read_sheet(wb, name, sheet)
         extra = other_sheets(rd, wb, names, used, tables)  # every other sheet named; continuations read
     except CalamineError:
-        raise unreadable(
-            path.name,
-            "et ark i filen er beskadiget og kan ikke læses. Åbn filen i Excel eller LibreOffice, gem den igen "
-            "som .xlsx, og prøv igen.",
-            "a sheet in the file is damaged and cannot be read. Open the file in Excel or LibreOffice, save it "
-            "again as .xlsx and try again.",
-        ) from None
+        raise unreadable(path.name, *pair("workbook.damaged_sheet")) from None
     finally:
         with contextlib.suppress(Exception):  # already closed
             wb.close()
@@ -496,13 +474,9 @@ def read_workbook(
     if strict and len(errors):
         name = Path(path).name
         n_warn = len(problems) - len(errors)
-        raise ValidationFailed(
-            problems,
-            f"{name}: {len(errors)} fejl skal rettes, før arbejdsbogen kan bruges"
-            f"{f' ({n_warn} advarsler)' if n_warn else ''}:\n" + format_problems(errors, "da"),
-            f"{name}: {len(errors)} errors must be corrected before the workbook can be used"
-            f"{f' ({n_warn} warnings)' if n_warn else ''}:\n" + format_problems(errors, "en"),
-        )
+        warnings = fill(pair("workbook.n_warnings"), n=n_warn) if n_warn else ""
+        da, en = fill(pair("workbook.errors_to_correct"), file=name, errors=len(errors), warnings=warnings)
+        raise ValidationFailed(problems, da + format_problems(errors, "da"), en + format_problems(errors, "en"))
     return assessment
 
 

@@ -24,9 +24,10 @@ from .. import layout as L
 from .. import schema as S
 from ..assessment import Assessment
 from ..matrix import RiskMatrix
+from ..text import pair
 from .headers import col_letter
 from .parsers import kind_phrase
-from .problems import Problems, clean_id, display, id_problem
+from .problems import Problems, clean_id, display, fill, id_problem
 from .table import Table, cell_ref
 
 __all__ = ["asset_rules", "case_duplicates", "cell_errors", "check_references", "duplicate_errors", "id_errors",
@@ -47,13 +48,11 @@ def id_errors(problems: Problems, tbl: Table, fld: str) -> None:
     letter = col_letter(tbl.positions[fld])
     mask = s.isin(bad_values).to_numpy(dtype=bool, na_value=False)
     for r, v in zip(tbl.frame.index.to_numpy()[mask], s.to_numpy()[mask], strict=True):
-        da, en = verdict[v]
         cell = f"{letter}{r}"
         problems.add(
             "error",
             "invalid_id",
-            f"{header} '{display(v)}' {da}",
-            f"{header} '{display(v)}' {en}",
+            *fill(pair("workbook.named_value"), name=header, shown=display(v), problem=verdict[v]),
             sheet=tbl.name,
             cell=cell,
             row=int(r),
@@ -84,16 +83,12 @@ def case_duplicates(problems: Problems, tbl: Table) -> None:
     for _, grp in clash.groupby(clash.str.casefold(), sort=False):
         rows = sorted(int(r) for r in grp.index)
         listed = [f"'{display(grp[r])}' ({letter}{r})" for r in rows]
-        da_list = ", ".join(listed[:-1]) + " og " + listed[-1]
-        en_list = ", ".join(listed[:-1]) + " and " + listed[-1]
+        joined = tuple(", ".join(listed[:-1]) + f" {word} " + listed[-1] for word in pair("workbook.and"))
         for r in rows:
             problems.add(
                 "error",
                 "id_case",
-                f"{header} {da_list} adskiller sig kun ved store/små bogstaver; {col.da}'er må ikke kun adskille "
-                "sig ved store/små bogstaver. Skriv dem ens, hvis de er det samme, ellers giv dem forskellige ID'er",
-                f"{header} {en_list} differ only in upper/lower case; {col.en}s must not differ only in case. "
-                "Write them the same if they are the same, otherwise give them different IDs",
+                *fill(pair("workbook.id_case"), header=header, listed=joined, kind=(col.da, col.en)),
                 sheet=tbl.name,
                 cell=f"{letter}{r}",
                 row=r,
@@ -107,20 +102,19 @@ def cell_errors(problems: Problems, tbl: Table, fld: str, bad: np.ndarray, code:
     """Report every flagged cell of ``fld`` with its value and what is allowed."""
     col = tbl.sheet.column(fld)
     header = tbl.headers[fld]
-    noun_da, noun_en, allowed_da, allowed_en = kind_phrase(col, header, matrix)
+    noun, allowed = kind_phrase(col, header, matrix)
     letter = col_letter(tbl.positions[fld])
     rows = tbl.frame.index.to_numpy()[bad]
     values = tbl.raw[fld][bad]
     for r, v in zip(rows, values, strict=True):
         shown = display(v)
-        said_da, said_en = f"værdien '{shown}'", f"the value '{shown}'"
+        said = fill(pair("workbook.the_value"), shown=shown)
         if col.kind == "date" and isinstance(v, dt.time):  # a date cell before 1900 reads as a time of day
-            said_da, said_en = "værdien (en dato før 1900)", "the value (a date before 1900)"
+            said = pair("workbook.the_value_before_1900")
         problems.add(
             "error",
             code,
-            f"{said_da} er ikke {noun_da}; tilladt: {allowed_da}",
-            f"{said_en} is not {noun_en}; allowed: {allowed_en}",
+            *fill(pair("workbook.not_allowed"), said=said, noun=noun, allowed=allowed),
             sheet=tbl.name,
             cell=f"{letter}{r}",
             row=int(r),
@@ -169,8 +163,7 @@ def mandatory_errors(problems: Problems, tbl: Table, fld: str, mask: np.ndarray,
         problems.add(
             "error",
             "mandatory_missing",
-            f"'{header}' skal udfyldes",
-            f"'{header}' must be filled in",
+            *fill(pair("workbook.mandatory_missing"), header=header),
             sheet=tbl.name,
             cell=f"{letter}{r}",
             row=int(r),
@@ -190,14 +183,12 @@ def duplicate_errors(problems: Problems, tbl: Table, fld: str, mask: np.ndarray)
         groups.setdefault(str(v), []).append(int(r))
     pos = {r: i for i, r in enumerate(tbl.frame.index)}
     for v, rs in groups.items():
-        listed_da = ", ".join(map(str, rs[:-1])) + f" og {rs[-1]}"
-        listed_en = ", ".join(map(str, rs[:-1])) + f" and {rs[-1]}"
+        listed = tuple(", ".join(map(str, rs[:-1])) + f" {word} {rs[-1]}" for word in pair("workbook.and"))
         for r in rs:
             problems.add(
                 "error",
                 "duplicate_id",
-                f"{header} '{display(v)}' findes flere gange: rækkerne {listed_da}",
-                f"{header} '{display(v)}' occurs more than once: rows {listed_en}",
+                *fill(pair("workbook.duplicate_id"), header=header, shown=display(v), rows=listed),
                 sheet=tbl.name,
                 cell=f"{letter}{r}",
                 row=r,
@@ -220,20 +211,16 @@ def check_references(problems: Problems, risks: Table, target: Table | None, fld
     header = risks.headers[fld]
     by_case = dict(zip(known.str.casefold(), known, strict=True))
     for r, v in zip(risks.frame.index[unknown], values[unknown], strict=True):
-        hint_da = hint_en = ""
+        hint: tuple[str, str] | str = ""
         if clean_id(str(v)) in target.rejected:
             cell = f"{target.name}!{target.rejected[clean_id(str(v))]}"
-            hint_da = f"; ID'et i {cell} har usynlige tegn eller styretegn, ret det dér"
-            hint_en = f"; the ID in {cell} has invisible or control characters, correct it there"
+            hint = fill(pair("workbook.hint_rejected_id"), cell=cell)
         elif str(v).casefold() in by_case:
-            twin = display(by_case[str(v).casefold()])
-            hint_da = f"; mente du '{twin}'? ID'er skal skrives med samme store/små bogstaver"
-            hint_en = f"; did you mean '{twin}'? IDs must be written with the same upper/lower case"
+            hint = fill(pair("workbook.hint_case"), twin=display(by_case[str(v).casefold()]))
         problems.add(
             "error",
             "unknown_reference",
-            f"{header} '{display(v)}' findes ikke i arket '{target.name}'{hint_da}",
-            f"{header} '{display(v)}' is not in the sheet '{target.name}'{hint_en}",
+            *fill(pair("workbook.unknown_reference"), header=header, shown=display(v), sheet=target.name, hint=hint),
             sheet=risks.name,
             cell=cell_ref(risks, fld, int(r)),
             row=int(r),
@@ -302,10 +289,12 @@ def risk_rules(
             problems.add(
                 "warning",
                 "acceptance_missing",
-                f"risikoen er accepteret over tolerancen, men {' og '.join(repr(x) for x in missing)} mangler; "
-                "accepten afventer derfor en beslutning",
-                f"the risk is accepted above the tolerance, but {' and '.join(repr(x) for x in missing)} "
-                f"{'is' if len(missing) == 1 else 'are'} missing; the acceptance is therefore pending a decision",
+                *fill(
+                    pair("workbook.acceptance_missing_one")
+                    if len(missing) == 1
+                    else pair("workbook.acceptance_missing_both"),
+                    missing=tuple(f" {word} ".join(repr(x) for x in missing) for word in pair("workbook.and")),
+                ),
                 sheet=tbl.name,
                 cell=cell_ref(tbl, fld, r),
                 row=r,
@@ -337,8 +326,7 @@ def risk_rules(
             problems.add(
                 "warning",
                 "residual_above_inherent",
-                "restrisikoen er højere end den iboende risiko (tjek restsandsynlighed og restkonsekvens)",
-                "the residual risk is higher than the inherent risk (check residual likelihood and consequence)",
+                *pair("workbook.residual_higher"),
                 sheet=tbl.name,
                 cell=cell_ref(tbl, fld, r),
                 row=r,
@@ -360,8 +348,7 @@ def risk_rules(
                 problems.add(
                     "warning",
                     "formula_mismatch",
-                    f"'{header}' er {got}, men konsekvens × sandsynlighed giver {want} (overskrevet formel?)",
-                    f"'{header}' is {got}, but consequence × likelihood gives {want} (overwritten formula?)",
+                    *fill(pair("workbook.formula_mismatch"), header=header, got=got, want=want),
                     sheet=tbl.name,
                     cell=cell_ref(tbl, fld, int(r)),
                     row=int(r),
@@ -379,8 +366,7 @@ def risk_rules(
         problems.add(
             "warning",
             "missing_owner",
-            f"risikoen har ingen risikoejer ('{own_h}' er tom, og aktivet har heller ingen)",
-            f"the risk has no risk owner ('{own_h}' is empty and its asset names none either)",
+            *fill(pair("workbook.risk_without_owner"), header=own_h),
             sheet=tbl.name,
             cell=cell_ref(tbl, "owner", r),
             row=r,
@@ -399,8 +385,7 @@ def risk_rules(
             problems.add(
                 "warning",
                 "deadline_passed",
-                f"fristen {d} ligger før vurderingsdatoen {when:%d-%m-%Y}, og risikoen er ikke lukket",
-                f"the deadline {d} is before the assessment date {when:%d-%m-%Y} and the risk is not closed",
+                *fill(pair("workbook.deadline_passed"), deadline=d, when=when),
                 sheet=tbl.name,
                 cell=cell_ref(tbl, "deadline", r),
                 row=r,
@@ -418,8 +403,7 @@ def asset_rules(problems: Problems, tbl: Table, assets: pd.DataFrame) -> None:
         problems.add(
             "warning",
             "missing_owner",
-            f"aktivet har ingen risikoejer ('{own_h}' er tom)",
-            f"the asset has no risk owner ('{own_h}' is empty)",
+            *fill(pair("workbook.asset_without_owner"), header=own_h),
             sheet=tbl.name,
             cell=cell_ref(tbl, "risk_owner", r),
             row=r,
@@ -437,14 +421,15 @@ def asset_rules(problems: Problems, tbl: Table, assets: pd.DataFrame) -> None:
     for i in np.flatnonzero(personal & no_ds):
         r = int(row_of[i])
         kind = assets["personal_data"].iloc[i]
-        crit_da, crit_en = ("kritisk og har", "critical and holds") if critical[i] else ("har", "holds")
+        holds = pair("workbook.critical_and_holds") if critical[i] else pair("workbook.holds")
         problems.add(
             "warning",
             "no_data_subject_consequence",
-            f"aktivet {crit_da} personoplysninger ({L.label('personal_data', kind)}), men konsekvensen "
-            "for de registrerede er ikke vurderet; kommunens vurdering alene er ikke nok",
-            f"the asset {crit_en} personal data ({L.label('personal_data', kind, 'en')}), but the "
-            "consequence for data subjects is not assessed; the municipality's assessment alone is not enough",
+            *fill(
+                pair("workbook.no_data_subject_consequence"),
+                holds=holds,
+                kind=(L.label("personal_data", kind), L.label("personal_data", kind, "en")),
+            ),
             sheet=tbl.name,
             cell=cell_ref(tbl, fld, r),
             row=r,

@@ -24,9 +24,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import WorkbookError
+from ..text import pair
 from .headers import col_letter
 from .parsers import COMPUTED, is_blank
-from .problems import Problems, display, printable
+from .problems import Problems, display, fill, printable
 
 __all__ = ["excel_error_cells", "hidden_values", "merged_ranges", "open_workbook", "sheet_cells", "unreadable"]
 
@@ -36,7 +37,7 @@ ErrorCells = dict[tuple[int, int], tuple[str, str]]  # (Excel row, 0-based colum
 # -- opening the file -------------------------------------------------------------------------
 def unreadable(name: str, da: str, en: str) -> WorkbookError:
     """The refusal of a file that cannot be read, with the reason in Danish and English."""
-    return WorkbookError(f"Kan ikke læse '{name}': {da}", f"Cannot read '{name}': {en}")
+    return WorkbookError(*fill(pair("workbook.cannot_read"), name=name, reason=(da, en)))
 
 
 def open_workbook(path: Path) -> tuple[Any, dict[str, Any]]:
@@ -48,50 +49,31 @@ def open_workbook(path: Path) -> tuple[Any, dict[str, Any]]:
 
     check_file(path)  # the safety gate: refuses hostile or broken files before any parser opens them
     name = path.name
-    save_hint_da = "Åbn den i Excel eller LibreOffice og gem den som .xlsx, og prøv igen."
-    save_hint_en = "Open it in Excel or LibreOffice, save it as .xlsx and try again."
+    hint = pair("workbook.save_hint")
     if not path.exists():
-        raise unreadable(name, "filen findes ikke. Kontrollér stien.", "the file does not exist. Check the path.")
+        raise unreadable(name, *pair("workbook.file_missing"))
     if path.is_dir():
-        raise unreadable(name, "det er en mappe, ikke en fil.", "it is a folder, not a file.")
+        raise unreadable(name, *pair("workbook.file_is_folder"))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise unreadable(
-            name, f"filen kan ikke åbnes ({exc.strerror}).", f"the file cannot be opened ({exc.strerror})."
-        ) from None
+        raise unreadable(name, *fill(pair("workbook.file_cannot_open"), error=exc.strerror)) from None
     if not data:
-        raise unreadable(name, f"filen er tom (0 byte). {save_hint_da}", f"the file is empty (0 bytes). {save_hint_en}")
+        raise unreadable(name, *fill(pair("workbook.file_empty"), hint=hint))
     source = {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
     ole = data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
     if ole and path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
-        raise unreadable(
-            name,
-            "arbejdsbogen er krypteret (beskyttet med adgangskode). Fjern adgangskoden i Excel og gem igen.",
-            "the workbook is encrypted (password protected). Remove the password in Excel and save again.",
-        )
+        raise unreadable(name, *pair("workbook.file_encrypted"))
     if data[:2] != b"PK" and not ole:
-        raise unreadable(
-            name,
-            f"det er ikke en Excel- eller ODS-arbejdsbog. {save_hint_da}",
-            f"it is not an Excel or ODS workbook. {save_hint_en}",
-        )
+        raise unreadable(name, *fill(pair("workbook.not_a_workbook"), hint=hint))
     try:
         wb = CalamineWorkbook.from_path(str(path))
         _ = wb.sheet_names
     except Exception as exc:  # calamine raises several error types for broken files
         msg = str(exc).lower()
         if "password" in msg or "encrypt" in msg:
-            raise unreadable(
-                name,
-                "arbejdsbogen er beskyttet med adgangskode. Fjern adgangskoden og gem igen.",
-                "the workbook is password protected. Remove the password and save again.",
-            ) from None
-        raise unreadable(
-            name,
-            f"filen er beskadiget eller ufuldstændig (fx afbrudt kopiering). {save_hint_da}",
-            f"the file is damaged or incomplete (e.g. an interrupted copy). {save_hint_en}",
-        ) from None
+            raise unreadable(name, *pair("workbook.file_password")) from None
+        raise unreadable(name, *fill(pair("workbook.file_damaged"), hint=hint)) from None
     return wb, source
 
 
@@ -224,10 +206,7 @@ def hidden_values(
             problems.add(
                 "warning",
                 "external_link",
-                f"cellen henter sin værdi fra en anden arbejdsbog ({printable(text)}); værdien er den, der blev "
-                "gemt sidst, og kan være forældet. Opdatér kæden i Excel (Data > Rediger kæder), eller skriv værdien",
-                f"the cell takes its value from another workbook ({printable(text)}); the value is the one last "
-                "saved and may be stale. Update the link in Excel (Data > Edit Links), or type the value",
+                *fill(pair("workbook.external_link"), formula=printable(text)),
                 value=printable(text),
                 **where,
             )
@@ -235,10 +214,7 @@ def hidden_values(
             problems.add(
                 "error",
                 "formula_no_value",
-                "cellen indeholder en formel uden gemt værdi (filen er gemt af et program, der ikke beregner "
-                "formler); åbn og gem filen i Excel eller LibreOffice, eller skriv værdien",
-                "the cell holds a formula without a saved value (the file was saved by a program that does "
-                "not calculate formulas); open and save the file in Excel or LibreOffice, or type the value",
+                *pair("workbook.formula_no_value"),
                 value=printable(text),
                 **where,
             )
@@ -246,8 +222,7 @@ def hidden_values(
             problems.add(
                 "error",
                 "excel_error",
-                f"cellen indeholder Excel-fejlen {printable(text)}; ret formlen, eller skriv værdien",
-                f"the cell holds the Excel error {printable(text)}; fix the formula or type the value",
+                *fill(pair("workbook.excel_error"), error=printable(text)),
                 value=printable(text),
                 **where,
             )
@@ -255,10 +230,7 @@ def hidden_values(
             problems.add(
                 "warning",
                 "excel_error",
-                f"cellen indeholder Excel-fejlen {printable(text)}; kolonnen bruges ikke i vurderingen, men "
-                "ret formlen",
-                f"the cell holds the Excel error {printable(text)}; the column is not used in the assessment, "
-                "but fix the formula",
+                *fill(pair("workbook.excel_error_unused"), error=printable(text)),
                 value=printable(text),
                 **where,
             )
@@ -286,10 +258,7 @@ def merged_ranges(
         problems.add(
             "error",
             "merged_cells",
-            f"cellerne {rng} er flettet over flere rækker; kun {first} har en værdi, de øvrige (fx {second}) "
-            "står tomme. Ophæv fletningen (Flet og centrer), og skriv værdien i hver række",
-            f"the cells {rng} are merged across rows; only {first} has a value, the others (e.g. {second}) "
-            "are empty. Unmerge them (Merge & Center) and type the value in every row",
+            *fill(pair("workbook.merged_cells"), range=rng, first=first, second=second),
             sheet=name,
             cell=rng,
             row=max(r0, first_data) + 1,

@@ -30,9 +30,10 @@ import pandas as pd
 
 from .. import layout as L
 from ..folding import fold
+from ..text import pair, t
 from .headers import candidates, col_letter, locate_header, match_headers
 from .parsers import is_blank
-from .problems import Problems
+from .problems import Problems, fill
 from .table import Table, cell_ref, final_frame
 
 
@@ -63,11 +64,7 @@ def skip_lock_files(paths: Iterable[Path], lang: str = "da") -> tuple[list[Path]
     notes: list[str] = []
     for p in paths:
         if is_lock_file(p):
-            notes.append(
-                f"Springer {p.name} over: det er Excels låsefil for en åben arbejdsbog, ikke en arbejdsbog."
-                if lang != "en"
-                else f"Skipping {p.name}: it is Excel's lock file for an open workbook, not a workbook."
-            )
+            notes.append(t("workbook.lock_file_skipped", "en" if lang == "en" else "da", name=p.name))
         else:
             kept.append(p)
     return kept, notes
@@ -107,15 +104,9 @@ def other_sheets(
             rows = []
         sheet, fields = _best_match(rd, rows) if rows else (None, set())
         if sheet is None:
-            hidden = name in rd.hidden
+            hidden = pair("workbook.hidden_tag") if name in rd.hidden else ""
             rd.problems.add(
-                "warning",
-                "unused_sheet",
-                f"arket '{name}'{' (skjult)' if hidden else ''} bruges ikke: dets overskrifter svarer ikke til "
-                "et af arbejdsbogens kendte ark; flyt data, der hører til vurderingen, til det rette ark",
-                f"the sheet '{name}'{' (hidden)' if hidden else ''} is not used: its headers match none of the "
-                "workbook's known sheets; move data that belongs to the assessment to the right sheet",
-                sheet=name,
+                "warning", "unused_sheet", *fill(pair("workbook.unused_sheet"), sheet=name, hidden=hidden), sheet=name
             )
             continue
         primary = tables.get(sheet.key)
@@ -123,10 +114,7 @@ def other_sheets(
             rd.problems.add(
                 "warning",
                 "unused_sheet",
-                f"arket '{name}' har overskrifter som '{primary.name}', men er ikke læst: det skjulte ark "
-                f"'{primary.name}' bruges (se fejlen om det)",
-                f"the sheet '{name}' has headers like '{primary.name}' but is not read: the hidden sheet "
-                f"'{primary.name}' is used (see the error about it)",
+                *fill(pair("workbook.like_hidden_sheet"), sheet=name, primary=primary.name),
                 sheet=name,
             )
             continue
@@ -137,33 +125,23 @@ def other_sheets(
                 rd.problems.add(
                     "warning",
                     "continuation_sheet",
-                    f"arket '{name}' har samme kolonner som '{primary.name}' og er læst som en fortsættelse af det "
-                    f"({len(tbl.frame)} rækker)",
-                    f"the sheet '{name}' has the same columns as '{primary.name}' and is read as its continuation "
-                    f"({len(tbl.frame)} rows)",
+                    *fill(pair("workbook.continuation_sheet"), sheet=name, primary=primary.name, rows=len(tbl.frame)),
                     sheet=name,
                 )
             continue
         if primary is None:
-            why_da = f"men arket '{sheet.da}' findes ikke; omdøb arket til '{sheet.da}'"
-            why_en = f"but there is no sheet '{sheet.en}'; rename the sheet to '{sheet.en}'"
+            why = fill(pair("workbook.lookalike_no_sheet"), known=(sheet.da, sheet.en))
         else:
             missing = sorted(set(primary.positions) ^ fields)
-            cols_da = ", ".join(f"'{sheet.column(f).da}'" for f in missing)
-            cols_en = ", ".join(f"'{sheet.column(f).en}'" for f in missing)
-            why_da = (
-                f"men kolonnerne afviger fra '{primary.name}' ({cols_da}); giv arkene de samme kolonner, så det "
-                "læses som en fortsættelse, eller flyt rækkerne"
+            columns = (
+                ", ".join(f"'{sheet.column(f).da}'" for f in missing),
+                ", ".join(f"'{sheet.column(f).en}'" for f in missing),
             )
-            why_en = (
-                f"but its columns differ from '{primary.name}' ({cols_en}); give the sheets the same columns so it "
-                "is read as a continuation, or move the rows"
-            )
+            why = fill(pair("workbook.lookalike_other_columns"), primary=primary.name, columns=columns)
         rd.problems.add(
             "error",
             "lookalike_sheet",
-            f"arket '{name}' har overskrifter som arket '{sheet.da}', {why_da}",
-            f"the sheet '{name}' has headers like the sheet '{sheet.en}', {why_en}",
+            *fill(pair("workbook.lookalike_sheet"), sheet=name, known=(sheet.da, sheet.en), why=why),
             sheet=name,
         )
     for key, more in extra.items():
@@ -190,10 +168,7 @@ def _duplicates_across(rd: SheetReader, parts: list[Table]) -> None:
                 rd.problems.add(
                     "error",
                     "duplicate_id_across_sheets",
-                    f"ID'et '{value}' findes både i {where_sheet}!{where_cell} og her; ID'er skal være entydige på "
-                    "tværs af arkene",
-                    f"the ID '{value}' occurs both in {where_sheet}!{where_cell} and here; IDs must be unique "
-                    "across the sheets",
+                    *fill(pair("workbook.duplicate_id_across_sheets"), value=value, cell=f"{where_sheet}!{where_cell}"),
                     sheet=tbl.name,
                     cell=cell,
                     row=int(row),
@@ -250,9 +225,9 @@ def trailing_rows(
         key_blank = key_col is None or key_col >= len(values) or is_blank(values[key_col])
         summary = next((j for j, v in enumerate(values) if _is_summary(v)), None)
         if summary is not None and (key_blank or summary == key_col):
-            kind_da, kind_en, j = "en total-/summeringsrække", "a totals row", summary
+            kind, j = pair("workbook.a_totals_row"), summary
         elif key_blank and _is_note(values):
-            kind_da, kind_en = "en note", "a note"
+            kind = pair("workbook.a_note")
             j = next(j for j, v in enumerate(values) if not is_blank(v))
         else:
             break  # the table's last real row
@@ -263,8 +238,7 @@ def trailing_rows(
         rd.problems.add(
             "warning",
             "summary_row",
-            f"række {row} ('{shown}') ligner {kind_da} under tabellen og er ikke læst som data",
-            f"row {row} ('{shown}') looks like {kind_en} below the table and is not read as data",
+            *fill(pair("workbook.summary_row"), row=row, shown=shown, kind=kind),
             sheet=name,
             cell=f"{col_letter(j)}{row}",
             row=row,
