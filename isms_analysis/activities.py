@@ -76,13 +76,13 @@ _KLE = re.compile(r"^\s*(\d{1,2})(?:\.(\d{1,2}))?(?:\.(\d{1,2}))?(?!\d)")
 
 
 def _fold(text: Any) -> str:
-    from .workbook import fold
+    from .folding import fold
 
     return fold(text)
 
 
 def _col_letter(idx: int) -> str:
-    from .workbook import col_letter
+    from .workbook.headers import col_letter
 
     return col_letter(idx)
 

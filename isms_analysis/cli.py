@@ -150,7 +150,7 @@ def validate(
 
     if format not in ("text", "json"):
         raise UserError("--format skal være text eller json.", "--format must be text or json.")
-    from .sheets import skip_lock_files
+    from .workbook.sheets import skip_lock_files
 
     files, notes = skip_lock_files(files, lang)
     for note in notes:

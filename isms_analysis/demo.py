@@ -40,8 +40,8 @@ def run_demo(
     again; one stored from another file gets a new version. Returns the paths of the
     quarterly, the trend and the peer report (and their PDFs with ``pdf``)."""
     from .reports import run_report
-    from .sheets import is_lock_file
     from .store import import_round, list_rounds, store_path
+    from .workbook.sheets import is_lock_file
 
     files = sorted(f for f in Path(sample).glob("*.xlsx") if not is_lock_file(f))
     if len(files) < 2:

@@ -98,28 +98,9 @@ def _identity(workbook: Path | None, store: Any, round_: str | None, municipalit
 def _workbook_meta(path: Path) -> dict[str, Any]:
     """The round's facts (the "Om" sheet) without reading the whole workbook; the full
     read, with all its checks, happens in the notebook."""
-    from . import workbook as wbmod
+    from .workbook import read_meta
 
-    reader = getattr(wbmod, "read_meta", None)
-    if reader is not None:
-        return dict(reader(path))
-    try:
-        from . import layout
-
-        rd = wbmod._Reader(path, None)
-        book, _ = wbmod._open(path)
-        try:
-            return rd.read_meta(book, rd.find_sheet(list(book.sheet_names), layout.META))
-        finally:
-            close = getattr(book, "close", None)
-            if close is not None:
-                close()
-    except UserError:
-        raise
-    except Exception:  # the reader's internals changed: read it all
-        from .report import _read
-
-        return dict(_read(path).meta)
+    return read_meta(path)
 
 
 class _Steps:

@@ -95,7 +95,7 @@ _OPERATORS = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
 
 def fold(text: Any) -> str:
     """The reader's compare-key (case, spaces, punctuation and æ/ø/å folded)."""
-    from .workbook import fold as _fold
+    from .folding import fold as _fold
 
     return _fold(text)
 

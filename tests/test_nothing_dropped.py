@@ -15,7 +15,7 @@ from isms_analysis import read_workbook, score, validate_workbook
 from isms_analysis.cli import app
 from isms_analysis.dates import to_day
 from isms_analysis.report import _as_of
-from isms_analysis.sheets import skip_lock_files
+from isms_analysis.workbook.sheets import skip_lock_files
 
 runner = CliRunner()
 

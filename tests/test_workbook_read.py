@@ -13,7 +13,8 @@ import pytest
 import workbook_fixtures as F
 
 from isms_analysis.errors import WorkbookError
-from isms_analysis.workbook import fold, load_mapping, read_workbook, validate_workbook
+from isms_analysis.folding import fold
+from isms_analysis.workbook import load_mapping, read_workbook, validate_workbook
 
 CORE = {
     "assets": ["asset_id", "name", "type", "area", "risk_owner", "critical", "personal_data",
@@ -390,25 +391,25 @@ def test_header_row_from_mapping(tmp_path: Path, valid: Path) -> None:
     ],
 )
 def test_date_spellings(raw, expected) -> None:
-    from isms_analysis.workbook import _parse_date
+    from isms_analysis.workbook.parsers import parse_date
 
-    assert _parse_date(raw) == expected
+    assert parse_date(raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["31-02-2026", "2026-13-01", "snart", True, -5, "24-12"])
 def test_bad_dates(raw) -> None:
-    from isms_analysis.workbook import _BAD, _parse_date
+    from isms_analysis.workbook.parsers import BAD, parse_date
 
-    assert _parse_date(raw) is _BAD
+    assert parse_date(raw) is BAD
 
 
 def test_yes_no_and_months() -> None:
-    from isms_analysis.workbook import _BAD, _parse_bool, _parse_month
+    from isms_analysis.workbook.parsers import BAD, parse_bool, parse_month
 
     yes = ["Ja", "ja ", "X", "x", "✓", "✔", "Yes", "1", 1, 1.0, True, "Sand"]
     no = ["Nej", "NEJ", "No", "0", 0, 0.0, False, "-"]
-    assert [_parse_bool(v) for v in yes] == [True] * len(yes)
-    assert [_parse_bool(v) for v in no] == [False] * len(no)
-    assert _parse_bool("måske") is _BAD and _parse_bool(2) is _BAD
-    assert [_parse_month(v) for v in ("marts", "March", "okt.", 12.0, "5", "Maj")] == [3, 3, 10, 12, 5, 5]
-    assert _parse_month("Smarch") is _BAD
+    assert [parse_bool(v) for v in yes] == [True] * len(yes)
+    assert [parse_bool(v) for v in no] == [False] * len(no)
+    assert parse_bool("måske") is BAD and parse_bool(2) is BAD
+    assert [parse_month(v) for v in ("marts", "March", "okt.", 12.0, "5", "Maj")] == [3, 3, 10, 12, 5, 5]
+    assert parse_month("Smarch") is BAD

@@ -923,7 +923,7 @@ def readme() -> str:
             lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
     lines += [
         "",
-        "The reader rules behind the exit-1 cases (see `isms_analysis/workbook.py` and docs/security.md):",
+        "The reader rules behind the exit-1 cases (see `isms_analysis/workbook/` and docs/security.md):",
         "",
         "- Excel error values (`#REF!`, `#DIV/0!`, `#N/A`, ...) and formulas without a cached value are",
         "  errors in their cell when the column is one the reader uses (calamine returns both as empty);",

@@ -23,15 +23,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from . import layout as L
+from .. import layout as L
+from ..folding import fold
+from ..text import pair, t
+from .headers import candidates, col_letter, locate_header, match_headers
+from .parsers import is_blank
+from .problems import Problems, fill
+from .table import Table, cell_ref, final_frame
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .workbook import _Reader, _Table
+
+class SheetReader(Protocol):
+    """What these rules need of the reader (:class:`isms_analysis.workbook.reader.Reader`)."""
+
+    mapping: dict[str, Any]
+    problems: Problems
+    hidden: set[str]
+    reported_sheets: set[str]
+
+    def read_sheet(self, wb: Any, name: str, sheet: L.Sheet) -> Table | None: ...
+
 
 SUMMARY_WORDS = ("i alt", "ialt", "total", "totalt", "sum", "samlet", "subtotal", "antal i alt")
 NOTE_PREFIXES = ("note", "noter", "bemærk", "bemaerk", "obs", "kilde", "source", "*")
@@ -49,27 +64,21 @@ def skip_lock_files(paths: Iterable[Path], lang: str = "da") -> tuple[list[Path]
     notes: list[str] = []
     for p in paths:
         if is_lock_file(p):
-            notes.append(
-                f"Springer {p.name} over: det er Excels låsefil for en åben arbejdsbog, ikke en arbejdsbog."
-                if lang != "en"
-                else f"Skipping {p.name}: it is Excel's lock file for an open workbook, not a workbook."
-            )
+            notes.append(t("workbook.lock_file_skipped", "en" if lang == "en" else "da", name=p.name))
         else:
             kept.append(p)
     return kept, notes
 
 
 # -- other sheets ---------------------------------------------------------------------------------
-def _best_match(rd: _Reader, rows: list[list[Any]]) -> tuple[L.Sheet | None, set[str]]:
+def _best_match(rd: SheetReader, rows: list[list[Any]]) -> tuple[L.Sheet | None, set[str]]:
     """The known data sheet whose required columns this sheet's header has (most columns wins)."""
     best: tuple[int, L.Sheet | None, set[str]] = (0, None, set())
     for sheet in L.SHEETS[1:]:
-        cells, _ = rd.locate_header(rows, sheet, {})
+        cells, _ = locate_header(rows, sheet, rd.mapping, {})
         if cells is None:
             continue
-        saved = list(rd.duplicate_headers)
-        fields = set(rd.match_headers(cells, sheet, rd.candidates(sheet)).values())
-        rd.duplicate_headers = saved
+        fields = set(match_headers(cells, sheet, candidates(sheet, rd.mapping))[0].values())
         required = {c.field for c in sheet.columns if c.required}
         if required <= fields and len(fields) > best[0]:
             best = (len(fields), sheet, fields)
@@ -77,16 +86,15 @@ def _best_match(rd: _Reader, rows: list[list[Any]]) -> tuple[L.Sheet | None, set
 
 
 def other_sheets(
-    rd: _Reader, wb: Any, names: list[str], used: set[str], tables: dict[str, _Table | None]
-) -> dict[str, list[_Table]]:
+    rd: SheetReader, wb: Any, names: list[str], used: set[str], tables: dict[str, Table | None]
+) -> dict[str, list[Table]]:
     """Name every sheet the reader did not use; read continuations of known sheets.
 
     Returns the continuation tables per sheet key (in workbook order)."""
-    from .template import INSTRUCTIONS, MATRIX_SHEET
-    from .workbook import fold
+    from ..template import INSTRUCTIONS, MATRIX_SHEET
 
     reference = {fold(n) for n in (*INSTRUCTIONS, *MATRIX_SHEET)}  # the template's own help sheets
-    extra: dict[str, list[_Table]] = {}
+    extra: dict[str, list[Table]] = {}
     for name in names:
         if name in used or name in rd.reported_sheets or fold(name) in reference:
             continue
@@ -96,15 +104,9 @@ def other_sheets(
             rows = []
         sheet, fields = _best_match(rd, rows) if rows else (None, set())
         if sheet is None:
-            hidden = name in rd.hidden
+            hidden = pair("workbook.hidden_tag") if name in rd.hidden else ""
             rd.problems.add(
-                "warning",
-                "unused_sheet",
-                f"arket '{name}'{' (skjult)' if hidden else ''} bruges ikke: dets overskrifter svarer ikke til "
-                "et af arbejdsbogens kendte ark; flyt data, der hører til vurderingen, til det rette ark",
-                f"the sheet '{name}'{' (hidden)' if hidden else ''} is not used: its headers match none of the "
-                "workbook's known sheets; move data that belongs to the assessment to the right sheet",
-                sheet=name,
+                "warning", "unused_sheet", *fill(pair("workbook.unused_sheet"), sheet=name, hidden=hidden), sheet=name
             )
             continue
         primary = tables.get(sheet.key)
@@ -112,10 +114,7 @@ def other_sheets(
             rd.problems.add(
                 "warning",
                 "unused_sheet",
-                f"arket '{name}' har overskrifter som '{primary.name}', men er ikke læst: det skjulte ark "
-                f"'{primary.name}' bruges (se fejlen om det)",
-                f"the sheet '{name}' has headers like '{primary.name}' but is not read: the hidden sheet "
-                f"'{primary.name}' is used (see the error about it)",
+                *fill(pair("workbook.like_hidden_sheet"), sheet=name, primary=primary.name),
                 sheet=name,
             )
             continue
@@ -126,33 +125,23 @@ def other_sheets(
                 rd.problems.add(
                     "warning",
                     "continuation_sheet",
-                    f"arket '{name}' har samme kolonner som '{primary.name}' og er læst som en fortsættelse af det "
-                    f"({len(tbl.frame)} rækker)",
-                    f"the sheet '{name}' has the same columns as '{primary.name}' and is read as its continuation "
-                    f"({len(tbl.frame)} rows)",
+                    *fill(pair("workbook.continuation_sheet"), sheet=name, primary=primary.name, rows=len(tbl.frame)),
                     sheet=name,
                 )
             continue
         if primary is None:
-            why_da = f"men arket '{sheet.da}' findes ikke; omdøb arket til '{sheet.da}'"
-            why_en = f"but there is no sheet '{sheet.en}'; rename the sheet to '{sheet.en}'"
+            why = fill(pair("workbook.lookalike_no_sheet"), known=(sheet.da, sheet.en))
         else:
             missing = sorted(set(primary.positions) ^ fields)
-            cols_da = ", ".join(f"'{sheet.column(f).da}'" for f in missing)
-            cols_en = ", ".join(f"'{sheet.column(f).en}'" for f in missing)
-            why_da = (
-                f"men kolonnerne afviger fra '{primary.name}' ({cols_da}); giv arkene de samme kolonner, så det "
-                "læses som en fortsættelse, eller flyt rækkerne"
+            columns = (
+                ", ".join(f"'{sheet.column(f).da}'" for f in missing),
+                ", ".join(f"'{sheet.column(f).en}'" for f in missing),
             )
-            why_en = (
-                f"but its columns differ from '{primary.name}' ({cols_en}); give the sheets the same columns so it "
-                "is read as a continuation, or move the rows"
-            )
+            why = fill(pair("workbook.lookalike_other_columns"), primary=primary.name, columns=columns)
         rd.problems.add(
             "error",
             "lookalike_sheet",
-            f"arket '{name}' har overskrifter som arket '{sheet.da}', {why_da}",
-            f"the sheet '{name}' has headers like the sheet '{sheet.en}', {why_en}",
+            *fill(pair("workbook.lookalike_sheet"), sheet=name, known=(sheet.da, sheet.en), why=why),
             sheet=name,
         )
     for key, more in extra.items():
@@ -160,10 +149,9 @@ def other_sheets(
     return extra
 
 
-def _duplicates_across(rd: _Reader, parts: list[_Table]) -> None:
+def _duplicates_across(rd: SheetReader, parts: list[Table]) -> None:
     """IDs must be unique across a sheet and its continuations: each repeat is an error naming both cells."""
-    from .schema import key_column
-    from .workbook import _cell
+    from ..schema import key_column
 
     key = key_column(parts[0].sheet)
     first: dict[str, tuple[str, str]] = {}
@@ -174,16 +162,13 @@ def _duplicates_across(rd: _Reader, parts: list[_Table]) -> None:
         for row, value in zip(ids.index, ids, strict=True):
             if value is None or value is pd.NA or value != value:
                 continue
-            cell = _cell(tbl, key, int(row))
+            cell = cell_ref(tbl, key, int(row))
             if str(value) in first and first[str(value)][0] != tbl.name:
                 where_sheet, where_cell = first[str(value)]
                 rd.problems.add(
                     "error",
                     "duplicate_id_across_sheets",
-                    f"ID'et '{value}' findes både i {where_sheet}!{where_cell} og her; ID'er skal være entydige på "
-                    "tværs af arkene",
-                    f"the ID '{value}' occurs both in {where_sheet}!{where_cell} and here; IDs must be unique "
-                    "across the sheets",
+                    *fill(pair("workbook.duplicate_id_across_sheets"), value=value, cell=f"{where_sheet}!{where_cell}"),
                     sheet=tbl.name,
                     cell=cell,
                     row=int(row),
@@ -195,19 +180,17 @@ def _duplicates_across(rd: _Reader, parts: list[_Table]) -> None:
 
 
 def combined(
-    frames: dict[str, pd.DataFrame], tables: dict[str, _Table | None], extra: dict[str, list[_Table]]
+    frames: dict[str, pd.DataFrame], tables: dict[str, Table | None], extra: dict[str, list[Table]]
 ) -> dict[str, pd.DataFrame]:
     """Each sheet's frame followed by its continuations' rows; then ``source_sheet``
     names the sheet of each row (``source_row`` is the row in that sheet)."""
-    from .workbook import _final
-
     out = dict(frames)
     for key, more in extra.items():
         primary = tables.get(key)
         if not more or primary is None:
             continue
         parts = [frames[key].assign(source_sheet=primary.name)]
-        parts += [_final(t, t.sheet).assign(source_sheet=t.name) for t in more]
+        parts += [final_frame(t, t.sheet).assign(source_sheet=t.name) for t in more]
         whole = pd.concat(parts, ignore_index=True)
         whole["source_sheet"] = whole["source_sheet"].astype("string")
         out[key] = whole
@@ -221,23 +204,17 @@ def _is_summary(text: Any) -> bool:
 
 def _is_note(values: list[Any]) -> bool:
     """One text cell only, written as a note ("Note: ...", "Bemærk ...", "* ...") or a long sentence."""
-    texts = [v for v in values if not _blank(v)]
+    texts = [v for v in values if not is_blank(v)]
     if len(texts) != 1 or not isinstance(texts[0], str):
         return False
     s = texts[0].strip()
     return s.casefold().startswith(NOTE_PREFIXES) or (len(s) >= 30 and " " in s)
 
 
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
-
-
 def trailing_rows(
-    rd: _Reader, name: str, sheet: L.Sheet, arr: np.ndarray, matched: dict[int, str], keep: np.ndarray, last: int
+    rd: SheetReader, name: str, sheet: L.Sheet, arr: np.ndarray, matched: dict[int, str], keep: np.ndarray, last: int
 ) -> np.ndarray:
     """``keep`` without the totals and note rows at the bottom of a table, each named in a warning."""
-    from .workbook import col_letter
-
     if not sheet.columns or not keep.any() or not matched:
         return keep
     key_field = next((c.field for c in sheet.columns if c.mandatory), None)
@@ -245,13 +222,13 @@ def trailing_rows(
     keep = keep.copy()
     for i in np.flatnonzero(keep)[::-1]:
         values = list(arr[i])
-        key_blank = key_col is None or key_col >= len(values) or _blank(values[key_col])
+        key_blank = key_col is None or key_col >= len(values) or is_blank(values[key_col])
         summary = next((j for j, v in enumerate(values) if _is_summary(v)), None)
         if summary is not None and (key_blank or summary == key_col):
-            kind_da, kind_en, j = "en total-/summeringsrække", "a totals row", summary
+            kind, j = pair("workbook.a_totals_row"), summary
         elif key_blank and _is_note(values):
-            kind_da, kind_en = "en note", "a note"
-            j = next(j for j, v in enumerate(values) if not _blank(v))
+            kind = pair("workbook.a_note")
+            j = next(j for j, v in enumerate(values) if not is_blank(v))
         else:
             break  # the table's last real row
         keep[i] = False
@@ -261,8 +238,7 @@ def trailing_rows(
         rd.problems.add(
             "warning",
             "summary_row",
-            f"række {row} ('{shown}') ligner {kind_da} under tabellen og er ikke læst som data",
-            f"row {row} ('{shown}') looks like {kind_en} below the table and is not read as data",
+            *fill(pair("workbook.summary_row"), row=row, shown=shown, kind=kind),
             sheet=name,
             cell=f"{col_letter(j)}{row}",
             row=row,
@@ -272,10 +248,10 @@ def trailing_rows(
 
 
 # -- IDs in warnings -------------------------------------------------------------------------------
-def name_ids(problems: pd.DataFrame, tables: Iterable[_Table | None]) -> pd.DataFrame:
+def name_ids(problems: pd.DataFrame, tables: Iterable[Table | None]) -> pd.DataFrame:
     """Warnings about a row without a cell (e.g. the column is absent) name the row's ID
     ("A-003: aktivet har ingen risikoejer"), so none is anonymous."""
-    from .schema import key_column
+    from ..schema import key_column
 
     if problems.empty:
         return problems
