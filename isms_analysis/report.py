@@ -1077,7 +1077,7 @@ def appendix_tolerance(assessment: Assessment, lang: str = "da") -> pd.DataFrame
 def provenance(assessment: Assessment, params: dict[str, Any] | None = None, lang: str = "da") -> pd.DataFrame:
     """Where the report comes from: the round, the input file (name, SHA-256, size),
     the package version and every parameter the report was made with."""
-    from . import __version__
+    from .version import __version__
 
     meta, src = assessment.meta, assessment.source
 

@@ -1271,8 +1271,8 @@ def trend_headline(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
 def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], lang: str = "da") -> pd.DataFrame:
     """Where a trend report comes from: the store, each round with its version, dates,
     approval, matrix and source sha256, the package version and the parameters."""
-    from . import __version__
     from . import store as store_mod
+    from .version import __version__
 
     path = store_mod.store_path(store)
     listing = store_mod.list_rounds(path)

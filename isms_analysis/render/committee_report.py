@@ -372,7 +372,7 @@ def provenance(assessment: Any, params: dict[str, Any] | None, lang: str = "da")
     """Where the report comes from, for the appendix: the round's facts, the input
     file (name, SHA-256, size) and the choices the report was made with, every label
     and date in ``lang`` (the parameters under their Danish or English names)."""
-    from .. import __version__
+    from ..version import __version__
 
     i = 1 if lang == "en" else 0
     meta, src = assessment.meta, assessment.source
