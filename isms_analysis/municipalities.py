@@ -221,7 +221,7 @@ def sample_benchmark(folder: str | Path | None = None, peers: int = 10, risks: i
     import tempfile
 
     from .benchmark import build_extract, write_extract
-    from .report import sample_workbooks
+    from .context import sample_workbooks
     from .workbook import read_workbook
 
     files = sample_workbooks()

@@ -1367,7 +1367,7 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     from .render.html import figure as embed
     from .render.html import generated_line, head
     from .render.html import table as html_table
-    from .report import h as report_text
+    from .sections import h as report_text
 
     def capped_table(frame: pd.DataFrame, n: int, *, more: str, **kw: Any) -> str:
         return html_table(frame, cap=n, more=report_text(more, lang), **kw)

@@ -150,9 +150,9 @@ def test_store_mode_english(sample, tmp_path):
 
 def test_no_temp_dirs_left_when_refused(tmp_path, sample):
     latest, _ = sample
-    from isms_analysis.reports import _workbook_meta
+    from isms_analysis.workbook import read_workbook
 
-    meta = _workbook_meta(latest)
+    meta = read_workbook(latest).meta
     target = tmp_path / safe_name(meta["municipality"]) / safe_name(meta["round"])
     target.mkdir(parents=True)
     (target / "committee-report.html").write_text("earlier", encoding="utf-8")
