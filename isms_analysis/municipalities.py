@@ -130,7 +130,7 @@ def generate_municipalities(n: int, rounds: int = 8, risks: int = 1500, seed: in
 
 def slug(name: str) -> str:
     """A folder/file name for a municipality ("Agerholm Kommune" -> "agerholm-kommune")."""
-    from .reports import safe_name
+    from .runner import safe_name
 
     return safe_name(name.casefold().replace(" ", "-"))
 

@@ -61,7 +61,7 @@ def rendered(tmp_path_factory):
     need_browser()
     from isms_analysis import committee, score, sections
     from isms_analysis.matrix import matrix as get_matrix
-    from isms_analysis.reports import run_report
+    from isms_analysis.runner import run_report
     from isms_analysis.workbook import read_workbook
 
     tmp = tmp_path_factory.mktemp("browser")

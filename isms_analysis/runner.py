@@ -281,9 +281,7 @@ def run_report(
     try:
         steps.step("Forbereder / preparing")
         if kind == "benchmark":
-            from .benchmark_report import prepare as prepare_benchmark
-
-            parameters, target, title = prepare_benchmark(extracts, municipality, round, k, lang, out)
+            parameters, target, title = _prepare_benchmark(extracts, municipality, round, k, lang, out)
         elif kind == "trend":
             parameters, target, title = _prepare_trend(
                 workbook, store, round, previous_round, matrix, as_of, municipality, first_round, last_round, lang, out
@@ -575,6 +573,33 @@ def _prepare_trend(
         "lang": lang,
     }
     return parameters, target, trend_title(mun, labels, lang)
+
+
+def _prepare_benchmark(
+    extracts: str | Path | None,
+    municipality: str | None,
+    round_: str | None,
+    k: int | None,
+    lang: str,
+    out: str | Path,
+) -> tuple[dict[str, Any], Path, str]:
+    """The peer report's notebook parameters, target folder and title; the extracts,
+    municipality, round and k are checked here, before any work."""
+    from .benchmark import K_DEFAULT, load_benchmark
+    from .benchmark_report import title
+
+    if extracts is None:
+        raise UserError("Angiv mappen med udtræk (--extracts MAPPE).", "Give the extract folder (--extracts DIR).")
+    ctx = load_benchmark(extracts, municipality, round_, K_DEFAULT if k is None else k, lang)
+    target = Path(out) / safe_name(ctx.municipality) / safe_name(f"benchmark-{ctx.round}")
+    parameters = {
+        "extracts": str(Path(extracts).resolve()),
+        "municipality": ctx.municipality,
+        "round": ctx.round,
+        "k": ctx.k,
+        "lang": lang,
+    }
+    return parameters, target, title(ctx.municipality, ctx.round, lang)
 
 
 def _title(municipality: str, round_label: str, lang: str) -> str:
