@@ -4,24 +4,21 @@ committee is asked to decide, the escalations, the threat picture.
 The section tables (:mod:`isms_analysis.sections`) hold every fact in the order the
 data came; this module turns the facts into a document the committee acts on:
 
-- :func:`summary_facts` and :func:`summary_sentences`: 3-6 sentences generated from
-  the data (changes since the previous round, risks above tolerance and where,
-  overdue deadlines, what awaits a decision);
-- :func:`key_figures`: the key figures with their change since the previous round;
-- :func:`pending_items` (numbered) and :func:`recommendations`: "Udvalget indstilles
-  til at:" -- approve the round's risk assessment (if not approved), the action plan
-  and the SoA; decide the pending items; take note of the breaches and the
-  acceptances against advice;
+- :func:`summary_facts` and :func:`round_figures`: the facts behind the summary
+  sentences and the key figures (changes since the previous round, risks above
+  tolerance and where, overdue deadlines, what awaits a decision);
+- :func:`decision_table` (the pending items, numbered as in the recommendation);
 - :func:`escalations` and :func:`change_list`: the changes since the previous round,
   escalations first (all of them, most serious first), then new, closed and
   de-escalated risks with the attribution;
 - :func:`recurring_threats` and :func:`levels_by_area`: the threat picture (which
   threats recur across assets, with the highest and typical residual level).
 
-Every function takes frames and returns a frame or a list of sentences; the levels
-come from the matrix (never hard-coded). Column headings and sentences are Danish by
-default, English with ``lang="en"``; numbers and dates go through
-:mod:`isms_analysis.render.fmt` (Babel).
+Every function takes frames and returns a frame or a dict of facts; the levels come
+from the matrix (never hard-coded). Column headings are Danish by default, English with
+``lang="en"``. The sentences made from these facts (summary, recommendation, key
+figures with numbers and dates as the reader writes them) are rendering:
+:mod:`isms_analysis.render.committee_text`.
 """
 
 from __future__ import annotations
@@ -33,12 +30,9 @@ import numpy as np
 import pandas as pd
 
 from .assessment import Assessment
-from .decisions import round_approved
 from .decisions import text as decision_text
 from .i18n import t
 from .matrix import RiskMatrix
-from .render.fmt import date as fdate
-from .render.fmt import number
 
 # One catalogue for the texts of the committee's pages: key -> (Danish, English).
 TEXTS: dict[str, tuple[str, str]] = {
@@ -187,29 +181,8 @@ def open_residual(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
     return s[keep.to_numpy(bool)]
 
 
-def _join(parts: Sequence[str], lang: str) -> str:
-    parts = list(parts)
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + f" {x('and', lang)} " + parts[-1]
-
-
-def _span(numbers: Sequence[int]) -> str:
-    """1, 2, 3, 5 -> "1–3, 5"."""
-    out: list[str] = []
-    nums = sorted(int(n) for n in numbers)
-    i = 0
-    while i < len(nums):
-        j = i
-        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
-            j += 1
-        out.append(str(nums[i]) if i == j else (f"{nums[i]}, {nums[j]}" if j == i + 1 else f"{nums[i]}–{nums[j]}"))
-        i = j + 1
-    return ", ".join(out)
-
-
 # -- decisions ---------------------------------------------------------------------------
-def _decision_rows(all_dec: pd.DataFrame, status: str) -> pd.DataFrame:
+def decision_rows(all_dec: pd.DataFrame, status: str) -> pd.DataFrame:
     rows = all_dec[(all_dec["status"].astype("string") == status) & (all_dec["reason"].astype("string") != "round_approval")]
     codes = rows["level"].cat.codes if isinstance(rows["level"].dtype, pd.CategoricalDtype) else 0
     return (
@@ -239,7 +212,7 @@ def decision_table(all_dec: pd.DataFrame, assessment: Assessment, status: str = 
     area, perspective, level, tolerance, reason and proposal."""
     from .sections import risk_info
 
-    rows = _decision_rows(all_dec, status)
+    rows = decision_rows(all_dec, status)
     ri = risk_info(assessment).set_index("risk_id").reindex(rows["risk_id"].astype("string"))
     out = pd.DataFrame(
         {
@@ -277,43 +250,6 @@ def decided_table(all_dec: pd.DataFrame, assessment: Assessment, lang: str = "da
                   matrix: RiskMatrix | None = None) -> pd.DataFrame:  # fmt: skip
     """The decided rows (for the appendix), most serious level first."""
     return decision_table(all_dec, assessment, "decided", lang=lang, matrix=matrix).drop(columns=[x("proposal", lang)])
-
-
-def recommendations(
-    assessment: Assessment,
-    all_dec: pd.DataFrame,
-    *,
-    lang: str = "da",
-) -> list[str]:
-    """The numbered list under "Udvalget indstilles til at:" (one sentence per item)."""
-    out: list[str] = []
-    reason = all_dec["reason"].astype("string")
-    status = all_dec["status"].astype("string")
-    awaiting = int((reason == "round_approval").sum())
-    if not round_approved(assessment.meta):
-        out.append(x("r_approve_round", lang).format(n=number(awaiting, lang)) if awaiting
-                   else x("r_approve_round_plain", lang))  # fmt: skip
-    if assessment.actions is not None and len(assessment.actions):
-        out.append(x("r_approve_actions", lang))
-    if getattr(assessment, "soa", None) is not None and len(assessment.soa):
-        out.append(x("r_approve_soa", lang))
-    pending = _decision_rows(all_dec, "pending")
-    if len(pending):
-        nums = pd.Series(np.arange(1, len(pending) + 1), index=pending.index)
-        groups = []
-        for proposal, idx in pending.groupby(pending["proposal"].astype("string"), sort=False).groups.items():
-            groups.append(x("r_group", lang).format(proposal=str(proposal).lower(), numbers=_span(nums[idx].tolist())))
-        key = "r_decide_one" if len(pending) == 1 else "r_decide"
-        out.append(x(key, lang).format(n=number(len(pending), lang), span=_span(nums.tolist()), groups="; ".join(groups)))
-    breaches = int((status == "breach").sum())
-    if breaches:
-        out.append(x("r_note_breaches", lang).format(n=number(breaches, lang)))
-    advice = int((reason == "accepted_against_advice").sum())
-    if advice:
-        out.append(x("r_note_advice", lang).format(n=number(advice, lang)))
-    if not out:
-        out.append(x("r_nothing", lang))
-    return out
 
 
 # -- summary -----------------------------------------------------------------------------
@@ -378,65 +314,6 @@ def summary_facts(
         "as_of": as_of,
         "level_names": dict(zip(m.level_names("da"), m.level_names("en"), strict=True)),
     }
-
-
-def summary_sentences(facts: dict[str, Any], lang: str = "da") -> list[str]:
-    """3-6 sentences for the first page, generated from :func:`summary_facts`."""
-    n = lambda v: number(v, lang)  # noqa: E731 - local shorthand
-    out = [x("s_scope", lang).format(risks=n(facts["risks"]), assets=n(facts["assets"]))]
-    ch = facts["changes"]
-    if ch is None:
-        out.append(x("s_no_previous", lang))
-    else:
-        out.append(x("s_changes", lang).format(prev=facts["previous_round"], up=n(ch["up"]), down=n(ch["down"]),
-                                               new=n(ch["new"]), closed=n(ch["closed"])))  # fmt: skip
-    above: pd.Series = facts["above_by_area"]
-    if int(above.sum()):
-        top = [f"{area} ({n(v)})" for area, v in above.head(3).items()]
-        out.append(x("s_above", lang).format(n=n(above.sum()), areas=_join(top, lang)))
-    else:
-        out.append(x("s_above_none", lang))
-    highest: pd.Series = facts["highest"]
-    names = facts["level_names"]
-    parts = [
-        (x("s_top_part", lang) if v else x("s_top_none", lang)).format(
-            n=n(v), level=(names.get(lv, lv) if lang == "en" else lv)
-        )
-        for lv, v in list(highest.items())[::-1]
-    ]
-    if parts:
-        out.append(x("s_top", lang).format(parts=_join(parts, lang)))
-    day = fdate(facts["as_of"], lang)
-    if facts["overdue_risks"] or facts["overdue_actions"]:
-        out.append(x("s_overdue", lang).format(date=day, risks=n(facts["overdue_risks"]),
-                                               actions=n(facts["overdue_actions"])))  # fmt: skip
-    else:
-        out.append(x("s_overdue_none", lang).format(date=day))
-    return out
-
-
-def key_figures(
-    now: dict[str, int],
-    before: dict[str, int] | None,
-    lang: str = "da",
-) -> pd.DataFrame:
-    """Key figures with their change: ``now`` and ``before`` map a figure's label to
-    its value (``before`` None: no previous round; a figure missing there: no change shown)."""
-    labels = list(now)
-    change: list[Any] = []
-    for k in labels:
-        if before is None or k not in before:
-            change.append("")
-        else:
-            d = int(now[k]) - int(before[k])
-            change.append(("+" if d > 0 else ("−" if d < 0 else "±")) + number(abs(d), lang))
-    return pd.DataFrame(
-        {
-            x("kf_figure", lang): labels,
-            x("kf_now", lang): [number(now[k], lang) for k in labels],
-            x("kf_change", lang): change,
-        }
-    )
 
 
 def round_figures(assessment: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str = "da") -> dict[str, int]:

@@ -586,7 +586,7 @@ def _prepare_benchmark(
     """The peer report's notebook parameters, target folder and title; the extracts,
     municipality, round and k are checked here, before any work."""
     from .benchmark import K_DEFAULT, load_benchmark
-    from .benchmark_report import title
+    from .render.benchmark_report import title
 
     if extracts is None:
         raise UserError("Angiv mappen med udtræk (--extracts MAPPE).", "Give the extract folder (--extracts DIR).")

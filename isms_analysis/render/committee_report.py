@@ -29,6 +29,7 @@ from .. import committee as C
 from .. import sections as R
 from ..context import ReportContext
 from ..i18n import t
+from . import committee_text as T
 from . import fmt, render, safe, static
 from . import html as H
 
@@ -210,14 +211,14 @@ def _summary(ctx: ReportContext) -> str:
     now[C.x("kf_breaches", lang)] = items["breaches"]
     now[C.x("kf_overdue", lang)] = od_risks
     before = C.round_figures(ctx.previous, ctx.previous_scores, m, lang) if ctx.previous is not None else None
-    kf = C.key_figures(now, before, lang)
+    kf = T.key_figures(now, before, lang)
     return render(
         "summary.html.j2",
         heading=C.x("sec_summary", lang),
-        sentences=C.summary_sentences(facts, lang),
+        sentences=T.summary_sentences(facts, lang),
         key_figures=safe(H.table(kf, table_id="key-figures", lang=lang)),
         recommend=C.x("recommend", lang),
-        items=C.recommendations(a, memo["all_decisions"], lang=lang),
+        items=T.recommendations(a, memo["all_decisions"], lang=lang),
     )
 
 
@@ -309,8 +310,8 @@ def _followup(ctx: ReportContext) -> str:
     quarter's årshjul activities, the residual risks not verified, SoA per theme."""
     from .. import soa as S
     from .. import wheel as W
-    from ..followup import _x as fx
     from ..layout import ACTION_STATUSES
+    from .followup import text as fx
 
     a, lang, cap = ctx.assessment, ctx.lang, FOLLOWUP_ROWS
     i = 1 if lang == "en" else 0

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .benchmark import BenchmarkContext
-from .i18n import t
-from .render import html as H
+from ..benchmark import BenchmarkContext
+from ..i18n import t
+from . import html as H
 
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("Hvor står vi? Sammenligning med andre kommuner", "Where do we stand? Comparison with other municipalities"),
@@ -98,7 +98,7 @@ def pct(value: Any) -> str:
 
 
 def _theme_label(key: str, lang: str) -> str:
-    from .catalogue import THEME_LABELS
+    from ..catalogue import THEME_LABELS
 
     if key == "own":
         return h("own_controls", lang)
@@ -153,7 +153,7 @@ def _figure_label(row: dict[str, Any], lang: str) -> str:
 def ordered(frame: pd.DataFrame) -> pd.DataFrame:
     """Risk figures first (all groups, then by KLE number, then no KLE), SoA themes
     in Annex A order with own controls last, the action plan last."""
-    from .catalogue import THEMES
+    from ..catalogue import THEMES
 
     metric = frame["metric"].map({"risk_share": 0, "soa_implemented": 1, "actions_overdue": 2}).fillna(3)
     themes = {k: f"{i}" for i, k in enumerate([*THEMES, "own"])}
@@ -170,7 +170,7 @@ def risk_rows(ctx: BenchmarkContext) -> pd.DataFrame:
 def risk_figure(ctx: BenchmarkContext) -> go.Figure:
     """Per perspective and KLE main group: our share (diamond), the peers' median
     (line) and middle half (bar); suppressed groups show only our share."""
-    from .figures import FONT
+    from ..figures import FONT
 
     lang = ctx.lang
     rows = risk_rows(ctx)
@@ -205,7 +205,7 @@ def risk_figure(ctx: BenchmarkContext) -> go.Figure:
             )
         )  # fmt: skip
     n = max(len(rows), 1)
-    from .render.theme import register
+    from .theme import register
 
     fig.update_layout(
         template=register(), font={"family": FONT, "size": 12}, width=900, height=120 + 22 * n,
@@ -338,7 +338,7 @@ SECTIONS = ("header", "risks", "soa", "actions", "differ", "method")
 def quarterly_section_html(ctx: Any, peers: str | Path, k: int | None = None) -> str:
     """The quarterly report's short "Sammenlignet med andre kommuner" section: this
     round's figures (from the assessment in ``ctx``) against the extracts in ``peers``."""
-    from .benchmark import K_DEFAULT, build_extract, compare, peer_tables, peer_tables_pandas, round_label
+    from ..benchmark import K_DEFAULT, build_extract, compare, peer_tables, peer_tables_pandas, round_label
     lang = ctx.lang
     k = K_DEFAULT if k is None else k
     mine = build_extract(ctx.assessment, ctx.scores, matrix=ctx.matrix, municipality="\x00self", named=True, as_of=ctx.as_of)
