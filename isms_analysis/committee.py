@@ -31,140 +31,8 @@ import pandas as pd
 
 from .assessment import Assessment
 from .decisions import text as decision_text
-from .i18n import t
 from .matrix import RiskMatrix
-
-# One catalogue for the texts of the committee's pages: key -> (Danish, English).
-TEXTS: dict[str, tuple[str, str]] = {
-    # sections
-    "sec_summary": ("Sammenfatning", "Summary"),
-    "sec_decisions": ("Beslutninger", "Decisions"),
-    "sec_picture": ("Risikobillede", "Risk picture"),
-    "sec_changes": ("Udvikling siden forrige runde", "Changes since the previous round"),
-    "sec_followup": ("Opfølgning", "Follow-up"),
-    "sec_appendix": ("Bilag", "Appendix"),
-    "toc": ("Indhold", "Contents"),
-    # summary
-    "facts_line": (
-        "{municipality} · runde {round} · vurderet {date}",
-        "{municipality} · round {round} · assessed {date}",
-    ),
-    "s_scope": (
-        "Runden omfatter {risks} risici for {assets} aktiver.",
-        "The round covers {risks} risks for {assets} assets.",
-    ),
-    "s_changes": (
-        "Siden runde {prev} er {up} risici steget og {down} faldet i niveau efter håndtering; {new} er nye, og {closed} er lukket.",
-        "Since round {prev}, {up} risks rose and {down} fell in level after treatment; {new} are new and {closed} were closed.",
-    ),
-    "s_no_previous": (
-        "Der er ingen forrige runde at sammenligne med.",
-        "There is no previous round to compare with.",
-    ),
-    "s_above": (
-        "{n} risici ligger over tolerancen efter håndtering, flest inden for {areas}.",
-        "{n} risks are above tolerance after treatment, most of them in {areas}.",
-    ),
-    "s_above_none": (
-        "Ingen risici ligger over tolerancen efter håndtering.",
-        "No risk is above tolerance after treatment.",
-    ),
-    "s_top": (
-        "Efter håndtering ligger {parts}.",
-        "After treatment, {parts}.",
-    ),
-    "s_top_part": ("{n} på {level}", "{n} are at {level}"),
-    "s_top_none": ("ingen risici på {level}", "none are at {level}"),
-    "s_overdue": (
-        "Pr. {date} har {risks} risici og {actions} handlinger i handlingsplanen overskredet deres frist.",
-        "On {date}, {risks} risks and {actions} actions of the action plan are past their deadline.",
-    ),
-    "s_overdue_none": (
-        "Pr. {date} har ingen risici eller handlinger overskredet deres frist.",
-        "On {date}, no risk or action is past its deadline.",
-    ),
-    "and": ("og", "and"),
-    "recommend": ("Udvalget indstilles til at:", "The committee is recommended to:"),
-    "r_approve_round": (
-        "godkende rundens risikovurdering ({n} risici inden for tolerancen godkendes samlet)",
-        "approve the round's risk assessment ({n} risks within tolerance are approved together)",
-    ),
-    "r_approve_round_plain": ("godkende rundens risikovurdering", "approve the round's risk assessment"),
-    "r_approve_actions": ("godkende handlingsplanen", "approve the action plan"),
-    "r_approve_soa": (
-        "godkende anvendelseserklæringen (SoA)",
-        "approve the Statement of Applicability (SoA)",
-    ),
-    "r_decide": (
-        "træffe beslutning om {n} sager, der afventer udvalget (nr. {span} under Beslutninger): {groups}",
-        "decide {n} items awaiting the committee (no. {span} under Decisions): {groups}",
-    ),
-    "r_decide_one": (
-        "træffe beslutning om én sag, der afventer udvalget (nr. 1 under Beslutninger): {groups}",
-        "decide one item awaiting the committee (no. 1 under Decisions): {groups}",
-    ),
-    "r_group": ("{proposal} (nr. {numbers})", "{proposal} (no. {numbers})"),
-    "r_note_breaches": (
-        "tage til efterretning, at {n} risici er accepteret uden den fornødne bemyndigelse",
-        "take note that {n} risks were accepted without the necessary authority",
-    ),
-    "r_note_advice": (
-        "tage til efterretning, at {n} risici er accepteret, selv om niveauet ikke bør accepteres",
-        "take note that {n} risks were accepted although the level should not be accepted",
-    ),
-    "r_nothing": (
-        "tage rapporten til efterretning (ingen sager afventer udvalget)",
-        "take note of the report (no items await the committee)",
-    ),
-    # key figures
-    "kf_figure": ("Nøgletal", "Key figure"),
-    "kf_now": ("Nu", "Now"),
-    "kf_change": ("Ændring", "Change"),
-    "kf_assets": ("Aktiver", "Assets"),
-    "kf_risks": ("Risici", "Risks"),
-    "kf_above": ("Risici over tolerancen efter håndtering", "Risks above tolerance after treatment"),
-    "kf_level": ("Risici på {level} efter håndtering", "Risks at {level} after treatment"),
-    "kf_pending": ("Sager til beslutning", "Items for decision"),
-    "kf_breaches": ("Accepter uden bemyndigelse", "Acceptances without authority"),
-    "kf_overdue": ("Risici med overskredet frist", "Risks past their deadline"),
-    # tables
-    "no": ("Nr.", "No."),
-    "risk_id": ("Risiko", "Risk"),
-    "asset": ("Aktiv", "Asset"),
-    "area": ("Område", "Area"),
-    "threat": ("Trussel", "Threat"),
-    "category": ("Kategori", "Category"),
-    "perspective": ("Perspektiv", "Perspective"),
-    "level": ("Niveau", "Level"),
-    "tolerance": ("Tolerance", "Tolerance"),
-    "reason": ("Begrundelse", "Reason"),
-    "proposal": ("Forslag", "Proposal"),
-    "count": ("Antal", "Count"),
-    "level_change": ("Niveau før → nu", "Level before → now"),
-    "score_change": ("Score før → nu", "Score before → now"),
-    "why": ("Årsag", "Cause"),
-    "assets_n": ("Aktiver", "Assets"),
-    "risks_n": ("Risici", "Risks"),
-    "highest": ("Højeste restniveau", "Highest residual level"),
-    "typical": ("Typisk restniveau", "Typical residual level"),
-    "above_n": ("Over tolerancen", "Above tolerance"),
-    "total": ("I alt", "Total"),
-    "new": ("Nye risici", "New risks"),
-    "closed": ("Lukkede risici", "Closed risks"),
-    "de-escalated": ("Faldet i niveau", "Fell in level"),
-    "escalated": ("Steget i niveau", "Rose in level"),
-    "more": (
-        "… og {n} flere (se arket Risici i {file})",
-        "… and {n} more (see the Risks sheet in {file})",
-    ),
-    "more_plain": ("… og {n} flere", "… and {n} more"),
-}
-
-
-def x(key: str, lang: str = "da") -> str:
-    """A text of this module's catalogue in ``lang``."""
-    da, en = TEXTS[key]
-    return en if lang == "en" else da
+from .text import t
 
 
 def _levels(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
@@ -216,18 +84,18 @@ def decision_table(all_dec: pd.DataFrame, assessment: Assessment, status: str = 
     ri = risk_info(assessment).set_index("risk_id").reindex(rows["risk_id"].astype("string"))
     out = pd.DataFrame(
         {
-            x("risk_id", lang): rows["risk_id"].astype("string").to_numpy(),
-            x("asset", lang): ri["asset"].fillna(pd.Series(rows["asset_id"].astype("string").to_numpy(), index=ri.index)).to_numpy(),
-            x("area", lang): rows["area"].astype("string").to_numpy(),
-            x("perspective", lang): rows["perspective"].astype("string").map(lambda p: t(p, lang)).to_numpy(),
-            x("level", lang): level_labels(rows["level"], matrix, lang),
-            x("tolerance", lang): level_labels(rows["tolerance"], matrix, lang),
-            x("reason", lang): rows["reason"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
-            x("proposal", lang): rows["proposal"].astype("string").to_numpy(),
+            t("committee.risk", lang): rows["risk_id"].astype("string").to_numpy(),
+            t("common.asset", lang): ri["asset"].fillna(pd.Series(rows["asset_id"].astype("string").to_numpy(), index=ri.index)).to_numpy(),
+            t("common.area", lang): rows["area"].astype("string").to_numpy(),
+            t('common.perspective', lang): rows["perspective"].astype("string").map(lambda p: t(f"common.{p}", lang)).to_numpy(),
+            t("common.level", lang): level_labels(rows["level"], matrix, lang),
+            t("common.tolerance", lang): level_labels(rows["tolerance"], matrix, lang),
+            t("common.reason", lang): rows["reason"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
+            t("common.proposal", lang): rows["proposal"].astype("string").to_numpy(),
         }
     )
     if status == "pending":
-        out.insert(0, x("no", lang), np.arange(1, len(out) + 1, dtype=np.int64))
+        out.insert(0, t("common.number", lang), np.arange(1, len(out) + 1, dtype=np.int64))
     return out
 
 
@@ -240,8 +108,8 @@ def decided_counts(all_dec: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     order = [r for r, st in REASONS.items() if st == "decided" and counts.get(r, 0)]
     return pd.DataFrame(
         {
-            x("reason", lang): [decision_text(r, lang) for r in order],
-            x("count", lang): np.array([int(counts[r]) for r in order], dtype=np.int64),
+            t("common.reason", lang): [decision_text(r, lang) for r in order],
+            t("common.count", lang): np.array([int(counts[r]) for r in order], dtype=np.int64),
         }
     )
 
@@ -249,7 +117,7 @@ def decided_counts(all_dec: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
 def decided_table(all_dec: pd.DataFrame, assessment: Assessment, lang: str = "da",
                   matrix: RiskMatrix | None = None) -> pd.DataFrame:  # fmt: skip
     """The decided rows (for the appendix), most serious level first."""
-    return decision_table(all_dec, assessment, "decided", lang=lang, matrix=matrix).drop(columns=[x("proposal", lang)])
+    return decision_table(all_dec, assessment, "decided", lang=lang, matrix=matrix).drop(columns=[t("common.proposal", lang)])
 
 
 # -- summary -----------------------------------------------------------------------------
@@ -319,14 +187,14 @@ def summary_facts(
 def round_figures(assessment: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str = "da") -> dict[str, int]:
     """The key figures of one round that can be compared between rounds."""
     out = {
-        x("kf_assets", lang): int(assessment.assets["asset_id"].nunique()),
-        x("kf_risks", lang): int(scores["risk_id"].nunique()),
-        x("kf_above", lang): int(above_tolerance_by_area(scores, m).sum()),
+        t("committee.kf_assets", lang): int(assessment.assets["asset_id"].nunique()),
+        t("committee.kf_risks", lang): int(scores["risk_id"].nunique()),
+        t("committee.kf_above", lang): int(above_tolerance_by_area(scores, m).sum()),
     }
     hl = highest_levels(scores, m)
     names = dict(zip(m.level_names("da"), m.level_names(lang), strict=True))
     for lv, v in list(hl.items())[::-1]:
-        out[x("kf_level", lang).format(level=names[lv])] = int(v)
+        out[t("committee.kf_level", lang).format(level=names[lv])] = int(v)
     return out
 
 
@@ -383,14 +251,14 @@ def change_display(rows: pd.DataFrame, m: RiskMatrix | dict[str, str], lang: str
     asset = rows["asset_name"] if "asset_name" in rows.columns else rows["asset_id"]
     return pd.DataFrame(
         {
-            x("risk_id", lang): rows["risk_id"].astype("string").to_numpy(),
-            x("asset", lang): asset.astype("string").to_numpy(),
-            x("area", lang): rows["area"].astype("string").to_numpy() if "area" in rows else "",
-            x("perspective", lang): rows["perspective"].astype("string").map(lambda p: t(p, lang)).to_numpy(),
-            x("level_change", lang): arrow(rows["level_old"], rows["level_new"]),
-            x("score_change", lang): arrow(rows["score_old"].astype("Int64").astype("string"),
+            t("committee.risk", lang): rows["risk_id"].astype("string").to_numpy(),
+            t("common.asset", lang): asset.astype("string").to_numpy(),
+            t("common.area", lang): rows["area"].astype("string").to_numpy() if "area" in rows else "",
+            t('common.perspective', lang): rows["perspective"].astype("string").map(lambda p: t(f"common.{p}", lang)).to_numpy(),
+            t("committee.level_change", lang): arrow(rows["level_old"], rows["level_new"]),
+            t("committee.score_change", lang): arrow(rows["score_old"].astype("Int64").astype("string"),
                                            rows["score_new"].astype("Int64").astype("string")),  # fmt: skip
-            x("why", lang): rows["reason"].astype("string").fillna("").to_numpy(),
+            t("committee.why", lang): rows["reason"].astype("string").fillna("").to_numpy(),
         }
     )
 
@@ -433,14 +301,14 @@ def recurring_threats(
     names = m.level_names(lang)
     return pd.DataFrame(
         {
-            x("threat", lang): th["name"].reindex(out.index).astype("string").fillna(pd.Series(out.index, index=out.index)).to_numpy(),
-            x("category", lang): (th["category"].reindex(out.index).astype("string").fillna("").to_numpy()
+            t("common.threat", lang): th["name"].reindex(out.index).astype("string").fillna(pd.Series(out.index, index=out.index)).to_numpy(),
+            t("common.category", lang): (th["category"].reindex(out.index).astype("string").fillna("").to_numpy()
                                   if "category" in th else ""),  # fmt: skip
-            x("assets_n", lang): out["assets"].to_numpy(dtype=np.int64),
-            x("risks_n", lang): out["risks"].to_numpy(dtype=np.int64),
-            x("above_n", lang): out["above"].to_numpy(dtype=np.int64),
-            x("highest", lang): [names[i] for i in out["highest"]],
-            x("typical", lang): [names[i] for i in out["typical"]],
+            t("committee.assets_n", lang): out["assets"].to_numpy(dtype=np.int64),
+            t("committee.risks_n", lang): out["risks"].to_numpy(dtype=np.int64),
+            t("committee.above_n", lang): out["above"].to_numpy(dtype=np.int64),
+            t("committee.highest", lang): [names[i] for i in out["highest"]],
+            t("committee.typical", lang): [names[i] for i in out["typical"]],
         }
     ).reset_index(drop=True)
 
@@ -454,8 +322,8 @@ def levels_by_area(scores: pd.DataFrame, m: RiskMatrix, perspective: str, lang: 
     table = pd.crosstab(r["area"].astype("string").fillna("–"), r["level"].astype("string"))
     table = table.reindex(columns=names, fill_value=0).astype(np.int64)
     table = table.sort_values(names[::-1], ascending=False, kind="stable")
-    out = pd.DataFrame({x("area", lang): table.index.to_numpy(dtype=object)})
+    out = pd.DataFrame({t('common.area', lang): table.index.to_numpy(dtype=object)})
     for da_name, shown in zip(names, m.level_names(lang), strict=True):
         out[shown] = table[da_name].to_numpy()
-    out[x("total", lang)] = table.sum(axis=1).to_numpy()
+    out[t("common.total", lang)] = table.sum(axis=1).to_numpy()
     return out

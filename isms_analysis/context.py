@@ -162,9 +162,9 @@ def load_context(
     ``activities``: KL's shared processing activities to inherit data-subject
     consequences from (see :mod:`isms_analysis.activities`).
     """
-    from .i18n import check_lang
     from .matrix import MatrixError
     from .scoring import score
+    from .text import check_lang
 
     check_lang(lang)
     params = {

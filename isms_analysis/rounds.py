@@ -1367,10 +1367,10 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     from .render.html import figure as embed
     from .render.html import generated_line, head
     from .render.html import table as html_table
-    from .sections import h as report_text
+    from .text import t as text_t
 
     def capped_table(frame: pd.DataFrame, n: int, *, more: str, **kw: Any) -> str:
-        return html_table(frame, cap=n, more=report_text(more, lang), **kw)
+        return html_table(frame, cap=n, more=text_t(f"common.{more}", lang), **kw)
 
     def section(key: str, body: str) -> str:
         return f'<section class="isms-section isms-report" id="{key}"><h2>{_esc(_h(key, lang))}</h2>{body}</section>'

@@ -603,9 +603,9 @@ def _prepare_benchmark(
 
 
 def _title(municipality: str, round_label: str, lang: str) -> str:
-    from .sections import h
+    from .text import t
 
-    return f"{h('title', lang)} – {municipality} {round_label}"
+    return f"{t('report.title', lang)} – {municipality} {round_label}"
 
 
 def _render(

@@ -16,78 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..benchmark import BenchmarkContext
-from ..i18n import t
+from ..text import t
 from . import html as H
-
-LABELS: dict[str, tuple[str, str]] = {
-    "title": ("Hvor står vi? Sammenligning med andre kommuner", "Where do we stand? Comparison with other municipalities"),
-    "municipality": ("Kommune", "Municipality"),
-    "round": ("Runde", "Round"),
-    "extracts": ("Udtræk i mappen", "Extracts in the folder"),
-    "municipalities_in_round": ("Kommuner med udtræk for runden", "Municipalities with an extract for the round"),
-    "k": ("Mindste antal kommuner bag et tal", "Fewest municipalities behind a figure"),
-    "kle_group": ("KLE-hovedgruppe", "KLE main group"),
-    "perspective": ("Perspektiv", "Perspective"),
-    "theme": ("Tema", "Theme"),
-    "figure": ("Tal", "Figure"),
-    "ours": ("Vores andel", "Our share"),
-    "ours_n": ("Vores antal", "Our count"),
-    "median": ("Median (andre)", "Median (peers)"),
-    "iqr": ("Midterste halvdel (andre)", "Middle half (peers)"),
-    "peers_n": ("Kommuner", "Municipalities"),
-    "remark": ("Bemærkning", "Remark"),
-    "too_few": ("for få kommuner", "too few municipalities"),
-    "above": ("over de andres midterste halvdel", "above the peers' middle half"),
-    "below": ("under de andres midterste halvdel", "below the peers' middle half"),
-    "all_groups": ("Alle KLE-grupper", "All KLE groups"),
-    "no_kle": ("Uden KLE-nummer", "No KLE number"),
-    "own_controls": ("Egne kontroller", "Own controls"),
-    "overdue_actions": ("Overskredne handlinger", "Overdue actions"),
-    "risk_short": ("Restrisici på middel eller derover", "Residual risks at medium or above"),
-    "sec_risks": ("Restrisici på middel eller derover pr. KLE-hovedgruppe", "Residual risks at medium or above per KLE main group"),
-    "sec_soa": ("SoA: implementerede kontroller pr. tema", "SoA: implemented controls per theme"),
-    "sec_actions": ("Handlingsplan: overskredne handlinger", "Action plan: overdue actions"),
-    "sec_differ": ("Hvor vi adskiller os mest", "Where we differ most"),
-    "sec_method": ("Bilag: metode og datagrundlag", "Appendix: method and data"),
-    "sec_peers": ("Sammenlignet med andre kommuner", "Compared with other municipalities"),
-    "intro_risks": (
-        "Andelen af vores restrisici, der ligger på et niveau, hvor ledelsen skal tage stilling (i KL's matrix: "
-        "middel eller derover), ved siden af medianen og den midterste halvdel (fra 1. til 3. kvartil) hos de "
-        "kommuner, der har sendt udtræk for samme runde.",
-        "The share of our residual risks at a level that calls for a management decision (in KL's matrix: medium "
-        "or above), next to the median and the middle half (first to third quartile) of the municipalities that "
-        "sent an extract for the same round.",
-    ),
-    "intro_soa": (
-        "Andelen af de relevante kontroller i SoA'en, der er implementeret.",
-        "The share of applicable SoA controls that are implemented.",
-    ),
-    "intro_actions": (
-        "Andelen af handlingsplanens handlinger, hvis frist er overskredet uden at de er afsluttet.",
-        "The share of the action plan's actions past their deadline and not done.",
-    ),
-    "intro_differ": (
-        "Tal, hvor vi ligger uden for den midterste halvdel af de andre kommuner, størst afstand først.",
-        "Figures where we lie outside the middle half of the other municipalities, largest distance first.",
-    ),
-    "none_differ": (
-        "Vi ligger inden for de andres midterste halvdel i alle tal, der kan vises.",
-        "We lie within the peers' middle half in every figure that can be shown.",
-    ),
-    "no_own": ("Vi har ingen tal for dette i runden.", "We have no figures for this in the round."),
-    "peers_round": (
-        "Sammenlignet med {n} kommuners udtræk for runde {round}; et tal vises kun, når mindst {k} kommuner bidrager.",
-        "Compared with {n} municipalities' extracts for round {round}; a figure is shown only when at least {k} "
-        "municipalities contribute.",
-    ),
-}
-
-
-def h(key: str, lang: str = "da") -> str:
-    if key in LABELS:
-        da, en = LABELS[key]
-        return en if lang == "en" else da
-    return t(key, lang)
 
 
 def pct(value: Any) -> str:
@@ -101,41 +31,41 @@ def _theme_label(key: str, lang: str) -> str:
     from ..catalogue import THEME_LABELS
 
     if key == "own":
-        return h("own_controls", lang)
+        return t("benchmark.own_controls", lang)
     da, en = THEME_LABELS.get(key, (key, key))
     return en if lang == "en" else da
 
 
 def _group_label(key: str, lang: str) -> str:
     if key == "*":
-        return h("all_groups", lang)
+        return t("benchmark.all_groups", lang)
     if key == "-":
-        return h("no_kle", lang)
+        return t("benchmark.no_kle", lang)
     return f"KLE {key}"
 
 
 def display_table(frame: pd.DataFrame, lang: str = "da", dims: tuple[str, ...] = ()) -> pd.DataFrame:
     """The comparison rows as a table for people: our share and count, the peers'
     median and middle half, how many municipalities contribute, and a remark."""
-    too_few = h("too_few", lang)
+    too_few = t("benchmark.too_few", lang)
     cols: dict[str, Any] = {}
     if "kle_group" in dims:
-        cols[h("kle_group", lang)] = frame["dim1"].map(lambda g: _group_label(str(g), lang))
+        cols[t("benchmark.kle_group", lang)] = frame["dim1"].map(lambda g: _group_label(str(g), lang))
     if "perspective" in dims:
-        cols[h("perspective", lang)] = frame["dim2"].map(lambda p: t(str(p), lang))
+        cols[t("common.perspective", lang)] = frame["dim2"].map(lambda p: t(f"common.{p}", lang))
     if "theme" in dims:
-        cols[h("theme", lang)] = frame["dim1"].map(lambda g: _theme_label(str(g), lang))
+        cols[t("common.theme", lang)] = frame["dim1"].map(lambda g: _theme_label(str(g), lang))
     if "figure" in dims:
-        cols[h("figure", lang)] = [_figure_label(r, lang) for r in frame.to_dict("records")]
-    cols[h("ours", lang)] = frame["share"].map(pct)
-    cols[h("ours_n", lang)] = [f"{int(a)} / {int(b)}" for a, b in zip(frame["hits"], frame["total"], strict=True)]
-    cols[h("median", lang)] = np.where(frame["suppressed"], too_few, frame["median"].map(pct))
-    cols[h("iqr", lang)] = np.where(
+        cols[t("benchmark.figure", lang)] = [_figure_label(r, lang) for r in frame.to_dict("records")]
+    cols[t("benchmark.ours", lang)] = frame["share"].map(pct)
+    cols[t('benchmark.ours_n', lang)] = [f"{int(a)} / {int(b)}" for a, b in zip(frame["hits"], frame["total"], strict=True)]
+    cols[t("benchmark.median", lang)] = np.where(frame["suppressed"], too_few, frame["median"].map(pct))
+    cols[t("benchmark.iqr", lang)] = np.where(
         frame["suppressed"], too_few, [f"{pct(a)} – {pct(b)}" for a, b in zip(frame["q1"], frame["q3"], strict=True)]
     )
-    cols[h("peers_n", lang)] = frame["municipalities"].astype("int64")
-    cols[h("remark", lang)] = [
-        too_few if s else (h(str(d), lang) if d else "")
+    cols[t("benchmark.peers_n", lang)] = frame["municipalities"].astype("int64")
+    cols[t("benchmark.remark", lang)] = [
+        too_few if s else (t(f"benchmark.{d}", lang) if d else "")
         for s, d in zip(frame["suppressed"], frame["direction"].fillna(""), strict=True)
     ]
     return pd.DataFrame(cols).reset_index(drop=True)
@@ -144,10 +74,11 @@ def display_table(frame: pd.DataFrame, lang: str = "da", dims: tuple[str, ...] =
 def _figure_label(row: dict[str, Any], lang: str) -> str:
     if row["metric"] == "risk_share":
         group = _group_label(str(row["dim1"]), lang)
-        return f"{h('risk_short', lang)}: {group}, {t(str(row['dim2']), lang).lower()}"
+        perspective = t(f"common.{row['dim2']}", lang).lower()
+        return f"{t('benchmark.risk_short', lang)}: {group}, {perspective}"
     if row["metric"] == "soa_implemented":
         return f"SoA: {_theme_label(str(row['dim1']), lang)}"
-    return h("overdue_actions", lang)
+    return t("benchmark.overdue_actions", lang)
 
 
 def ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -179,14 +110,14 @@ def risk_figure(ctx: BenchmarkContext) -> go.Figure:
         r = rows[rows["dim2"] == persp]
         if r.empty:
             continue
-        y = [f"{_group_label(str(g), lang)} · {t(persp, lang).lower()}" for g in r["dim1"]]
+        y = [f"{_group_label(str(g), lang)} · {t(f'common.{persp}', lang).lower()}" for g in r["dim1"]]
         shown = ~r["suppressed"].to_numpy(dtype=bool)
         q1 = r["q1"].to_numpy(dtype=float) * 100
         q3 = r["q3"].to_numpy(dtype=float) * 100
         fig.add_trace(
             go.Bar(
                 y=np.array(y)[shown], x=(q3 - q1)[shown], base=q1[shown], orientation="h",
-                marker_color="#c9d7ea" if k == 0 else "#e7d3c1", name=f"{h('iqr', lang)} – {t(persp, lang).lower()}",
+                marker_color="#c9d7ea" if k == 0 else "#e7d3c1", name=f"{t('benchmark.iqr', lang)} – {t(f'common.{persp}', lang).lower()}",
                 hovertemplate="%{base:.0f}–%{x:.0f} %<extra></extra>", width=0.6,
             )
         )  # fmt: skip
@@ -194,14 +125,14 @@ def risk_figure(ctx: BenchmarkContext) -> go.Figure:
             go.Scatter(
                 y=np.array(y)[shown], x=(r["median"].to_numpy(dtype=float) * 100)[shown], mode="markers",
                 marker={"symbol": "line-ns-open", "size": 14, "color": "#333", "line": {"width": 2}},
-                name=h("median", lang), showlegend=k == 0, hovertemplate="%{x:.0f} %<extra></extra>",
+                name=t("benchmark.median", lang), showlegend=k == 0, hovertemplate="%{x:.0f} %<extra></extra>",
             )
         )  # fmt: skip
         fig.add_trace(
             go.Scatter(
                 y=y, x=r["share"].to_numpy(dtype=float) * 100, mode="markers",
                 marker={"symbol": "diamond", "size": 10, "color": "#1f4e9c" if k == 0 else "#b5531b"},
-                name=f"{h('ours', lang)} – {t(persp, lang).lower()}", hovertemplate="%{x:.0f} %<extra></extra>",
+                name=f"{t('benchmark.ours', lang)} – {t(f'common.{persp}', lang).lower()}", hovertemplate="%{x:.0f} %<extra></extra>",
             )
         )  # fmt: skip
     n = max(len(rows), 1)
@@ -225,48 +156,22 @@ def differ_rows(ctx: BenchmarkContext) -> pd.DataFrame:
 def headline(ctx: BenchmarkContext) -> pd.DataFrame:
     lang = ctx.lang
     rows = [
-        (h("municipality", lang), ctx.municipality),
-        (h("round", lang), ctx.round),
-        (h("municipalities_in_round", lang), ctx.municipalities),
-        (h("extracts", lang), ctx.extracts),
-        (h("k", lang), ctx.k),
+        (t("common.municipality_name", lang), ctx.municipality),
+        (t("common.round", lang), ctx.round),
+        (t("benchmark.municipalities_in_round", lang), ctx.municipalities),
+        (t("benchmark.extracts", lang), ctx.extracts),
+        (t("benchmark.k", lang), ctx.k),
     ]
-    return pd.DataFrame(rows, columns=["Field", "Value"] if lang == "en" else ["Felt", "Værdi"])
+    return pd.DataFrame(rows, columns=[t("common.field", lang), t("common.value", lang)])
 
 
 def method_text(ctx: BenchmarkContext) -> list[str]:
-    if ctx.lang == "en":
-        return [
-            "Each municipality sends an extract per round that holds counts only: risks per KLE main group, asset "
-            "type, perspective, stage and level; SoA controls per Annex A theme and status; actions per status and "
-            "whether they are overdue. It holds no IDs, names, owners, free text or dates more precise than the "
-            "quarter, and the municipality appears under a random pseudonym unless it chose to be named.",
-            "A residual risk counts as 'at medium or above' when its level's treatment class calls for a management "
-            "decision (the matrix decides, not a score threshold). Shares are compared within the same round.",
-            f"The peers are all municipalities with an extract for the round, ourselves included. A figure is shown "
-            f"only when at least {ctx.k} municipalities contribute to it; otherwise the table says 'too few "
-            "municipalities'. Median and quartiles use linear interpolation between the ranked shares.",
-            "The figures are computed by the plain SQL in isms_analysis/data/sql/benchmark.sql (see "
-            "docs/benchmark.md), which DuckDB runs straight over the Parquet files.",
-        ]
-    return [
-        "Hver kommune sender ét udtræk pr. runde med optællinger alene: risici pr. KLE-hovedgruppe, aktivtype, "
-        "perspektiv, stadie og niveau; SoA-kontroller pr. Annex A-tema og status; handlinger pr. status og om "
-        "fristen er overskredet. Udtrækket indeholder ingen ID'er, navne, ejere, fritekst eller datoer mere "
-        "præcise end kvartalet, og kommunen optræder under et tilfældigt pseudonym, medmindre den selv har valgt "
-        "at stå med navn.",
-        "En restrisiko tæller som 'middel eller derover', når niveauets håndteringsklasse kræver en "
-        "ledelsesbeslutning (det afgør matrixen, ikke en scoregrænse). Andele sammenlignes inden for samme runde.",
-        f"De andre kommuner er alle kommuner med et udtræk for runden, os selv medregnet. Et tal vises kun, når "
-        f"mindst {ctx.k} kommuner bidrager til det; ellers står der 'for få kommuner'. Median og kvartiler "
-        "findes ved lineær interpolation mellem de sorterede andele.",
-        "Tallene beregnes af den almindelige SQL i isms_analysis/data/sql/benchmark.sql (se docs/benchmark.md), "
-        "som DuckDB kører direkte på Parquet-filerne.",
-    ]
+    """The appendix on method and data, paragraph by paragraph."""
+    return [t(f"benchmark.method_{i}", ctx.lang, k=ctx.k) for i in range(1, 5)]
 
 
 def title(municipality: str, round_: str, lang: str = "da") -> str:
-    return f"{h('title', lang)} – {municipality} {round_}"
+    return f"{t('benchmark.title', lang)} – {municipality} {round_}"
 
 
 def section_html(name: str, ctx: BenchmarkContext) -> str:
@@ -276,13 +181,13 @@ def section_html(name: str, ctx: BenchmarkContext) -> str:
     lang = ctx.lang
 
     def section(key: str, body: str) -> str:
-        return H.section(h(key, lang), body, key)
+        return H.section(t(f"benchmark.{key}", lang), body, key)
 
     c = ctx.comparison
     if name == "header":
         prov = pd.DataFrame(
             [(k, "" if v is None else str(v)) for k, v in ctx.params.items()],
-            columns=["Parameter", "Værdi" if lang != "en" else "Value"],
+            columns=[t("common.parameter", lang), t("common.value", lang)],
         )
         return (
             f"{H.head()}"
@@ -296,9 +201,9 @@ def section_html(name: str, ctx: BenchmarkContext) -> str:
     if name == "risks":
         rows = risk_rows(ctx)
         if rows.empty:
-            return section("sec_risks", f'<p class="isms-empty">{H.esc(h("no_own", lang))}</p>')
+            return section("sec_risks", f'<p class="isms-empty">{H.esc(t("benchmark.no_own", lang))}</p>')
         body = (
-            f"<p>{H.esc(h('intro_risks', lang))}</p>"
+            f"<p>{H.esc(t('benchmark.intro_risks', lang))}</p>"
             + H.figure(risk_figure(ctx), "fig-peer-risks")
             + H.table(display_table(rows, lang, ("kle_group", "perspective")), table_id="peer-risks", sortable=True, lang=lang)
         )
@@ -306,24 +211,24 @@ def section_html(name: str, ctx: BenchmarkContext) -> str:
     if name == "soa":
         rows = ordered(c[c["metric"] == "soa_implemented"])
         if rows.empty:
-            return section("sec_soa", f'<p class="isms-empty">{H.esc(h("no_own", lang))}</p>')
-        body = f"<p>{H.esc(h('intro_soa', lang))}</p>" + H.table(
+            return section("sec_soa", f'<p class="isms-empty">{H.esc(t("benchmark.no_own", lang))}</p>')
+        body = f"<p>{H.esc(t('benchmark.intro_soa', lang))}</p>" + H.table(
             display_table(rows, lang, ("theme",)), table_id="peer-soa", lang=lang
         )
         return section("sec_soa", body)
     if name == "actions":
         rows = c[c["metric"] == "actions_overdue"]
         if rows.empty:
-            return section("sec_actions", f'<p class="isms-empty">{H.esc(h("no_own", lang))}</p>')
-        body = f"<p>{H.esc(h('intro_actions', lang))}</p>" + H.table(
+            return section("sec_actions", f'<p class="isms-empty">{H.esc(t("benchmark.no_own", lang))}</p>')
+        body = f"<p>{H.esc(t('benchmark.intro_actions', lang))}</p>" + H.table(
             display_table(rows, lang), table_id="peer-actions", lang=lang
         )
         return section("sec_actions", body)
     if name == "differ":
         rows = differ_rows(ctx)
         if rows.empty:
-            return section("sec_differ", f'<p class="isms-empty">{H.esc(h("none_differ", lang))}</p>')
-        body = f"<p>{H.esc(h('intro_differ', lang))}</p>" + H.table(
+            return section("sec_differ", f'<p class="isms-empty">{H.esc(t("benchmark.none_differ", lang))}</p>')
+        body = f"<p>{H.esc(t('benchmark.intro_differ', lang))}</p>" + H.table(
             display_table(rows, lang, ("figure",)), table_id="peer-differ", lang=lang
         )
         return section("sec_differ", body)
@@ -353,14 +258,14 @@ def quarterly_section_html(ctx: Any, peers: str | Path, k: int | None = None) ->
     outside = cmp[(cmp["metric"] == "risk_share") & (cmp["dim1"] != "*") & cmp["outside"] & ~cmp["suppressed"]]
     outside = outside.sort_values("distance", ascending=False, kind="stable").head(5)
     body = (
-        f"<p>{H.esc(h('peers_round', lang).format(n=n, round=label, k=k))}</p>"
+        f"<p>{H.esc(t('benchmark.peers_round', lang).format(n=n, round=label, k=k))}</p>"
         + H.table(display_table(overall, lang, ("figure",)), table_id="quarterly-peers", lang=lang)
     )
     if len(outside):
-        body += f"<h3>{H.esc(h('sec_differ', lang))}</h3>" + H.table(
+        body += f"<h3>{H.esc(t('benchmark.sec_differ', lang))}</h3>" + H.table(
             display_table(outside, lang, ("figure",)), table_id="quarterly-peers-differ", lang=lang
         )
-    return H.section(h("sec_peers", lang), body, "peers-section")
+    return H.section(t("benchmark.sec_peers", lang), body, "peers-section")
 
 
 __all__ = ["SECTIONS", "display_table", "quarterly_section_html", "risk_figure", "section_html", "title"]

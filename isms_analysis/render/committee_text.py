@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ..assessment import Assessment
-from ..committee import decision_rows, x
+from ..committee import decision_rows
 from ..decisions import round_approved
+from ..text import t
 from .fmt import date as fdate
 from .fmt import number
 
@@ -22,7 +23,7 @@ def join_words(parts: Sequence[str], lang: str) -> str:
     parts = list(parts)
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + f" {x('and', lang)} " + parts[-1]
+    return ", ".join(parts[:-1]) + f" {t('committee.and', lang)} " + parts[-1]
 
 
 def span(numbers: Sequence[int]) -> str:
@@ -51,63 +52,63 @@ def recommendations(
     status = all_dec["status"].astype("string")
     awaiting = int((reason == "round_approval").sum())
     if not round_approved(assessment.meta):
-        out.append(x("r_approve_round", lang).format(n=number(awaiting, lang)) if awaiting
-                   else x("r_approve_round_plain", lang))  # fmt: skip
+        out.append(t("committee.r_approve_round", lang).format(n=number(awaiting, lang)) if awaiting
+                   else t("committee.r_approve_round_plain", lang))  # fmt: skip
     if assessment.actions is not None and len(assessment.actions):
-        out.append(x("r_approve_actions", lang))
+        out.append(t("committee.r_approve_actions", lang))
     if getattr(assessment, "soa", None) is not None and len(assessment.soa):
-        out.append(x("r_approve_soa", lang))
+        out.append(t("committee.r_approve_soa", lang))
     pending = decision_rows(all_dec, "pending")
     if len(pending):
         nums = pd.Series(np.arange(1, len(pending) + 1), index=pending.index)
         groups = []
         for proposal, idx in pending.groupby(pending["proposal"].astype("string"), sort=False).groups.items():
-            groups.append(x("r_group", lang).format(proposal=str(proposal).lower(), numbers=span(nums[idx].tolist())))
-        key = "r_decide_one" if len(pending) == 1 else "r_decide"
-        out.append(x(key, lang).format(n=number(len(pending), lang), span=span(nums.tolist()), groups="; ".join(groups)))
+            groups.append(t("committee.r_group", lang).format(proposal=str(proposal).lower(), numbers=span(nums[idx].tolist())))
+        key = "committee.r_decide_one" if len(pending) == 1 else "committee.r_decide"
+        out.append(t(key, lang).format(n=number(len(pending), lang), span=span(nums.tolist()), groups="; ".join(groups)))
     breaches = int((status == "breach").sum())
     if breaches:
-        out.append(x("r_note_breaches", lang).format(n=number(breaches, lang)))
+        out.append(t("committee.r_note_breaches", lang).format(n=number(breaches, lang)))
     advice = int((reason == "accepted_against_advice").sum())
     if advice:
-        out.append(x("r_note_advice", lang).format(n=number(advice, lang)))
+        out.append(t("committee.r_note_advice", lang).format(n=number(advice, lang)))
     if not out:
-        out.append(x("r_nothing", lang))
+        out.append(t("committee.r_nothing", lang))
     return out
 
 
 def summary_sentences(facts: dict[str, Any], lang: str = "da") -> list[str]:
     """3-6 sentences for the first page, generated from :func:`summary_facts`."""
     n = lambda v: number(v, lang)  # noqa: E731 - local shorthand
-    out = [x("s_scope", lang).format(risks=n(facts["risks"]), assets=n(facts["assets"]))]
+    out = [t("committee.s_scope", lang).format(risks=n(facts["risks"]), assets=n(facts["assets"]))]
     ch = facts["changes"]
     if ch is None:
-        out.append(x("s_no_previous", lang))
+        out.append(t("committee.s_no_previous", lang))
     else:
-        out.append(x("s_changes", lang).format(prev=facts["previous_round"], up=n(ch["up"]), down=n(ch["down"]),
+        out.append(t("committee.s_changes", lang).format(prev=facts["previous_round"], up=n(ch["up"]), down=n(ch["down"]),
                                                new=n(ch["new"]), closed=n(ch["closed"])))  # fmt: skip
     above: pd.Series = facts["above_by_area"]
     if int(above.sum()):
         top = [f"{area} ({n(v)})" for area, v in above.head(3).items()]
-        out.append(x("s_above", lang).format(n=n(above.sum()), areas=join_words(top, lang)))
+        out.append(t("committee.s_above", lang).format(n=n(above.sum()), areas=join_words(top, lang)))
     else:
-        out.append(x("s_above_none", lang))
+        out.append(t("committee.s_above_none", lang))
     highest: pd.Series = facts["highest"]
     names = facts["level_names"]
     parts = [
-        (x("s_top_part", lang) if v else x("s_top_none", lang)).format(
+        (t("committee.s_top_part", lang) if v else t("committee.s_top_none", lang)).format(
             n=n(v), level=(names.get(lv, lv) if lang == "en" else lv)
         )
         for lv, v in list(highest.items())[::-1]
     ]
     if parts:
-        out.append(x("s_top", lang).format(parts=join_words(parts, lang)))
+        out.append(t("committee.s_top", lang).format(parts=join_words(parts, lang)))
     day = fdate(facts["as_of"], lang)
     if facts["overdue_risks"] or facts["overdue_actions"]:
-        out.append(x("s_overdue", lang).format(date=day, risks=n(facts["overdue_risks"]),
+        out.append(t("committee.s_overdue", lang).format(date=day, risks=n(facts["overdue_risks"]),
                                                actions=n(facts["overdue_actions"])))  # fmt: skip
     else:
-        out.append(x("s_overdue_none", lang).format(date=day))
+        out.append(t("committee.s_overdue_none", lang).format(date=day))
     return out
 
 
@@ -128,8 +129,8 @@ def key_figures(
             change.append(("+" if d > 0 else ("−" if d < 0 else "±")) + number(abs(d), lang))
     return pd.DataFrame(
         {
-            x("kf_figure", lang): labels,
-            x("kf_now", lang): [number(now[k], lang) for k in labels],
-            x("kf_change", lang): change,
+            t("committee.kf_figure", lang): labels,
+            t("committee.kf_now", lang): [number(now[k], lang) for k in labels],
+            t("committee.kf_change", lang): change,
         }
     )
