@@ -1271,8 +1271,8 @@ def trend_headline(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
 def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], lang: str = "da") -> pd.DataFrame:
     """Where a trend report comes from: the store, each round with its version, dates,
     approval, matrix and source sha256, the package version and the parameters."""
-    from . import __version__
     from . import store as store_mod
+    from .version import __version__
 
     path = store_mod.store_path(store)
     listing = store_mod.list_rounds(path)
@@ -1364,8 +1364,13 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     """One section of the trend report as an HTML fragment (all workbook text escaped).
 
     ``name``: header, distribution, migration, movers, areas, time_to_treatment."""
-    from . import figures
-    from .report import REPORT_CSS, SORT_JS, capped_table, generated_line, html_table
+    from .render.html import figure as embed
+    from .render.html import generated_line, head
+    from .render.html import table as html_table
+    from .text import t as text_t
+
+    def capped_table(frame: pd.DataFrame, n: int, *, more: str, **kw: Any) -> str:
+        return html_table(frame, cap=n, more=text_t(f"common.{more}", lang), **kw)
 
     def section(key: str, body: str) -> str:
         return f'<section class="isms-section isms-report" id="{key}"><h2>{_esc(_h(key, lang))}</h2>{body}</section>'
@@ -1373,7 +1378,7 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     from .render.theme import apply
 
     def figure(fig: Any, div_id: str) -> str:  # every trend figure in the reports' one plotly template
-        return figures.to_html(apply(fig), div_id)
+        return embed(apply(fig), div_id)
 
     labels = _rounds_in(history)
     two = len(labels) >= 2
@@ -1381,7 +1386,7 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
         mun = str(history["municipality"].iloc[0]) if len(history) else ""
         prov = trend_provenance(history, store, params or {}, lang)
         return (
-            f"<style>{REPORT_CSS}</style>{figures.plotlyjs_html()}<script>{SORT_JS}</script>"
+            f"{head()}"
             f'<section class="isms-report isms-header" id="header"><h1>{_esc(trend_title(mun, labels, lang))}</h1>'
             f"{generated_line(lang)}"
             f"{html_table(trend_headline(history, lang), table_id='headline', lang=lang)}"

@@ -1038,3 +1038,19 @@ def benchmark_pseudonym(store: str | Path | None, municipality: str) -> str:
         value = f"K-{secrets.token_hex(4)}"
         con.execute("INSERT INTO store_info VALUES (?, ?)", [key, value])
         return value
+
+
+def round_municipality(store: Any, label: str, municipality: str | None = None) -> str:
+    """The municipality of a stored round: the given one, else the only one holding ``label``."""
+    if municipality:
+        return municipality
+    rounds = list_rounds(store)
+    names = sorted(set(rounds.loc[rounds["round"] == label, "municipality"].dropna().astype(str)))
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise UserError(f"Runden {label} findes ikke i lageret.", f"Round {label} is not in the store.")
+    raise UserError(
+        f"Runden {label} findes for flere kommuner ({', '.join(names)}); angiv kommunen.",
+        f"Round {label} exists for several municipalities ({', '.join(names)}); give the municipality.",
+    )
