@@ -401,21 +401,8 @@ def inherited_table(assessment: Assessment, lang: str = "da") -> pd.DataFrame:
     )
 
 
-def appendix_html(assessment: Assessment, lang: str = "da") -> str:
-    """The method appendix's paragraph on inherited consequences ('' when none)."""
-    from .render.html import esc
-    from .render.html import table as html_table
-
-    table = inherited_table(assessment, lang)
-    if table.empty:
-        return ""
-    head, intro = t("activities.appendix_heading", lang), t("activities.appendix_intro", lang)
-    return f"<h3>{esc(head)}</h3><p>{esc(intro)}</p>" + html_table(table, table_id="appendix-inherited", lang=lang)
-
-
 __all__ = [
     "apply_activities",
-    "appendix_html",
     "inherit_consequences",
     "inherited_table",
     "kle_prefixes",

@@ -191,8 +191,8 @@ def test_store_round_inherits_without_cells(tmp_path: Path, activity_list: Path)
 
 
 def test_register_and_appendix_mark_inherited(tmp_path: Path, activity_list: Path) -> None:
-    from isms_analysis.activities import appendix_html
     from isms_analysis.register import write_register
+    from isms_analysis.render.committee_report import inherited_html as appendix_html
     from isms_analysis.scoring import score
 
     path, _ = _round_with(tmp_path)

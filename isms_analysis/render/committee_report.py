@@ -27,6 +27,7 @@ import pandas as pd
 
 from .. import committee as C
 from .. import sections as R
+from ..assessment import Assessment
 from ..context import ReportContext
 from ..text import has, t
 from . import committee_text as T
@@ -327,9 +328,19 @@ def provenance(assessment: Any, params: dict[str, Any] | None, lang: str = "da")
     return pd.DataFrame(rows, columns=[t("common.field", lang), t("common.value", lang)])
 
 
-def _appendix(ctx: ReportContext) -> str:
-    from ..activities import appendix_html
+def inherited_html(assessment: Assessment, lang: str) -> str:
+    """The method appendix's paragraph on consequences inherited from KL's shared
+    processing activities ('' when none)."""
+    from ..activities import inherited_table
 
+    table = inherited_table(assessment, lang)
+    if table.empty:
+        return ""
+    head, intro = t("activities.appendix_heading", lang), t("activities.appendix_intro", lang)
+    return f"<h3>{H.esc(head)}</h3><p>{H.esc(intro)}</p>" + H.table(table, table_id="appendix-inherited", lang=lang)
+
+
+def _appendix(ctx: ReportContext) -> str:
     s, a, m, lang = ctx.scores, ctx.assessment, ctx.matrix, ctx.lang
     desc = m.description_en if lang == "en" else m.description_da
     levels = R.appendix_levels(m, lang).drop(columns=[t("report.colour", lang)])
@@ -342,7 +353,7 @@ def _appendix(ctx: ReportContext) -> str:
         + H.table(levels, table_id="appendix-levels", lang=lang)
         + f"<h4>{H.esc(t('report.sub_rules', lang))}</h4>"
         + H.table(R.appendix_rules(m, lang), table_id="appendix-rules", lang=lang)
-        + appendix_html(a, lang)
+        + inherited_html(a, lang)
     )
     dec = _memo(ctx)["all_decisions"]
     quality = R.data_quality(s, a, lang=lang)
