@@ -29,7 +29,7 @@ def test_make_docs_builds_the_api_reference(tmp_path: Path) -> None:
 
 
 def test_data_functions_document_every_output_column_and_dtype(tmp_path: Path) -> None:
-    from test_register import three_risks
+    from conftest import three_risks
 
     a = three_risks()
     s = isms.score(a)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import sample_workbooks
 from typer.testing import CliRunner
 
 from isms_analysis.cli import app
@@ -20,12 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def quarters(tmp_path_factory) -> list[Path]:
     """Three consecutive approved sample rounds (bundled, else generated)."""
-    bundled = sorted((REPO / "data" / "sample").glob("eksempel-kommune-*-Q*.xlsx"))
-    if len(bundled) >= 3:
-        return bundled[-3:]
-    from isms_analysis.sample import write_sample
-
-    return sorted(write_sample(tmp_path_factory.mktemp("sample"), rounds=3))[-3:]
+    return sample_workbooks(3, tmp_path_factory.mktemp("sample"))
 
 
 def _label(path: Path) -> str:
