@@ -28,6 +28,7 @@ def _label(path: Path) -> str:
     return str(read_workbook(path).meta["round"])
 
 
+@pytest.mark.slow  # reads several full sample rounds; left out by make test-fast
 def test_store_without_round_takes_latest_approved_and_the_round_before(quarters, tmp_path):
     q1, q2, q3 = quarters
     store = tmp_path / "s.duckdb"
@@ -77,6 +78,7 @@ def test_no_approved_round_is_a_clear_error(quarters, tmp_path):
         resolve(store=tmp_path / "none.duckdb", round_=None, previous_round=None, municipality=None)
 
 
+@pytest.mark.slow  # reads several full sample rounds; left out by make test-fast
 def test_workbook_is_compared_with_the_stored_round_before_it(quarters, tmp_path):
     q1, q2, q3 = quarters
     store = tmp_path / "s.duckdb"
