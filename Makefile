@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv report test lint format sample template bench docs clean
+.PHONY: venv report test test-fast lint format sample template bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check isms_analysis tests benchmarks
 	$(BIN)/python -m pytest
+
+# The quick loop while working: ruff and the suite without the browser, LibreOffice and slow tests.
+test-fast: $(STAMP)
+	$(BIN)/ruff check isms_analysis tests benchmarks
+	$(BIN)/python -m pytest -m "not browser and not libreoffice and not slow" -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -38,7 +38,10 @@ dated from the round labels: the same arguments give the same frames and files.
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -51,91 +54,10 @@ from .matrix import TREATMENT_CLASSES, RiskMatrix
 from .matrix import matrix as get_matrix
 from .tolerance import spec_of, tolerance_table
 
-MUNICIPALITY = "Eksempel Kommune"
-LAST_ROUND = (2026, 3)  # the newest round is "2026 Q3"
-SCARE_ROUND = "2025 Q3"  # the ransomware quarter (with the default 8 rounds)
-MATRIX = "KL"
-FILE_PREFIX = "eksempel-kommune"
-
-ISK = "Camilla Holt (informationssikkerhedskoordinator)"
-COMMITTEE = "Informationssikkerhedsudvalget"
-TOP_MANAGEMENT = "Direktionen v/ kommunaldirektør Lone Bjerre"
-DPO = "Anders Mejer (databeskyttelsesrådgiver)"
-IT_SECURITY = "Sara Nyholm (it-sikkerhedsansvarlig)"
-
-# -- the municipality -------------------------------------------------------------------------
-# area -> (head of area = risk owner, system owner, data owner); all names are fictional.
-AREAS: dict[str, tuple[str, str, str]] = {
-    "Socialområdet": (
-        "Birgitte Holm (socialchef)",
-        "Rasmus Krog (teamleder, myndighed)",
-        "Susanne Friis (afdelingsleder, voksenhandicap)",
-    ),
-    "Sundhed og ældre": (
-        "Henrik Lauritsen (sundheds- og ældrechef)",
-        "Maja Thygesen (systemansvarlig, omsorg)",
-        "Lene Bach (leder af hjemmeplejen)",
-    ),
-    "Børn og unge": (
-        "Anja Kjær (børne- og ungechef)",
-        "Thomas Winther (systemansvarlig, børn og unge)",
-        "Pia Dam (afdelingsleder, familieafdelingen)",
-    ),
-    "Jobcenter": (
-        "Morten Skov (jobcenterchef)",
-        "Louise Brandt (systemansvarlig, jobcenter)",
-        "Kasper Møller (afdelingsleder, ydelser)",
-    ),
-    "Skoler": (
-        "Jesper Nørgaard (skolechef)",
-        "Sofie Lind (it-koordinator, skoler)",
-        "Karin Juhl (skoleleder)",
-    ),
-    "Økonomi": (
-        "Charlotte Bay (økonomichef)",
-        "Nikolaj Frost (systemansvarlig, økonomi)",
-        "Dorthe Ravn (løn- og personalechef)",
-    ),
-    "Digitalisering og IT": (
-        "Peter Vang (it-chef)",
-        "Mads Eskildsen (driftsansvarlig)",
-        "Peter Vang (it-chef)",
-    ),
-    "Sekretariat og arkiv": (
-        "Ole Riis (administrationschef)",
-        "Hanne Mørk (arkivansvarlig)",
-        "Hanne Mørk (arkivansvarlig)",
-    ),
-    "Borgerservice": (
-        "Signe Dahl (borgerservicechef)",
-        "Jonas Krogh (systemansvarlig, borgerservice)",
-        "Signe Dahl (borgerservicechef)",
-    ),
-    "Teknik og miljø": (
-        "Lars Bonde (teknik- og miljøchef)",
-        "Emil Schou (GIS-koordinator)",
-        "Tina Høj (afdelingsleder, byg og miljø)",
-    ),
-}
-# The committee's tolerance per area and perspective ("" = both): Under middel by
-# default; Middel where the playbook's example allows more -- economic risks to the
-# municipality, and the technical services whose risks are mostly about service and
-# money. The data subjects keep Under middel everywhere. No area is at Lav: none has
-# mostly Lav risks.
-TOLERANCE = {("Økonomi", "municipality"): "Middel", ("Teknik og miljø", ""): "Middel"}
-DEFAULT_TOLERANCE = "Under middel"
-PROFILE_APPROVED = "2024-11-20"  # when the committee approved the risk profile
-
-# Who may accept which level (the Roller sheet): top management any level, the
-# committee up to Over middel, the heads of area up to Middel.
-ROLES = (
-    ("Kommunaldirektør Lone Bjerre", "top_management", "Høj"),
-    ("Informationssikkerhedsudvalget", "committee", "Over middel"),
-)
-HEAD_MAX_LEVEL = "Middel"
-# Someone who sometimes accepts without being in Roller (a breach of the acceptance rules).
-UNAUTHORISED = "Rasmus Krog (teamleder, myndighed)"
-PENDING_FLOOR = 4  # new risks per round that await a decision, at least
+# -- the municipality: package data under data/sample/ ---------------------------------------------
+# settings.toml holds the names, the calendar and the simulation's parameters; the CSV files hold
+# the tables (areas and their heads, tolerance, roles, asset templates, threat categories and their
+# vulnerabilities, own and not-applicable controls, the improvement plan and the annual wheel).
 
 
 @dataclass(frozen=True)
@@ -154,231 +76,86 @@ class _AssetTemplate:
     last: int = 0  # last round present, counted from the end (0 = still present)
 
 
-def _a(name: str, type_: str, area: str, pd_: str, critical: bool, mun: tuple[int, int, int],
-       ds: tuple[int, int, int] | None, downtime: str = "", kle: str = "", notes: str = "",
-       first: int = 0, last: int = 0) -> _AssetTemplate:  # fmt: skip
-    return _AssetTemplate(name, type_, area, pd_, critical, mun, ds, downtime, kle, notes, first, last)
+@dataclass(frozen=True)
+class _Data:
+    """The sample's tables, as the generator uses them (see data/sample/)."""
+
+    areas: dict[str, tuple[str, str, str]]  # area -> (head of area = risk owner, system owner, data owner)
+    tolerance: dict[tuple[str, str], str]  # (area, perspective or "" for both) -> max accepted level
+    roles: tuple[tuple[str, str, str], ...]  # (name, role, max_level) before the heads of area
+    assets: tuple[_AssetTemplate, ...]
+    types: tuple[str, ...]  # asset types, in the order of the relevance columns
+    relevance: dict[str, tuple[float, ...]]  # threat category -> P(pair is a risk) per asset type
+    vulnerabilities: dict[str, tuple[str, ...]]
+    existing: dict[str, str]
+    controls: dict[str, tuple[str, ...]]  # Annex A controls that treat a category (most typical first)
+    own_controls: tuple[tuple[str, str, str, str], ...]  # control_id, title, status early, status late
+    own_responsible: dict[str, str]
+    not_applicable: dict[str, str]  # control -> justification ("" = left blank on purpose)
+    improvements: tuple[tuple[str, str, str, str, str, int], ...]  # id, title, controls, start, deadline, late
+    wheel: tuple[tuple[str, str, str, str, int | None, str, str], ...]
 
 
-S, B, J, SK, OE, IT, F, BS, T, SU = (
-    "Socialområdet", "Børn og unge", "Jobcenter", "Skoler", "Økonomi",
-    "Digitalisering og IT", "Sekretariat og arkiv", "Borgerservice", "Teknik og miljø", "Sundhed og ældre",
-)  # fmt: skip
-# Consequences: (C, I, A) for the municipality, then for the data subjects (None = no
-# personal data, so no data-subject perspective). "first"/"last" count rounds from the
-# newest one: first=3 appears three rounds before the end; last=4 is removed after the
-# round four before the end.
-ASSET_TEMPLATES: tuple[_AssetTemplate, ...] = (
-    _a("Sagsbehandling af hjælp til voksne med handicap", "processing_activity", S, "sensitive", True, (3, 3, 2), (4, 3, 2), "3 dage", "27.57"),
-    _a("Fagsystem til voksensager", "it_system", S, "sensitive", True, (3, 3, 3), (4, 3, 3), "1 dag"),
-    _a("Indberetning og opfølgning på magtanvendelse", "processing_activity", S, "sensitive", False, (3, 3, 1), (4, 3, 2), "En uge eller mere", "27.66"),
-    _a("Dokumentation i bo- og bostøttetilbud", "processing_activity", S, "sensitive", True, (3, 3, 3), (4, 3, 3), "1 dag", "27.45"),
-    _a("Behandling af rusmiddelproblemer", "processing_activity", S, "sensitive", False, (3, 2, 2), (4, 3, 2), "3 dage", "27.51"),
-    _a("Socialrådgivere på voksenområdet", "people", S, "sensitive", False, (2, 2, 3), (3, 2, 2), "3 dage"),
-    _a("Elektronisk omsorgsjournal", "it_system", SU, "sensitive", True, (3, 4, 4), (4, 4, 4), "Under ½ dag", notes="Driftes af leverandør i dansk datacenter"),
-    _a("Visitation og levering af hjemmepleje", "processing_activity", SU, "sensitive", True, (3, 3, 4), (3, 3, 4), "Under ½ dag", "27.36"),
-    _a("Genoptræning efter sygehusophold", "processing_activity", SU, "sensitive", False, (2, 3, 2), (3, 3, 2), "3 dage", "29.21"),
-    _a("Journalføring i den kommunale tandpleje", "processing_activity", SU, "sensitive", False, (2, 3, 2), (3, 3, 2), "1 dag", "29.15"),
-    _a("Tablets og telefoner i hjemmeplejen", "infrastructure", SU, "sensitive", False, (2, 2, 3), (3, 2, 2), "1 dag"),
-    _a("Nødkaldeanlæg på plejecentre", "infrastructure", SU, "ordinary", True, (2, 3, 4), (2, 3, 4), "Under ½ dag"),
-    _a("Plejepersonale og sygeplejersker", "people", SU, "sensitive", False, (2, 2, 3), (3, 2, 3), "1 dag"),
-    _a("Udlån af hjælpemidler", "processing_activity", SU, "sensitive", False, (2, 2, 2), (3, 2, 2), "En uge eller mere", "27.60"),
-    _a("Lokalt regneark over udlånte hjælpemidler", "it_system", SU, "sensitive", False, (2, 2, 2), (3, 2, 1), "En uge eller mere", notes="Udfases; erstattes af fagsystemet", last=4),
-    _a("Mobilapp til hjemmeplejens ruter", "it_system", SU, "sensitive", False, (2, 2, 3), (3, 2, 2), "1 dag", first=6),
-    _a("Børnefaglige undersøgelser og underretninger", "processing_activity", B, "sensitive", True, (4, 3, 3), (4, 4, 3), "1 dag", "34.10"),
-    _a("Fagsystem til børne- og ungesager", "it_system", B, "sensitive", True, (4, 3, 3), (4, 4, 3), "1 dag"),
-    _a("Kriminalitetsforebyggende samarbejde (SSP)", "processing_activity", B, "criminal", False, (3, 2, 1), (4, 3, 1), "En uge eller mere", "27.25"),
-    _a("Anvisning af pladser i dagtilbud", "processing_activity", B, "cpr", False, (2, 2, 2), (2, 2, 2), "3 dage", "28.09"),
-    _a("Sundhedspleje til børn og unge", "processing_activity", B, "sensitive", False, (2, 3, 2), (3, 3, 2), "3 dage", "29.12"),
-    _a("Forældreapp i daginstitutioner", "it_system", B, "ordinary", False, (2, 2, 1), (3, 2, 1), "En uge eller mere", notes="Cloudtjeneste hos ekstern leverandør"),
-    _a("Pædagogisk personale", "people", B, "ordinary", False, (2, 1, 2), (2, 2, 1), "3 dage"),
-    _a("Indsats for ledige borgere", "processing_activity", J, "cpr", False, (2, 2, 2), (3, 2, 2), "3 dage", "15.20"),
-    _a("Sager om sygedagpenge", "processing_activity", J, "sensitive", True, (3, 3, 3), (3, 3, 3), "1 dag", "32.30"),
-    _a("Beregning og udbetaling af kontanthjælp", "processing_activity", J, "cpr", True, (3, 4, 4), (3, 4, 4), "Under ½ dag", "32.24"),
-    _a("Fleksjob og ressourceforløb", "processing_activity", J, "sensitive", False, (3, 3, 2), (4, 3, 2), "En uge eller mere", "15.17"),
-    _a("Fagsystem til beskæftigelse", "it_system", J, "sensitive", True, (3, 3, 3), (3, 3, 3), "1 dag"),
-    _a("Jobcentrets medarbejdere", "people", J, "sensitive", False, (2, 2, 2), (3, 2, 2), "3 dage"),
-    _a("Elevadministration", "it_system", SK, "cpr", False, (2, 3, 2), (3, 2, 2), "3 dage"),
-    _a("Specialundervisning og PPR-sager", "processing_activity", SK, "sensitive", False, (3, 3, 2), (4, 3, 2), "3 dage", "17.03"),
-    _a("Kommunikationsplatform mellem skole og hjem", "it_system", SK, "ordinary", False, (2, 2, 3), (3, 2, 2), "1 dag"),
-    _a("Elevernes computere og tablets", "infrastructure", SK, "ordinary", False, (1, 2, 2), (2, 1, 1), "En uge eller mere"),
-    _a("Lærere og skoleledere", "people", SK, "ordinary", False, (2, 2, 2), (2, 2, 1), "3 dage"),
-    _a("Kørsel af elever til og fra skole", "processing_activity", SK, "ordinary", False, (1, 2, 3), (2, 2, 3), "3 dage", "17.21"),
-    _a("Afvikling af prøver og test", "business_process", SK, "ordinary", False, (2, 3, 3), (2, 2, 1), "1 dag"),
-    _a("Økonomisystem", "it_system", OE, "cpr", True, (2, 4, 3), (2, 2, 1), "1 dag"),
-    _a("Lønsystem", "it_system", OE, "cpr", True, (3, 4, 4), (3, 3, 3), "1 dag"),
-    _a("Ansættelser og personalesager", "processing_activity", OE, "sensitive", False, (3, 3, 2), (3, 3, 2), "En uge eller mere", "81.03"),
-    _a("Opkrævning af restancer", "processing_activity", OE, "cpr", False, (2, 3, 2), (3, 3, 1), "En uge eller mere", "25.45"),
-    _a("Budget- og regnskabsproces", "business_process", OE, "none", False, (2, 3, 2), None, "En uge eller mere"),
-    _a("Modtagelse og betaling af fakturaer", "business_process", OE, "none", False, (1, 3, 2), None, "3 dage"),
-    _a("Adgang til kommunens bankkonti", "intangible", OE, "none", True, (3, 4, 3), None, "1 dag"),
-    _a("Brugerkatalog og fælles login", "infrastructure", IT, "ordinary", True, (4, 4, 4), (3, 2, 2), "Under ½ dag"),
-    _a("Netværksudstyr (routere, switche, firewalls)", "infrastructure", IT, "none", True, (3, 4, 4), None, "Under ½ dag"),
-    _a("Servere og virtualiseringsplatform", "infrastructure", IT, "sensitive", True, (4, 4, 4), (4, 3, 3), "Under ½ dag"),
-    _a("Backup og genetablering", "infrastructure", IT, "sensitive", True, (4, 4, 3), (4, 3, 3), "1 dag"),
-    _a("E-mail og kalender i skyen", "it_system", IT, "ordinary", True, (3, 3, 3), (3, 2, 2), "1 dag"),
-    _a("Medarbejdernes computere og telefoner", "infrastructure", IT, "ordinary", False, (2, 2, 2), (3, 2, 1), "1 dag"),
-    _a("It-afdelingens driftsmedarbejdere", "people", IT, "ordinary", True, (3, 3, 3), (2, 2, 1), "1 dag"),
-    _a("Fjernadgang (VPN)", "infrastructure", IT, "none", True, (3, 3, 3), None, "1 dag"),
-    _a("Printere og multifunktionsmaskiner", "infrastructure", IT, "ordinary", False, (2, 1, 1), (2, 1, 1), "En uge eller mere"),
-    _a("Telefoni og omstilling", "infrastructure", IT, "none", False, (1, 2, 3), None, "Under ½ dag"),
-    _a("Serverrum og nødstrøm", "physical", IT, "none", True, (2, 3, 4), None, "Under ½ dag"),
-    _a("Kommunens hjemmeside", "it_system", IT, "none", False, (1, 3, 2), None, "3 dage"),
-    _a("Intranet og dokumentdeling", "it_system", IT, "ordinary", False, (2, 2, 2), (2, 1, 1), "3 dage"),
-    _a("Papirarkiv på rådhuset", "physical", F, "sensitive", False, (3, 2, 2), (4, 2, 1), "En uge eller mere"),
-    _a("Fjernarkiv med ældre personsager", "physical", F, "sensitive", False, (2, 2, 2), (3, 2, 1), "En uge eller mere"),
-    _a("Journalisering og arkivering", "business_process", F, "sensitive", False, (2, 3, 2), (3, 3, 1), "3 dage"),
-    _a("Indgående post og scanning", "business_process", F, "cpr", False, (2, 2, 2), (3, 2, 1), "1 dag"),
-    _a("Folkeregistrering og flytninger", "processing_activity", BS, "cpr", True, (2, 3, 3), (3, 3, 2), "1 dag", "23.05"),
-    _a("Udstedelse af pas og kørekort", "processing_activity", BS, "cpr", False, (2, 2, 2), (3, 2, 2), "3 dage", "23.09"),
-    _a("Personlig og telefonisk borgerbetjening", "business_process", BS, "cpr", False, (2, 2, 3), (2, 2, 2), "Under ½ dag"),
-    _a("Selvbetjening og digital post", "it_system", BS, "cpr", True, (3, 3, 3), (3, 3, 2), "1 dag"),
-    _a("Kommunens omdømme og borgernes tillid", "intangible", BS, "none", False, (4, 2, 1), None),
-    _a("Chatrobot til borgerhenvendelser", "it_system", BS, "ordinary", False, (2, 2, 2), (2, 2, 1), "3 dage", notes="Ny løsning; databehandleraftale indgået", first=3),
-    _a("Behandling af byggesager", "processing_activity", T, "ordinary", False, (1, 2, 2), (2, 2, 1), "En uge eller mere", "02.34"),
-    _a("Geografisk informationssystem (GIS)", "it_system", T, "none", False, (1, 2, 2), None, "En uge eller mere"),
-    _a("Tilmelding og takster for affaldsordninger", "processing_activity", T, "ordinary", False, (1, 2, 2), (1, 1, 1), "En uge eller mere", "07.18"),
-    _a("Vejvedligehold og vintertjeneste", "business_process", T, "none", False, (1, 2, 3), None, "Under ½ dag"),
-    _a("Styring af tekniske anlæg og pumpestationer", "infrastructure", T, "none", True, (2, 3, 4), None, "Under ½ dag"),
-    _a("Miljøtilsyn med virksomheder", "processing_activity", T, "ordinary", False, (1, 2, 1), (1, 1, 1), "En uge eller mere", "09.00"),
-)  # fmt: skip
+def _read_csv(name: str) -> pd.DataFrame:
+    with resources.files("isms_analysis").joinpath("data", "sample", name).open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
-# -- threats: relevance, vulnerabilities, existing controls, controls ---------------------------
-# Relevance of a threat category for an asset type: the probability that a pair is
-# in the municipality's universe of risks (draws by weight, without replacement).
-_TYPES = ("business_process", "it_system", "processing_activity", "infrastructure", "physical", "people", "intangible")
-_RELEVANCE = {
-    "Cyberangreb": (0.5, 1.0, 0.8, 1.0, 0.0, 0.5, 0.3),
-    "Menneskelige fejl": (0.8, 0.7, 1.0, 0.4, 0.5, 1.0, 0.2),
-    "Misbrug og uautoriseret adgang": (0.6, 1.0, 1.0, 0.6, 0.6, 0.8, 0.3),
-    "Tyveri og tab": (0.4, 0.3, 0.7, 0.8, 1.0, 0.7, 0.1),
-    "Tekniske fejl": (0.4, 1.0, 0.6, 1.0, 0.2, 0.0, 0.1),
-    "Leverandører og databehandlere": (0.5, 1.0, 0.8, 0.7, 0.2, 0.1, 0.4),
-    "Forsyningssvigt": (0.6, 0.6, 0.3, 1.0, 1.0, 0.3, 0.1),
-    "Fysiske skader og miljø": (0.3, 0.3, 0.2, 1.0, 1.0, 0.1, 0.1),
-}
-_DEFAULT_RELEVANCE = (0.5,) * len(_TYPES)
-_VULNERABILITIES = {
-    "Cyberangreb": ("Medarbejdere kan narres af troværdige mails", "Løsningen kan nås fra internettet",
-                    "Sikkerhedsopdateringer installeres med forsinkelse", "Netværket er ikke opdelt i zoner"),
-    "Menneskelige fejl": ("Manuelle arbejdsgange uden dobbeltkontrol", "Travlhed og mange ensartede sager",
-                          "Uklare retningslinjer for deling af oplysninger"),
-    "Misbrug og uautoriseret adgang": ("Rettigheder gennemgås sjældent", "Fælles brugerkonti i enkelte enheder",
-                                       "Opslag i logningen følges ikke systematisk op"),
-    "Tyveri og tab": ("Udstyr og papirer tages med uden for kontoret", "Lagringsmedier er ikke krypterede",
-                      "Lokaler står ulåste i åbningstiden"),
-    "Tekniske fejl": ("Ældre hardware", "Mange integrationer mellem systemer", "Opdateringer testes kun kort"),
-    "Leverandører og databehandlere": ("Afhængighed af én leverandør", "Tilsynet med databehandleren er ikke gennemført",
-                                       "Kontrakten mangler en plan for exit"),
-    "Forsyningssvigt": ("Ingen nødstrøm på lokationen", "Kun én internetforbindelse",
-                        "Viden er samlet hos få medarbejdere"),
-    "Fysiske skader og miljø": ("Placeret i kælder", "Ældre bygning uden automatisk slukning",
-                                "Udsat beliggenhed ved skybrud"),
-}  # fmt: skip
-_DEFAULT_VULNERABILITIES = ("Ikke beskrevet nærmere",)
-_EXISTING = {
-    "Cyberangreb": "Antivirus, spamfilter og firewall",
-    "Menneskelige fejl": "Vejledninger og introduktion af nye medarbejdere",
-    "Misbrug og uautoriseret adgang": "Personlige brugere og rollebaserede rettigheder",
-    "Tyveri og tab": "Adgangskort til bygningen og aflåste skabe",
-    "Tekniske fejl": "Serviceaftale og overvågning af driften",
-    "Leverandører og databehandlere": "Databehandleraftale efter kommunens skabelon",
-    "Forsyningssvigt": "UPS på de centrale servere",
-    "Fysiske skader og miljø": "Brandalarm og forsikring",
-}
-# Annex A controls that treat a threat category (the first ones are the most typical).
-_CONTROLS = {
-    "Cyberangreb": ("8.7", "8.8", "8.20", "8.22", "8.23", "5.24", "8.16", "6.3", "8.5", "8.9"),
-    "Menneskelige fejl": ("6.3", "5.14", "8.12", "5.10", "5.37", "8.3", "5.12"),
-    "Misbrug og uautoriseret adgang": ("5.15", "5.18", "8.2", "8.15", "8.16", "5.3", "8.5", "6.4"),
-    "Tyveri og tab": ("8.1", "8.24", "7.9", "7.10", "7.7", "5.11", "7.14", "8.10"),
-    "Tekniske fejl": ("8.13", "8.14", "8.32", "7.13", "8.6", "8.9", "5.30", "8.19"),
-    "Leverandører og databehandlere": ("5.19", "5.20", "5.21", "5.22", "5.23", "5.30"),
-    "Forsyningssvigt": ("7.11", "8.14", "5.29", "5.30", "7.12", "5.37"),
-    "Fysiske skader og miljø": ("7.5", "7.8", "7.11", "7.1", "7.2", "5.29", "8.13"),
-}
-_DEFAULT_CONTROLS = ("5.1", "5.9", "6.3")
-# Likelihood depends on the threat (IDs of the default catalogue). The municipality's
-# own incidents make phishing, ransomware, misdirected letters and uploads to private
-# cloud services likely; sabotage, lightning and natural disasters are rare.
-_LIKELY = ("T01", "T02", "T07", "T11", "T12", "T13", "T14", "T18", "T24")
-_RARE = ("T05", "T10", "T20", "T21", "T22", "T38", "T40", "T41", "T42", "T43")
-# P(likelihood 1..4) for rare, ordinary and likely threats.
-# Only the likely threats reach Forventet (4), so the top risks are the familiar ones.
-_LIKELIHOOD_P = np.array([[0.70, 0.27, 0.03, 0.0], [0.25, 0.45, 0.30, 0.0], [0.05, 0.25, 0.45, 0.25]])
-# Digital threats that cannot hit paper archives and rooms (physical assets).
-_NOT_PHYSICAL = ("T01", "T02", "T03", "T04", "T05", "T06", "T07", "T08", "T09", "T10", "T12", "T15", "T30",
-                 "T32", "T35")  # fmt: skip
-# The residual risk in words, by treatment.
-_RESIDUAL_TEXT = {
-    "mitigate": "Foranstaltningerne mindsker risikoen; en restrisiko består og følges ved opfølgningen.",
-    "transfer": "Den økonomiske del er overført; konsekvensen for borgerne og driften består.",
-    "avoid": "Aktiviteten ændres, så truslen bortfalder; der ventes ingen væsentlig restrisiko.",
-    "accept": "Risikoen accepteres, som den er, og tages op igen senest på revurderingsdatoen.",
-}
-# Threats the ransomware scare concerns, and the controls that treat them.
-_SCARE_PATTERN = r"ransomware|malware|løsepenge|skadelig software"
-_SCARE_CONTROLS = "5.24; 8.7; 8.8; 8.13"
 
-# Who answers for controls (SoA, action plan, wheel), by the control's theme.
-_RESPONSIBLE = {
-    "organisational": ISK,
-    "people": "Dorthe Ravn (løn- og personalechef)",
-    "physical": "Kim Lassen (ejendomschef)",
-    "technological": IT_SECURITY,
-}
-_NOT_APPLICABLE = {  # control -> justification ("" = left blank on purpose)
-    "8.4": "Kommunen udvikler ikke selv software og har ikke kildekode; krav til leverandører dækkes af 8.30.",
-    "8.25": "Ingen egen systemudvikling; sikker udvikling kræves af leverandørerne i kontrakten (8.30).",
-    "8.28": "Ingen egen programmering i kommunen.",
-    "8.31": "",
-    "8.33": "",
-}
-_LEGAL = ("5.31", "5.32", "5.33", "5.34", "6.6", "5.5")
-_OWN_CONTROLS = (  # control_id, title, source, status by round position (early, late)
-    ("K-01", "Fortegnelse over behandlingsaktiviteter (GDPR art. 30)", "implemented", "implemented"),
-    ("K-02", "Konsekvensanalyse (DPIA) før nye behandlinger med høj risiko (GDPR art. 35)", "partly", "implemented"),
-    (
-        "K-03",
-        "Anmeldelse af brud på persondatasikkerheden til Datatilsynet inden 72 timer",
-        "implemented",
-        "implemented",
-    ),
-    ("K-04", "Ledelsens uddannelse i cybersikkerhed efter NIS2-reglerne", "not_started", "partly"),
-)
-_OWN_RESPONSIBLE = {"K-01": DPO, "K-02": DPO, "K-03": DPO, "K-04": ISK}
-_NSIS = {"5.16": "NSIS: identitetssikring", "5.17": "NSIS: autentifikation", "8.5": "NSIS: sikringsniveau"}
+def _rows(name: str) -> list[tuple[str, ...]]:
+    return [tuple(str(v) for v in row) for row in _read_csv(name).itertuples(index=False)]
 
-# Improvement plan (årsplan): action_id, title, controls, start, deadline, months late when done.
-_IMPROVEMENTS = (
-    ("H-101", "Indføre totrinslogin for alle medarbejdere", "5.17; 8.5", "2024-07-01", "2025-06-30", 0),
-    ("H-102", "Opdatere it-beredskabsplanen og øve den", "5.29; 5.30", "2025-01-01", "2025-12-31", 3),
-    ("H-103", "Gennemgå databehandleraftaler og lægge en tilsynsplan", "5.20; 5.22", "2024-10-01", "2025-09-30", 0),
-    ("H-104", "Opdele netværket på plejecentre og skoler", "8.20; 8.22", "2025-07-01", "2026-06-30", 9),
-    ("H-105", "Kryptere alle bærbare enheder", "8.1; 8.24", "2024-04-01", "2025-03-31", 0),
-    ("H-106", "Samle logning centralt og overvåge den", "8.15; 8.16", "2025-10-01", "2026-12-31", 0),
-    ("H-107", "Forberede kommunen på NIS2-kravene", "5.1; K-04", "2025-04-01", "2027-06-30", 0),
-)  # fmt: skip
 
-# Årshjul: activity_id, title, category, frequency, month, responsible, controls.
-_WHEEL = (
-    ("AH-01", "Gennemgang af brugerrettigheder i fagsystemerne", "Kontrol", "quarterly", 2, ISK, "5.18; 8.2"),
-    ("AH-02", "Stikprøvekontrol af logning af opslag", "Kontrol", "monthly", None, IT_SECURITY, "8.15; 8.16"),
-    ("AH-03", "Tilsyn med databehandlere", "Kontrol", "yearly", 9, DPO, "5.20; 5.22"),
-    ("AH-04", "Test af it-beredskabsplanen", "Beredskab", "yearly", 11, "Peter Vang (it-chef)", "5.29; 5.30"),
-    ("AH-05", "Test af genetablering fra backup", "Beredskab", "half_yearly", 4, "Mads Eskildsen (driftsansvarlig)", "8.13"),
-    ("AH-06", "Awarenesskampagne for alle medarbejdere", "Awareness", "yearly", 10, ISK, "6.3"),
-    ("AH-07", "Phishingtest", "Awareness", "quarterly", 3, IT_SECURITY, "6.3; 8.7"),
-    ("AH-08", "Status til informationssikkerhedsudvalget", "Rapportering", "quarterly", 1, ISK, "5.4"),
-    ("AH-09", "Årsrapport til direktionen og kommunalbestyrelsen", "Rapportering", "yearly", 12, ISK, "5.1; 5.4"),
-    ("AH-10", "Opfølgning på risikovurderingen og handlingsplanen", "Opfølgning", "quarterly", 3, ISK, "5.9"),
-    ("AH-11", "Gennemgang af informationssikkerhedspolitikken", "Opfølgning", "yearly", 5, ISK, "5.1"),
-    ("AH-12", "Gennemgang af SoA", "Opfølgning", "half_yearly", 6, ISK, "5.36"),
-    ("AH-13", "Kontrol af sårbarhedsscanning og opdateringer", "Kontrol", "monthly", None, IT_SECURITY, "8.8"),
-    ("AH-14", "Gennemgang af adgangskort og nøgler", "Kontrol", "half_yearly", 3, "Kim Lassen (ejendomschef)", "7.2"),
-    ("AH-15", "Intern audit af ISMS", "Kontrol", "yearly", 8, "Ekstern revisor via økonomiafdelingen", "5.35"),
-)  # fmt: skip
-_NEVER_DONE = "AH-04"
+@cache
+def _settings() -> dict[str, Any]:
+    with resources.files("isms_analysis").joinpath("data", "sample", "settings.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@cache
+def _data() -> _Data:
+    """Read the sample's tables once."""
+
+    def cons(*values: str) -> tuple[int, int, int] | None:
+        return tuple(int(v) for v in values) if all(values) else None  # type: ignore[return-value]
+
+    assets = tuple(
+        _AssetTemplate(name, type_, area, pd_, critical == "true", cons(mc, mi, ma), cons(dc, di, da),
+                       downtime, kle, notes, int(first), int(last))
+        for name, type_, area, pd_, critical, mc, mi, ma, dc, di, da, downtime, kle, notes, first, last
+        in _rows("assets.csv")
+    )  # fmt: skip
+    categories = _read_csv("threat_categories.csv")
+    types = tuple(c for c in categories.columns if c not in ("category", "existing_controls", "controls"))
+    cats = [str(c) for c in categories["category"]]
+    vulnerabilities: dict[str, tuple[str, ...]] = {}
+    for category, text in _rows("vulnerabilities.csv"):
+        vulnerabilities[category] = (*vulnerabilities.get(category, ()), text)
+    own = _rows("own_controls.csv")
+    return _Data(
+        areas={area: (risk, system, data) for area, risk, system, data in _rows("areas.csv")},
+        tolerance={(area, persp): level for area, persp, level in _rows("tolerance.csv")},
+        roles=tuple(_rows("roles.csv")),  # type: ignore[arg-type]
+        assets=assets,
+        types=types,
+        relevance={c: tuple(float(categories.at[k, t]) for t in types) for k, c in enumerate(cats)},
+        vulnerabilities=vulnerabilities,
+        existing=dict(zip(cats, map(str, categories["existing_controls"]), strict=True)),
+        controls={
+            c: tuple(x.strip() for x in str(s).split(";")) for c, s in zip(cats, categories["controls"], strict=True)
+        },
+        own_controls=tuple(row[:4] for row in own),  # type: ignore[misc]
+        own_responsible={row[0]: row[4] for row in own},
+        not_applicable=dict(_rows("not_applicable.csv")),  # type: ignore[arg-type]
+        improvements=tuple((*row[:5], int(row[5])) for row in _rows("improvements.csv")),  # type: ignore[misc]
+        wheel=tuple((*row[:4], int(row[4]) if row[4] else None, *row[5:]) for row in _rows("wheel.csv")),  # type: ignore[misc]
+    )
+
+
+def _person(key: str) -> str:
+    """A person or body of the sample (settings.toml [people]): coordinator, committee, ..."""
+    return str(_settings()["people"][key])
+
+
 STILL_PRESENT = 10**6  # "last round" of an asset that is not retired
 _PERIOD = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 
@@ -392,7 +169,8 @@ _STATUS = np.array(["open", "in_progress", "closed"], dtype=object)
 # -- calendar -------------------------------------------------------------------------------------
 def round_labels(rounds: int = 8) -> list[str]:
     """The quarterly round labels, oldest first, ending with "2026 Q3"."""
-    end = LAST_ROUND[0] * 4 + LAST_ROUND[1] - 1
+    year, quarter = _settings()["last_round"]
+    end = year * 4 + quarter - 1
     return [_label(q) for q in range(end - rounds + 1, end + 1)]
 
 
@@ -435,9 +213,10 @@ def approval_date(qn: int) -> dt.date:
 
 
 def scare_index(labels: list[str]) -> int | None:
-    """Position of the ransomware quarter: SCARE_ROUND, else the middle round."""
-    if SCARE_ROUND in labels:
-        return labels.index(SCARE_ROUND)
+    """Position of the ransomware quarter (settings.toml: scare_round), else the middle round."""
+    scare_round = _settings()["scare_round"]
+    if scare_round in labels:
+        return labels.index(scare_round)
     return len(labels) // 2 if len(labels) >= 2 else None
 
 
@@ -454,9 +233,11 @@ def generate(rounds: int = 8, risks: int = 1500, seed: int = 0) -> list[Assessme
     if risks < 1:
         raise ValueError("risks must be at least 1")
     rng = np.random.default_rng(seed)
-    m = get_matrix(MATRIX)
+    settings = _settings()
+    m = get_matrix(settings["matrix"])
     labels = round_labels(rounds)
-    end_qn = LAST_ROUND[0] * 4 + LAST_ROUND[1] - 1
+    year, quarter = settings["last_round"]
+    end_qn = year * 4 + quarter - 1
     qns = [end_qn - rounds + 1 + r for r in range(rounds)]
 
     threats = default_threats()[["threat_id", "name", "category", "description", "affects_c", "affects_i", "affects_a"]]
@@ -471,13 +252,13 @@ def generate(rounds: int = 8, risks: int = 1500, seed: int = 0) -> list[Assessme
         risk_frame = sim.step(r)
         present = (a_first <= r) & (a_last >= r)
         meta = {
-            "municipality": MUNICIPALITY,
+            "municipality": settings["municipality"],
             "round": label,
             "assessment_date": pd.Timestamp(assessment_date(qns[r])),
-            "prepared_by": ISK,
-            "approved_by": COMMITTEE,
+            "prepared_by": _person("coordinator"),
+            "approved_by": _person("committee"),
             "approved_date": pd.Timestamp(approval_date(qns[r])),
-            "matrix": MATRIX,
+            "matrix": settings["matrix"],
         }
         actions = _actions(risk_frame, sim.completed, control_titles, meta["assessment_date"])
         out.append(
@@ -499,10 +280,13 @@ def generate(rounds: int = 8, risks: int = 1500, seed: int = 0) -> list[Assessme
 def _relevance(categories: pd.Series | np.ndarray, types: pd.Series | np.ndarray, threat_ids: Any = None) -> np.ndarray:
     """Relevance weight of every asset (rows) x threat (columns) pair, from the
     threat's category and the asset's type (digital threats never hit physical assets)."""
-    weights = np.array([_RELEVANCE.get(str(c), _DEFAULT_RELEVANCE) for c in categories], dtype=float)  # t x types
+    data = _data()
+    default = (float(_settings()["default_category"]["relevance"]),) * len(data.types)
+    weights = np.array([data.relevance.get(str(c), default) for c in categories], dtype=float)  # t x types
     if threat_ids is not None:
-        weights[np.isin(np.asarray(threat_ids, dtype=object), _NOT_PHYSICAL), _TYPES.index("physical")] = 0.0
-    return weights[:, pd.Index(_TYPES).get_indexer(pd.Index(types))].T
+        not_physical = _settings()["likelihood"]["not_physical"]
+        weights[np.isin(np.asarray(threat_ids, dtype=object), not_physical), data.types.index("physical")] = 0.0
+    return weights[:, pd.Index(data.types).get_indexer(pd.Index(types))].T
 
 
 def _assets(
@@ -514,7 +298,7 @@ def _assets(
     some consequences move one step. For a very large number of risks the templates
     are repeated per unit ("enhed 2", ...) so that an asset keeps about 25-35 risks.
     """
-    tpl = ASSET_TEMPLATES
+    tpl, areas = _data().assets, _data().areas
     n = len(tpl)
     droppable = np.flatnonzero(
         [
@@ -554,9 +338,9 @@ def _assets(
             "type": [t.type for t, _ in rows],
             "area": [t.area for t, _ in rows],
             "kle": [t.kle or None for t, _ in rows],
-            "system_owner": [AREAS[t.area][1] for t, _ in rows],
-            "data_owner": [AREAS[t.area][2] for t, _ in rows],
-            "risk_owner": [AREAS[t.area][0] for t, _ in rows],
+            "system_owner": [areas[t.area][1] for t, _ in rows],
+            "data_owner": [areas[t.area][2] for t, _ in rows],
+            "risk_owner": [areas[t.area][0] for t, _ in rows],
             "critical": pd.array([t.critical for t, _ in rows], dtype="boolean"),
             "personal_data": [t.personal_data for t, _ in rows],
             **{f"consequence_municipality_{p}": cons(mun[:, k], np.ones(n_rows, bool)) for k, p in enumerate("cia")},
@@ -583,6 +367,8 @@ class _Simulation:
     def __init__(self, rng: np.random.Generator, m: RiskMatrix, assets: pd.DataFrame, a_first: np.ndarray,
                  a_last: np.ndarray, threats: pd.DataFrame, rounds: int, risks: int, qns: list[int]) -> None:  # fmt: skip
         self.rng, self.m, self.qns, self.rounds, self.risks = rng, m, qns, rounds, risks
+        data, settings = _data(), _settings()
+        self.scare_controls = settings["scare"]["controls"]
         self.labels = [_label(q) for q in qns]
         self.scare = scare_index(self.labels)
         n_t = len(threats)
@@ -602,7 +388,7 @@ class _Simulation:
         self.area = assets["area"].to_numpy(dtype=object)[self.asset]
         self.cat = category[self.threat]
         self.scare_threat = (
-            threats["name"].astype("string").str.contains(_SCARE_PATTERN, case=False, regex=True).fillna(False)
+            threats["name"].astype("string").str.contains(settings["scare"]["pattern"], case=False, regex=True).fillna(False)
             .to_numpy(dtype=bool)[self.threat]
         )  # fmt: skip
 
@@ -617,22 +403,24 @@ class _Simulation:
         codes = areas.get_indexer(self.area)
         self.tol_m, self.tol_d = table[codes, 0], table[codes, 1]
         self.people = (assets["type"].to_numpy(dtype=object) == "people")[self.asset]
-        self.head = np.array([AREAS[a][0] for a in self.area], dtype=object)
-        kind = np.where(np.isin(self.threat_ids[self.threat], _LIKELY), 2, 1)
+        self.head = np.array([data.areas[a][0] for a in self.area], dtype=object)
+        likelihood = settings["likelihood"]
+        kind = np.where(np.isin(self.threat_ids[self.threat], likelihood["likely"]), 2, 1)
         self.like_max = np.where(kind == 2, 4, 3).astype(np.int16)
-        self.like_cdf = np.cumsum(_LIKELIHOOD_P, axis=1)[
-            np.where(np.isin(self.threat_ids[self.threat], _RARE), 0, kind)
+        self.like_cdf = np.cumsum(np.array(likelihood["p"]), axis=1)[
+            np.where(np.isin(self.threat_ids[self.threat], likelihood["rare"]), 0, kind)
         ]
         self.tclass = np.array([TREATMENT_CLASSES.index(lv.treatment) for lv in m.levels], dtype=np.int8)
         self.may_accept = TREATMENT_CLASSES.index("may_accept")
 
         # Fixed per pair: vulnerability text, owner, and the pool the controls come from.
-        vul_sets = [_VULNERABILITIES.get(c, _DEFAULT_VULNERABILITIES) for c in category]
+        default_vul = tuple(settings["default_category"]["vulnerabilities"])
+        vul_sets = [data.vulnerabilities.get(c, default_vul) for c in category]
         pick = rng.integers(0, 1 << 30, size=u)
         self.vulnerability = np.array(
             [vul_sets[t][k % len(vul_sets[t])] for t, k in zip(self.threat, pick, strict=True)], dtype=object
         )
-        self.existing = np.array([_EXISTING.get(c, "") or None for c in self.cat], dtype=object)
+        self.existing = np.array([data.existing.get(c, "") or None for c in self.cat], dtype=object)
         owners = assets[["risk_owner", "system_owner"]].to_numpy(dtype=object)[self.asset]
         self.owner = np.where(rng.random(u) < 0.85, owners[:, 0], owners[:, 1])
 
@@ -680,12 +468,13 @@ class _Simulation:
         """Who accepts by name: top management for critical assets and the highest
         level, the committee up to Over middel, the head of area (or the committee) up
         to Middel -- as the Roller sheet allows."""
-        head_max = self.m.level_index(HEAD_MAX_LEVEL)
+        head_max = self.m.level_index(_settings()["head_max_level"])
+        committee = _person("committee")
         committee_max = self.m.level_index("Over middel")
-        head_or_committee = np.where(self.rng.random(len(idx)) < 0.5, self.head[idx], COMMITTEE)
+        head_or_committee = np.where(self.rng.random(len(idx)) < 0.5, self.head[idx], committee)
         return np.select(
             [self.critical[idx] | (lvl > committee_max), lvl > head_max],
-            [TOP_MANAGEMENT, COMMITTEE],
+            [_person("top_management"), committee],
             head_or_committee,
         ).astype(object)
 
@@ -735,7 +524,7 @@ class _Simulation:
         ctrl = np.full(n, None, dtype=object)
         for cat in np.unique(self.cat[idx]):
             sel = np.flatnonzero(self.cat[idx] == cat)
-            pool = np.array(_CONTROLS.get(cat, _DEFAULT_CONTROLS), dtype=object)
+            pool = np.array(_data().controls.get(cat, tuple(_settings()["default_category"]["controls"])), dtype=object)
             # Earlier controls are likelier: sort by a key that favours low positions.
             rank = np.argsort(order[sel, : len(pool)] * (1 + np.arange(len(pool)) / 3), axis=1)
             for j, row in zip(sel, rank, strict=True):
@@ -749,7 +538,7 @@ class _Simulation:
         explicit = (treat == ACCEPT) & (above | dsvh)
         by = self.acceptor(idx, cls, lvl)
         breach = explicit & (rng.random(n) < 0.01)
-        by = np.where(breach, np.where(self.critical[idx], COMMITTEE, UNAUTHORISED), by)
+        by = np.where(breach, np.where(self.critical[idx], _person("committee"), _person("unauthorised")), by)
         no_date = explicit & ~breach & (rng.random(n) < 0.03)
         self.accepted_by[idx] = np.where(explicit, by, None)
         self.accepted_q[idx] = np.where(explicit & ~no_date, r, -1)
@@ -874,14 +663,14 @@ class _Simulation:
         new = np.concatenate([fresh, np.asarray(extra, dtype=np.intp)]).astype(np.intp)
         if len(new):
             self.activate(new, r)
-            self.await_decision(new, PENDING_FLOOR)
+            self.await_decision(new, _settings()["pending_floor"])
 
         if scare_now:
             hit = np.flatnonzero((self.state == 1) & ~self.closing & self.scare_threat)
             base = self.like[hit].copy()
             self.like[hit] = np.minimum(4, base + 1)
             self.treat[hit] = MITIGATE
-            self.controls[hit] = _SCARE_CONTROLS
+            self.controls[hit] = self.scare_controls
             self.res_like[hit] = np.maximum(1, base - 1)
             self.status[hit] = IN_PROGRESS
             self.deadline_q[hit] = self.qns[r] + 1
@@ -893,9 +682,10 @@ class _Simulation:
         # non-critical named acceptance, if none is left).
         named = act[(self.treat[act] == ACCEPT) & (self.accepted_q[act] >= 0) & ~self.critical[act]]
         named = named[self.exposure(named)[0]]  # above the tolerance
-        if len(named) and not (self.accepted_by[named] == UNAUTHORISED).any():
+        unauthorised = _person("unauthorised")
+        if len(named) and not (self.accepted_by[named] == unauthorised).any():
             first = named[np.argmin(self.number[named])]
-            self.accepted_by[first] = UNAUTHORISED
+            self.accepted_by[first] = unauthorised
         if r > 0:
             # Acceptances are re-evaluated when they expire; a few are not, and stay expired.
             acc = act[(self.treat[act] == ACCEPT) & (self.accepted_q[act] >= 0)]
@@ -931,7 +721,8 @@ class _Simulation:
         ).astype("datetime64[ns]")
         review_date[~((acc_q >= 0) & self.review_written[idx] & (treat == ACCEPT))] = np.datetime64("NaT")
         text_key = np.where(treat >= 0, _TREAT[np.clip(treat, 0, None)], "")
-        residual_text = np.array([_RESIDUAL_TEXT.get(k) for k in text_key], dtype=object)
+        texts = _settings()["residual_text"]
+        residual_text = np.array([texts.get(k) for k in text_key], dtype=object)
         residual_text = np.where((treat == ACCEPT) & (acc_q < 0), None, residual_text)
         deadline = _quarter_ends(self.deadline_q[idx])
         treat = self.treat[idx]
@@ -992,20 +783,22 @@ def _append_existing(existing: np.ndarray, controls: np.ndarray) -> np.ndarray:
 # -- optional sheets ------------------------------------------------------------------------------
 def _profile() -> pd.DataFrame:
     """One row per area for both perspectives, and per-perspective rows where the
-    tolerance differs (TOLERANCE); approved by the committee."""
+    tolerance differs (tolerance.csv); approved by the committee."""
+    data, settings = _data(), _settings()
     rows = []
-    for area in AREAS:
-        own = {p: lv for (a, p), lv in TOLERANCE.items() if a == area}
-        rows.append((area, own.get("", DEFAULT_TOLERANCE), None))
+    for area in data.areas:
+        own = {p: lv for (a, p), lv in data.tolerance.items() if a == area}
+        rows.append((area, own.get("", settings["default_tolerance"]), None))
         rows += [(area, lv, p) for p, lv in own.items() if p]
     frame = pd.DataFrame(rows, columns=["area", "max_accepted_level", "perspective"])
-    return frame.assign(approved_by=COMMITTEE, approved_date=pd.Timestamp(PROFILE_APPROVED))
+    return frame.assign(approved_by=_person("committee"), approved_date=pd.Timestamp(settings["profile_approved"]))
 
 
 def _roles() -> pd.DataFrame:
     """The Roller sheet: top management, the committee and the heads of area (by name)."""
-    heads = dict.fromkeys(head.split(" (")[0] for head, _, _ in AREAS.values())
-    rows = [*ROLES, *((name, "management", HEAD_MAX_LEVEL) for name in heads)]
+    data, head_max = _data(), _settings()["head_max_level"]
+    heads = dict.fromkeys(head.split(" (")[0] for head, _, _ in data.areas.values())
+    rows = [*data.roles, *((name, "management", head_max) for name in heads)]
     return pd.DataFrame(rows, columns=["name", "role", "max_level"])
 
 
@@ -1039,12 +832,12 @@ def _actions(risks: pd.DataFrame, completed: pd.DataFrame, annex: pd.DataFrame, 
                 "type": "risk_treatment",
                 "risks": "; ".join(linked["risk_id"]),
                 "controls": ctrl,
-                "responsible": _RESPONSIBLE.get(_theme_of(ctrl), ISK),
+                "responsible": _responsible(ctrl),
                 "deadline": linked["deadline"].min(),
                 "status": status,
             }
         )
-    for aid, title, controls, start, deadline, late in _IMPROVEMENTS:
+    for aid, title, controls, start, deadline, late in _data().improvements:
         start_, due = pd.Timestamp(start), pd.Timestamp(deadline)
         finished = due + pd.DateOffset(months=late)
         if as_of < start_ or as_of > finished + pd.DateOffset(months=6):
@@ -1054,7 +847,7 @@ def _actions(risks: pd.DataFrame, completed: pd.DataFrame, annex: pd.DataFrame, 
         rows.append(
             {
                 "action_id": aid, "title": title, "type": "improvement_plan", "risks": None, "controls": controls,
-                "responsible": ISK if "K-" in controls else _RESPONSIBLE.get(_theme_of(controls), ISK),
+                "responsible": _person("coordinator") if "K-" in controls else _responsible(controls),
                 "deadline": due, "status": status,
             }
         )  # fmt: skip
@@ -1062,6 +855,11 @@ def _actions(risks: pd.DataFrame, completed: pd.DataFrame, annex: pd.DataFrame, 
     frame = pd.DataFrame(rows, columns=columns).sort_values("action_id", kind="stable").reset_index(drop=True)
     frame["deadline"] = pd.to_datetime(frame["deadline"]).astype("datetime64[ns]")
     return frame.astype({c: "string" for c in columns if c != "deadline"})
+
+
+def _responsible(cid: str) -> str:
+    """Who answers for a control (settings.toml [responsible], by its theme; the coordinator otherwise)."""
+    return str(_settings()["responsible"].get(_theme_of(cid), _person("coordinator")))
 
 
 def _theme_of(cid: str) -> str:
@@ -1073,6 +871,7 @@ def _theme_of(cid: str) -> str:
 def _soa(annex: pd.DataFrame, actions: pd.DataFrame, r: int, rounds: int, scare: int | None, seed: int) -> pd.DataFrame:
     """All Annex A controls plus own controls. Status improves over the rounds; the
     ransomware-related controls are implemented after the scare."""
+    data, settings = _data(), _settings()
     rng = np.random.default_rng([seed, 27001])  # the same controls progress in every round
     n = len(annex)
     ids = annex["control_id"].to_numpy(dtype=object)
@@ -1081,21 +880,23 @@ def _soa(annex: pd.DataFrame, actions: pd.DataFrame, r: int, rounds: int, scare:
     impl_at = partly_at + rng.integers(1, 6, size=n)
     planned_at = partly_at - rng.integers(1, 3, size=n)
     if scare is not None:
-        fast = np.isin(ids, [c.strip() for c in _SCARE_CONTROLS.split(";")])
+        fast = np.isin(ids, [c.strip() for c in settings["scare"]["controls"].split(";")])
         impl_at = np.where(fast, np.minimum(impl_at, scare + 1), impl_at)
     status = np.select(
         [r >= impl_at, r >= partly_at, r >= planned_at], ["implemented", "partly", "planned"], "not_started"
     )
-    applicable = ~np.isin(ids, list(_NOT_APPLICABLE))
-    justification = np.array([_NOT_APPLICABLE.get(c) or None for c in ids], dtype=object)
-    used = {c for pool in _CONTROLS.values() for c in pool}
+    applicable = ~np.isin(ids, list(data.not_applicable))
+    justification = np.array([data.not_applicable.get(c) or None for c in ids], dtype=object)
+    used = {c for pool in data.controls.values() for c in pool}
     source = np.where(
-        np.isin(ids, _LEGAL), "legal", np.where(np.isin(ids, list(used)), "risk_assessment", "best_practice")
+        np.isin(ids, settings["soa"]["legal"]),
+        "legal",
+        np.where(np.isin(ids, list(used)), "risk_assessment", "best_practice"),
     )
     theme = annex["theme"].astype("string").to_numpy(dtype=object)
-    responsible = np.array([_RESPONSIBLE[t] for t in theme], dtype=object)
-    responsible[np.isin(ids, ["5.34", "5.31"])] = DPO
-    responsible[np.isin(ids, ["7.3", "5.13"])] = None  # two left blank on purpose
+    responsible = np.array([settings["responsible"][t] for t in theme], dtype=object)
+    responsible[np.isin(ids, settings["soa"]["dpo_controls"])] = _person("dpo")
+    responsible[np.isin(ids, settings["soa"]["unassigned"])] = None  # left blank on purpose
     links: dict[str, list[str]] = {}
     for ctrls, rks in zip(actions["controls"], actions["risks"], strict=True):
         if isinstance(rks, str):
@@ -1112,20 +913,20 @@ def _soa(annex: pd.DataFrame, actions: pd.DataFrame, r: int, rounds: int, scare:
             "status": np.where(applicable, status, None),
             "responsible": np.where(applicable, responsible, None),
             "risks": [("; ".join(sorted(set(links[c]))) if c in links else None) for c in ids],
-            "nsis": [_NSIS.get(c) for c in ids],
+            "nsis": [settings["soa"]["nsis"].get(c) for c in ids],
         }
     )
     late = r >= rounds // 2
     own = pd.DataFrame(
         {
-            "control_id": [c[0] for c in _OWN_CONTROLS],
-            "title": [c[1] for c in _OWN_CONTROLS],
+            "control_id": [c[0] for c in data.own_controls],
+            "title": [c[1] for c in data.own_controls],
             "theme": "Egne foranstaltninger",
             "applicable": True,
             "justification": None,
             "source": "legal",
-            "status": [c[3] if late else c[2] for c in _OWN_CONTROLS],
-            "responsible": [_OWN_RESPONSIBLE[c[0]] for c in _OWN_CONTROLS],
+            "status": [c[3] if late else c[2] for c in data.own_controls],
+            "responsible": [data.own_responsible[c[0]] for c in data.own_controls],
             "risks": None,
             "nsis": None,
         }
@@ -1142,7 +943,8 @@ def _wheel(as_of: pd.Timestamp, qn: int, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng([seed, 9001, qn])
     month_now = as_of.year * 12 + as_of.month - 1
     rows = []
-    for aid, title, category, freq, month, responsible, controls in _WHEEL:
+    never_done = _settings()["never_done"]
+    for aid, title, category, freq, month, responsible, controls in _data().wheel:
         period = _PERIOD[freq]
         anchor = 0 if month is None else month - 1
         latest = month_now - ((month_now - anchor) % period)  # the latest scheduled month up to now
@@ -1154,7 +956,7 @@ def _wheel(as_of: pd.Timestamp, qn: int, seed: int) -> pd.DataFrame:
             done_month -= period
             last_done = pd.Timestamp(dt.date(done_month // 12, done_month % 12 + 1, day))
         status = "done" if done_month == latest else ("in_progress" if rng.random() < 0.5 else "planned")
-        if aid == _NEVER_DONE:
+        if aid == never_done:
             last_done, status = pd.NaT, "planned"
         rows.append(
             {
@@ -1171,7 +973,7 @@ def _wheel(as_of: pd.Timestamp, qn: int, seed: int) -> pd.DataFrame:
 # -- writing --------------------------------------------------------------------------------------
 def file_name(label: str) -> str:
     """The workbook name of a round, e.g. "eksempel-kommune-2026-Q3.xlsx"."""
-    return f"{FILE_PREFIX}-{label.replace(' ', '-')}.xlsx"
+    return f"{_settings()['file_prefix']}-{label.replace(' ', '-')}.xlsx"
 
 
 def write_sample(
@@ -1197,7 +999,7 @@ def _readme(assessments: list[Assessment], rounds: int, risks: int, seed: int) -
     scare = scare_index([a.meta["round"] for a in assessments])
     scare_label = assessments[scare].meta["round"] if scare is not None else "-"
     lines = [
-        f"# {MUNICIPALITY}: eksempeldata / sample data",
+        f"# {_settings()['municipality']}: eksempeldata / sample data",
         "",
         f"Genereret med / generated with `isms sample DIR --rounds {rounds} --risks {risks} --seed {seed}`.",
         "",

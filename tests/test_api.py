@@ -7,7 +7,7 @@ import types
 import openpyxl
 import pandas as pd
 import pytest
-from test_register import three_risks
+from conftest import three_risks
 
 import isms_analysis as isms
 from isms_analysis.register import write_register

@@ -14,6 +14,7 @@ import isms_analysis as isms
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_make_docs_builds_the_api_reference(tmp_path: Path) -> None:
     pytest.importorskip("pdoc")
     spec = importlib.util.spec_from_file_location("build_api", ROOT / "docs" / "build_api.py")
@@ -29,7 +30,7 @@ def test_make_docs_builds_the_api_reference(tmp_path: Path) -> None:
 
 
 def test_data_functions_document_every_output_column_and_dtype(tmp_path: Path) -> None:
-    from test_register import three_risks
+    from conftest import three_risks
 
     a = three_risks()
     s = isms.score(a)

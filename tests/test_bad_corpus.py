@@ -47,6 +47,7 @@ def validate(path: Path, lang: str) -> tuple[int, str, float]:
     return result.exit_code, result.output, elapsed
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 @pytest.mark.parametrize("lang", ["da", "en"])
 @pytest.mark.parametrize("case", mc.CORPUS, ids=lambda c: c.file)
 def test_validate_answers_every_bad_file_briefly(case, lang: str) -> None:
@@ -97,6 +98,7 @@ def test_baseline_is_valid() -> None:
     assert out.strip().endswith("gyldig (0 fejl, 0 advarsler)")
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_installed_console_script(tmp_path: Path) -> None:
     # needs reader (for the exact refusal text); the console script must never show a traceback
     isms = Path(sys.executable).parent / "isms"
@@ -137,6 +139,7 @@ def test_reader_reports_exactly_the_expected_problems(case) -> None:
     assert (case.exit == 1) == any(p["severity"] == "error" for p in problems)
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 @pytest.mark.parametrize("lang", ["da", "en"])
 @pytest.mark.parametrize("case", [c for c in READ_CASES if c.problems], ids=lambda c: c.file)
 def test_cli_line_per_problem(case, lang: str) -> None:

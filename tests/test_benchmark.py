@@ -72,6 +72,7 @@ def leaks(extract_path: Path, a) -> list[tuple[str, str]]:
 
 
 @pytest.mark.skipif(not SAMPLE, reason="no bundled sample")
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_privacy_no_workbook_text_in_the_extract(tmp_path: Path) -> None:
     a = read_workbook(SAMPLE[-1])
     path, extract = bm.export_benchmark(tmp_path / "x.parquet", workbook=SAMPLE[-1], store=tmp_path / "s.duckdb")
@@ -176,6 +177,7 @@ def six(tmp_path_factory) -> Path:
     return d
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_sql_duckdb_on_files_equals_pandas_on_frames(six: Path) -> None:
     own_sql, peers_sql = bm.peer_tables(six)
     own_pd, peers_pd = bm.peer_tables_pandas(bm.read_extracts(six))
@@ -211,6 +213,7 @@ def test_peer_quartiles_hand_computed(tmp_path: Path) -> None:
     assert c2.loc[c2["metric"] == "actions_overdue", "direction"].iloc[0] == ""
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_k_anonymity_four_extracts_suppressed(tmp_path: Path) -> None:
     _extracts(tmp_path, 4, rounds=1)
     own, peers = bm.peer_tables(tmp_path)
@@ -234,6 +237,7 @@ def test_k_anonymity_four_extracts_suppressed(tmp_path: Path) -> None:
     assert "too few municipalities" in section_html("soa", bm.load_benchmark(tmp_path, who, k=5, lang="en"))
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_same_extract_twice_is_refused(six: Path, tmp_path: Path) -> None:
     import shutil
 
@@ -246,6 +250,7 @@ def test_same_extract_twice_is_refused(six: Path, tmp_path: Path) -> None:
     assert "kopi.parquet" in info.value.da
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_resolve_municipality_and_round(six: Path) -> None:
     own, _ = bm.peer_tables(six)
     who = sorted(own["municipality"].unique())[2]

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import sample_pair
 from offline_browser import offline_page
-from test_reports_run import sample_pair
 
 from isms_analysis import benchmark as bm
 from isms_analysis.runner import run_report, safe_name

@@ -75,6 +75,7 @@ def two_municipalities(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_bulk_load_equals_round_by_round(two_municipalities: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store, "_CHUNK_RISKS", 50)  # several chunks: categories must be united
     fast = store.load_rounds(two_municipalities)
@@ -86,6 +87,7 @@ def test_bulk_load_equals_round_by_round(two_municipalities: Path, monkeypatch: 
     assert list(fast["municipality"].cat.categories) == ["Aby Kommune", "Bby Kommune"]
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_one_pass_comparison_equals_pair_by_pair(two_municipalities: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     history = store.load_rounds(two_municipalities)
     monkeypatch.setattr(rounds, "_BATCH_ROWS", 100)  # several batches of pairs
@@ -107,6 +109,7 @@ def test_one_pass_comparison_equals_pair_by_pair(two_municipalities: Path, monke
         pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_rescoring_a_history_reads_treatment_and_status_by_name(two_municipalities: Path) -> None:
     """A history's categoricals are sorted (accept, avoid, mitigate, transfer), not in
     the scorer's order: rescoring must give the flags of the rounds as scored."""

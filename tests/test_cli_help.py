@@ -159,6 +159,7 @@ def test_benchmark_pdf_prints_the_pdf_path_too(tmp_path: Path, monkeypatch):
     assert res.stdout.splitlines() == [str(html), str(html.with_suffix(".pdf"))]
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_each_command_keeps_its_own_help_over_many_runs(monkeypatch):
     # every run builds new command objects; a help text must never move to another command
     monkeypatch.delenv("ISMS_LANG", raising=False)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import sample_pair
 
 from isms_analysis import committee as C
 from isms_analysis.context import load_context
@@ -27,19 +28,9 @@ REPO = Path(__file__).resolve().parents[1]
 KL = get_matrix("kl")
 
 
-def sample_pair() -> tuple[Path, Path] | None:
-    bundled = sorted((REPO / "data" / "sample").glob("eksempel-kommune-*-Q*.xlsx"))
-    return (bundled[-1], bundled[-2]) if len(bundled) >= 2 else None
-
-
 @pytest.fixture(scope="module")
 def contexts(tmp_path_factory) -> dict[str, object]:
-    pair = sample_pair()
-    if pair is None:
-        from isms_analysis.sample import write_sample
-
-        paths = sorted(write_sample(tmp_path_factory.mktemp("s"), rounds=2))
-        pair = (paths[-1], paths[-2])
+    pair = sample_pair(tmp_path_factory.mktemp("s"))
     return {lang: load_context(workbook=pair[0], previous_round=pair[1], lang=lang) for lang in ("da", "en")}
 
 

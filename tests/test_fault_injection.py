@@ -347,6 +347,7 @@ def _damaged_copy(store: Path, tmp_path: Path) -> Path | None:
     return None
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_damaged_store_is_reported_by_rounds_import_and_loads(store: Path, tmp_path: Path) -> None:
     """'Corrupt database file' came as the base duckdb.Error (a traceback), and `isms rounds`
     exited 0 on a store that `isms import` called damaged."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+from conftest import one_asset_assessment
 
 from isms_analysis import Assessment, score
 from isms_analysis.render.followup import followup_sections_html
@@ -14,31 +15,14 @@ EVIL = "<script>alert(1)</script>"
 
 
 def assessment(with_optional: bool = True) -> Assessment:
-    assets = pd.DataFrame(
-        {
-            "asset_id": ["AS1"],
-            "name": ["Sagssystem"],
-            "consequence_municipality_c": [4],
-            "consequence_municipality_i": [3],
-            "consequence_municipality_a": [2],
-            "consequence_data_subject_c": [3],
-            "consequence_data_subject_i": [3],
-            "consequence_data_subject_a": [1],
-        }
-    )
-    risks = pd.DataFrame(
-        {
-            "risk_id": ["R-1", "R-2", "R-3"],
-            "asset_id": ["AS1"] * 3,
-            "threat_id": ["T1"] * 3,
-            "likelihood": [3, 2, 4],
-            "residual_likelihood": [1, None, 2],
-            "treatment": ["mitigate", "mitigate", "mitigate"],
-            "controls": ["5.1; 8.5", None, "8.5"],
-        }
-    ).astype({"residual_likelihood": "Int8"})
+    risk_rows = {
+        "likelihood": [3, 2, 4],
+        "residual_likelihood": [1, None, 2],
+        "treatment": ["mitigate", "mitigate", "mitigate"],
+        "controls": ["5.1; 8.5", None, "8.5"],
+    }
     if not with_optional:
-        return Assessment(assets=assets, threats=pd.DataFrame({"threat_id": ["T1"]}), risks=risks)
+        return one_asset_assessment(**risk_rows)
     soa = pd.DataFrame(
         {
             "control_id": ["5.1", "8.5", "L-01"],
@@ -73,14 +57,7 @@ def assessment(with_optional: bool = True) -> Assessment:
             "responsible": ["ISK", "IT"],
         }
     ).astype({c: "string" for c in ("activity_id", "title", "frequency", "status", "controls", "responsible")})
-    return Assessment(
-        assets=assets,
-        threats=pd.DataFrame({"threat_id": ["T1"]}),
-        risks=risks,
-        soa=soa,
-        actions=actions,
-        wheel=wheel,
-    )
+    return one_asset_assessment(**risk_rows, soa=soa, actions=actions, wheel=wheel)
 
 
 def test_followup_sections_render_all_five_sections_escaped() -> None:

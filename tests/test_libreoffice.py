@@ -16,7 +16,7 @@ import workbook_fixtures as F
 
 from isms_analysis.workbook import read_workbook
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.libreoffice]
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 

@@ -73,6 +73,7 @@ def test_deterministic() -> None:
         assert x[0].meta == y[0].meta
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_cli_sample_municipalities(tmp_path: Path) -> None:
     r = CliRunner().invoke(
         app, ["sample", str(tmp_path), "--municipalities", "3", "--rounds", "1", "--risks", "60", "--seed", "2"]

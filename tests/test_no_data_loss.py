@@ -49,6 +49,7 @@ def _source(src: Path, dst: Path) -> Path:
     return dst
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 @pytest.mark.parametrize(
     ("file", "replace", "exit_code"),
     [
@@ -128,6 +129,7 @@ def _workbook(kinds: list[str], path: Path) -> tuple[Path, set[tuple[str, str]],
     return path, expected, keep
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=24))
 def test_every_row_is_in_the_assessment_or_named_in_an_error(tmp_path: Path, kinds: list[str]) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
-from test_reports_run import sample_pair
+from conftest import sample_pair
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 

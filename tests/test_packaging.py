@@ -8,6 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -55,6 +56,7 @@ def test_cli_version_and_help():
         assert command in r.output
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_console_script_is_installed():
     exe = Path(sys.executable).with_name("isms")
     out = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import three_risks
 from typer.testing import CliRunner
 
 from isms_analysis import Assessment, score
@@ -12,41 +13,6 @@ from isms_analysis.assessment import PROBLEM_COLUMNS
 from isms_analysis.register import flag_text, heat_counts, wide_scores, write_register
 
 ORANGE, YELLOW, LIGHT_GREEN, RED = "FFF08C1E", "FFF5D329", "FF9FD67F", "FFD62728"
-
-
-def three_risks(problems: pd.DataFrame | None = None) -> Assessment:
-    # A1: municipality max(3, 2, 4) = 4, data subjects max(4, 2, 1) = 4
-    # A2: municipality max(2, 2, 1) = 2, no personal data (no data-subject rows)
-    assets = pd.DataFrame(
-        {
-            "asset_id": ["A1", "A2"],
-            "name": ["Sagssystem", "Lønsystem"],
-            "area": ["Social", "Økonomi"],
-            "critical": [True, False],
-            "consequence_municipality_c": [3, 2],
-            "consequence_municipality_i": [2, 2],
-            "consequence_municipality_a": [4, 1],
-            "consequence_data_subject_c": [4, None],
-            "consequence_data_subject_i": [2, None],
-            "consequence_data_subject_a": [1, None],
-        }
-    )
-    threats = pd.DataFrame({"threat_id": ["T01", "T02"], "name": ["Phishing", "Ransomware"]})
-    risks = pd.DataFrame(
-        {
-            "risk_id": ["R1", "R2", "R3"],
-            "asset_id": ["A1", "A1", "A2"],
-            "threat_id": ["T01", "T02", "T01"],
-            "likelihood": [3, 2, 4],
-            "treatment": ["mitigate", "accept", None],
-            "residual_likelihood": [1, None, None],
-            "owner": ["Jens", "Mette", None],
-            "status": ["open", "in_progress", "open"],
-            "deadline": ["2025-06-30", None, None],
-        }
-    )
-    meta = {"municipality": "Eksempel Kommune", "round": "2025-K1", "assessment_date": "2025-03-01"}
-    return Assessment(assets=assets, threats=threats, risks=risks, meta=meta, problems=problems)
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import sample_pair
 from offline_browser import need_browser, offline_page
-from test_reports_run import sample_pair
 
 EVIL_NAME = "<script>window.__xss=1</script><b>Ondt</b> & system"
 EVIL_OWNER = '<img src=x onerror="window.__xss2=1">'

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import sample_pair
 from typer.testing import CliRunner
 
 from isms_analysis.browser import chromium_path
@@ -23,18 +24,6 @@ from isms_analysis.runner import GENERATED_LINE, normalise_html, run_report, saf
 
 REPO = Path(__file__).resolve().parents[1]
 HAS_CHROMIUM = chromium_path() is not None
-
-
-def sample_pair(tmp_dir: Path) -> tuple[Path, Path]:
-    """(latest, previous) sample workbooks: the bundled sample when present, else a
-    freshly generated two-round sample (same generator, same size)."""
-    bundled = sorted((REPO / "data" / "sample").glob("eksempel-kommune-*-Q*.xlsx"))
-    if len(bundled) >= 2:
-        return bundled[-1], bundled[-2]
-    from isms_analysis.sample import write_sample
-
-    paths = sorted(write_sample(tmp_dir, rounds=2))
-    return paths[-1], paths[-2]
 
 
 @pytest.fixture(scope="module")

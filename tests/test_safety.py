@@ -83,6 +83,7 @@ def test_baseline_and_shipped_templates_pass(tmp_path: Path) -> None:
         assert check_file(t) == "xlsx"
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_corpus_is_small_and_up_to_date(tmp_path: Path) -> None:
     mc.build(tmp_path)
     for case in mc.CORPUS:
@@ -339,6 +340,7 @@ def test_calamine_does_not_expand_entities() -> None:
 
 
 # -- speed ------------------------------------------------------------------------------------
+@pytest.mark.slow  # several seconds; left out by make test-fast
 def test_a_20000_risk_workbook_is_checked_in_milliseconds(tmp_path: Path) -> None:
     p = workbook(tmp_path, "stor.xlsx", n_risks=20_000)
     check_file(p)  # warm the page cache

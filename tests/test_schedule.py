@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import sample_workbooks
 from typer.testing import CliRunner
 
 from isms_analysis.cli import app
@@ -20,18 +21,14 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def quarters(tmp_path_factory) -> list[Path]:
     """Three consecutive approved sample rounds (bundled, else generated)."""
-    bundled = sorted((REPO / "data" / "sample").glob("eksempel-kommune-*-Q*.xlsx"))
-    if len(bundled) >= 3:
-        return bundled[-3:]
-    from isms_analysis.sample import write_sample
-
-    return sorted(write_sample(tmp_path_factory.mktemp("sample"), rounds=3))[-3:]
+    return sample_workbooks(3, tmp_path_factory.mktemp("sample"))
 
 
 def _label(path: Path) -> str:
     return str(read_workbook(path).meta["round"])
 
 
+@pytest.mark.slow  # reads several full sample rounds; left out by make test-fast
 def test_store_without_round_takes_latest_approved_and_the_round_before(quarters, tmp_path):
     q1, q2, q3 = quarters
     store = tmp_path / "s.duckdb"
@@ -81,6 +78,7 @@ def test_no_approved_round_is_a_clear_error(quarters, tmp_path):
         resolve(store=tmp_path / "none.duckdb", round_=None, previous_round=None, municipality=None)
 
 
+@pytest.mark.slow  # reads several full sample rounds; left out by make test-fast
 def test_workbook_is_compared_with_the_stored_round_before_it(quarters, tmp_path):
     q1, q2, q3 = quarters
     store = tmp_path / "s.duckdb"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,6 +40,7 @@ def inherent(frame, persp):
     return int(r.score), int(frame["level"].cat.categories.get_loc(r.level)), r
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 @settings(max_examples=80, deadline=None)
 @given(cia=st.tuples(scale, scale, scale), like=scale, which=st.integers(0, 3))
 def test_monotone_in_every_input(cia, like, which):
@@ -56,6 +58,7 @@ def test_monotone_in_every_input(cia, like, which):
         assert s1 >= s0 and l1 >= l0
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 @settings(max_examples=80, deadline=None)
 @given(cia=st.tuples(scale, scale, scale), like=scale, perm=st.permutations([0, 1, 2]))
 def test_symmetric_in_c_i_a(cia, like, perm):
@@ -76,6 +79,7 @@ def test_higher_score_never_gets_lower_level_under_kl(c1, l1, c2, l2):
     assert 1 <= c1 * l1 <= 16
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 @settings(max_examples=120, deadline=None)
 @given(cia=st.tuples(scale, scale, scale), like=scale)
 def test_data_subject_rule_fires_exactly_on_consequence_4_likelihood_1_or_2(cia, like):
@@ -87,6 +91,7 @@ def test_data_subject_rule_fires_exactly_on_consequence_4_likelihood_1_or_2(cia,
     assert not mrow.data_subject_very_high
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 @settings(max_examples=100, deadline=None)
 @given(cia=st.tuples(scale, scale, scale), like=scale, res=scale, name=st.sampled_from(["kl", "standard", "herning", "datatilsynet"]))
 def test_bounded_by_the_matrix_and_residual_flag(cia, like, res, name):

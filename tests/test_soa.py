@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import one_asset_assessment
 
 from isms_analysis import Assessment, score
 from isms_analysis import soa as S
@@ -35,31 +36,14 @@ def soa_frame() -> pd.DataFrame:
 
 def assessment() -> Assessment:
     """One asset: municipality C/I/A 4/3/2 (max 4), data subjects 3/3/1 (max 3)."""
-    assets = pd.DataFrame(
-        {
-            "asset_id": ["AS1"],
-            "name": ["Sagssystem"],
-            "consequence_municipality_c": [4],
-            "consequence_municipality_i": [3],
-            "consequence_municipality_a": [2],
-            "consequence_data_subject_c": [3],
-            "consequence_data_subject_i": [3],
-            "consequence_data_subject_a": [1],
-        }
+    return one_asset_assessment(
+        likelihood=[3, 2, 3, 1, 4, 3, 2],
+        residual_likelihood=[1, None, 2, None, None, 1, 1],
+        treatment=["mitigate", "mitigate", "mitigate", "mitigate", "accept", "mitigate", "mitigate"],
+        controls=["5.1; 8.5", None, "5.23", "9.9", None, "A.8.5", "Z-9"],
+        threats=pd.DataFrame({"threat_id": ["T1"], "name": ["Phishing"]}),
+        soa=soa_frame(),
     )
-    threats = pd.DataFrame({"threat_id": ["T1"], "name": ["Phishing"]})
-    risks = pd.DataFrame(
-        {
-            "risk_id": ["R-1", "R-2", "R-3", "R-4", "R-5", "R-6", "R-7"],
-            "asset_id": ["AS1"] * 7,
-            "threat_id": ["T1"] * 7,
-            "likelihood": [3, 2, 3, 1, 4, 3, 2],
-            "residual_likelihood": [1, None, 2, None, None, 1, 1],
-            "treatment": ["mitigate", "mitigate", "mitigate", "mitigate", "accept", "mitigate", "mitigate"],
-            "controls": ["5.1; 8.5", None, "5.23", "9.9", None, "A.8.5", "Z-9"],
-        }
-    ).astype({"residual_likelihood": "Int8"})
-    return Assessment(assets=assets, threats=threats, risks=risks, soa=soa_frame())
 
 
 # -- coverage ------------------------------------------------------------------------------

@@ -254,6 +254,7 @@ def wait_for_pause(proc: subprocess.Popen, point: str) -> None:
     raise AssertionError(f"the importer ended before {point}: rc={proc.returncode}")
 
 
+@pytest.mark.slow  # several seconds; left out by make test-fast
 @pytest.mark.parametrize("point", ["begin", "assets", "risks", "scores", "commit"])
 def test_killed_import_leaves_the_store_as_before(store: Path, point: str) -> None:
     import_round(build("2025-Q1"), store)

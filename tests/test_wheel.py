@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import one_asset_assessment
 
 from isms_analysis import Assessment, score
 from isms_analysis import wheel as W
@@ -198,33 +199,11 @@ def test_action_status() -> None:
 
 
 def assessment(wheel: pd.DataFrame | None = None) -> Assessment:
-    assets = pd.DataFrame(
-        {
-            "asset_id": ["AS1"],
-            "name": ["Sagssystem"],
-            "consequence_municipality_c": [4],
-            "consequence_municipality_i": [3],
-            "consequence_municipality_a": [2],
-            "consequence_data_subject_c": [3],
-            "consequence_data_subject_i": [3],
-            "consequence_data_subject_a": [1],
-        }
-    )
-    risks = pd.DataFrame(
-        {
-            "risk_id": ["R-1", "R-2", "R-3", "R-4", "R-5", "R-6"],
-            "asset_id": ["AS1"] * 6,
-            "threat_id": ["T1"] * 6,
-            "likelihood": [3, 2, 3, 1, 4, 3],
-            "residual_likelihood": [1, None, 2, None, None, 1],
-            "treatment": ["mitigate", "mitigate", "mitigate", "mitigate", "accept", "mitigate"],
-            "controls": ["5.1; 8.5", "5.1", "5.23", None, None, "8.5"],
-        }
-    ).astype({"residual_likelihood": "Int8"})
-    return Assessment(
-        assets=assets,
-        threats=pd.DataFrame({"threat_id": ["T1"]}),
-        risks=risks,
+    return one_asset_assessment(
+        likelihood=[3, 2, 3, 1, 4, 3],
+        residual_likelihood=[1, None, 2, None, None, 1],
+        treatment=["mitigate", "mitigate", "mitigate", "mitigate", "accept", "mitigate"],
+        controls=["5.1; 8.5", "5.1", "5.23", None, None, "8.5"],
         actions=actions_frame(),
         wheel=wheel,
     )
