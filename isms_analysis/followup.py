@@ -21,6 +21,7 @@ import pandas as pd
 from . import soa as S
 from . import wheel as W
 from .assessment import Assessment
+from .figures import coverage_figure, effectiveness_figure, wheel_figure
 from .i18n import t
 from .layout import ACTION_STATUSES
 from .matrix import RiskMatrix
@@ -154,7 +155,7 @@ def _soa_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str) 
         level=_level_text(gaps["level"], m, lang), perspective=_perspective_text(gaps["perspective"], lang)
     ).drop(columns="reason")
     body = (
-        _fig(S.coverage_figure(cov), "fig-soa-coverage")
+        _fig(coverage_figure(cov), "fig-soa-coverage")
         + _table(cov_table, lang, "soa-coverage")
         + _h3("sub_soa_flags", lang)
         + _table(flag_counts, lang, "soa-flags")
@@ -177,7 +178,7 @@ def _effect_section(a: Assessment, scores: pd.DataFrame, lang: str, top: int = 1
     rows["perspective"] = _perspective_text(rows["perspective"], lang)
     body = (
         _p(_x("intro_effect", lang))
-        + _fig(S.effectiveness_figure(eff, top=top, lang=lang), "fig-control-effect")
+        + _fig(effectiveness_figure(eff, top=top, lang=lang), "fig-control-effect")
         + _table(S.display(rows, lang, {"status": "soa_status"}), lang, "control-effect")
     )
     return _section("sec_effect", body, lang, "control-effect-section")
@@ -201,7 +202,7 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
     shown = S.display(shown, lang, {"frequency": "frequency", "wheel_status": "wheel_status"})
     dd = W.due_dates(a.wheel, as_of)
     problems = dd[dd["problem"].notna()]
-    body = _p(intro) + _p(count_line) + _fig(W.wheel_figure(a.wheel, as_of.year, as_of, lang=lang), "fig-wheel")
+    body = _p(intro) + _p(count_line) + _fig(wheel_figure(a.wheel, as_of.year, as_of, lang=lang), "fig-wheel")
     body += _table(shown, lang, "wheel-quarter")
     if len(problems):
         pr = pd.DataFrame(

@@ -632,8 +632,8 @@ def _prepare_trend(
     """The trend report's notebook parameters, target folder and title. The store is
     made absolute (papermill runs in notebooks/); municipality and rounds are resolved
     here so the folder name and the content cannot disagree."""
-    from .rounds import trend_span, trend_title
-    from .store import store_path
+    from .comparison import trend_title
+    from .store import store_path, trend_span
 
     unused = {"workbook": workbook, "round": round_, "previous_round": previous_round, "matrix": matrix,
               "as_of": as_of}  # fmt: skip

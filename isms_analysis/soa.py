@@ -30,12 +30,10 @@ turns them into Danish (or English) tables for people.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from .catalogue import THEME_LABELS, THEMES, annex_a
 from .layout import SOA_SOURCES, SOA_STATUSES, VOCABULARIES
@@ -144,17 +142,6 @@ VIA_LABELS = {
     "soa": ("SoA", "SoA"),
     "both": ("Begge", "Both"),
 }
-# Colours and print patterns of the SoA statuses (figures must read in black and white).
-STATUS_STYLE: dict[str, tuple[str, str]] = {
-    "implemented": ("#2e9e44", ""),
-    "partly": ("#9fd67f", "/"),
-    "planned": ("#f5d329", "."),
-    "not_started": ("#d62728", "x"),
-    "status_missing": ("#7f7f7f", "-"),
-    "not_applicable": ("#d9d9d9", "\\"),
-}
-
-
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
@@ -222,7 +209,7 @@ def _soa_controls(soa: pd.DataFrame | None) -> pd.DataFrame:
     return _prepare(soa).drop_duplicates("control_id")
 
 
-def _level_index(levels: pd.Series, m: RiskMatrix) -> np.ndarray:
+def level_index(levels: pd.Series, m: RiskMatrix) -> np.ndarray:
     """Matrix level index of each level name (Danish or English); -1 when missing."""
     names = {lv.name_da: i for i, lv in enumerate(m.levels)} | {lv.name_en: i for i, lv in enumerate(m.levels)}
     return levels.astype("string").map(names).fillna(-1).to_numpy(dtype=np.int16)
@@ -415,7 +402,7 @@ def treatment_gaps(
     ``reason`` a key, ``message`` in ``lang``).
     """
     m = get_matrix(matrix)
-    worst = _worst_level(scores, m, stages=("inherent",))
+    worst = worst_level(scores, m, stages=("inherent",))
     worst = worst[worst["level_index"] >= m.first_level_with("may_accept")]
     treat = pd.DataFrame(
         {
@@ -444,14 +431,14 @@ def treatment_gaps(
     return out.sort_values(["risk_id", "control_id"], kind="stable", na_position="first").reset_index(drop=True)
 
 
-def _worst_level(scores: pd.DataFrame, m: RiskMatrix, stages: tuple[str, ...]) -> pd.DataFrame:
+def worst_level(scores: pd.DataFrame, m: RiskMatrix, stages: tuple[str, ...]) -> pd.DataFrame:
     """Per risk: the highest level over perspectives (and the given stages) with its
     score and perspective. Columns: risk_id, level_index, level, score, perspective."""
     sc = scores[scores["stage"].astype("string").isin(stages)]
     frame = pd.DataFrame(
         {
             "risk_id": sc["risk_id"].astype("string"),
-            "level_index": _level_index(sc["level"], m),
+            "level_index": level_index(sc["level"], m),
             "score": sc["score"].astype("Int16"),
             "perspective": sc["perspective"].astype("string"),
         }
@@ -509,122 +496,3 @@ def control_effectiveness(
     cols = ["control_id", "title", "status", "applicable", "perspective", "n_risks", "inherent", "residual"]
     out = out[[*cols, "reduction", "reduction_shared"]]
     return out.sort_values(["reduction", "control_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
-# -- figures -------------------------------------------------------------------------------
-def _resolve(frame: pd.DataFrame, table: dict[str, tuple[str, str]]) -> tuple[dict[str, str], str]:
-    """Map keys to the frame's (Danish or English) headings; returns (key -> column, lang)."""
-    lang = "en" if any(v[1] in frame.columns and v[1] != v[0] for v in table.values()) else "da"
-    return {k: _pick(v, lang) for k, v in table.items() if _pick(v, lang) in frame.columns}, lang
-
-
-def coverage_figure(coverage_frame: pd.DataFrame) -> go.Figure:
-    """A stacked horizontal bar per theme (and own controls) of the SoA's status:
-    implemented, partly, planned, not started, status missing, not applicable. Colour,
-    pattern and the count printed on each segment, so it reads in black and white."""
-    cols, lang = _resolve(coverage_frame, COVERAGE_COLUMNS)
-    keep_rows = [_pick(ROW_LABELS[k], lang) for k in (*THEMES, OWN)]
-    frame = coverage_frame.loc[[r for r in keep_rows if r in coverage_frame.index]]
-    y = [html.escape(str(r)) for r in frame.index]
-    stacked = [
-        k for k in ("implemented", "partly", "planned", "not_started", "status_missing", "not_applicable") if k in cols
-    ]
-    stack_max = int(frame[[cols[k] for k in stacked]].sum(axis=1).max()) if len(frame) else 0
-    fig = go.Figure()
-    for key in stacked:
-        values = frame[cols[key]].to_numpy()
-        colour, pattern = STATUS_STYLE[key]
-        fig.add_trace(
-            go.Bar(
-                name=html.escape(cols[key]),
-                y=y,
-                x=values,
-                orientation="h",
-                marker={"color": colour, "line": {"color": "#333333", "width": 1}, "pattern": {"shape": pattern}},
-                text=[str(v) if v else "" for v in values],
-                textposition="inside",
-                insidetextanchor="middle",
-                textfont={"color": "#000000"},
-            )
-        )
-    title = "SoA: status per tema" if lang != "en" else "SoA: status per theme"
-    fig.update_layout(
-        barmode="stack",
-        title=title,
-        width=900,
-        height=420,
-        template="plotly_white",
-        xaxis={
-            "title": "Antal kontroller" if lang != "en" else "Number of controls",
-            "tickformat": "d",
-            "rangemode": "tozero",
-            **({"dtick": 1} if stack_max <= 10 else {}),
-        },
-        yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
-        margin={"l": 260, "r": 30, "t": 110, "b": 60},
-    )
-    return fig
-
-
-def _short(text: str, n: int = 45) -> str:
-    text = str(text)
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def effectiveness_figure(effectiveness_frame: pd.DataFrame, top: int = 10, lang: str = "da") -> go.Figure:
-    """The ``top`` controls by total score reduction (over perspectives), one bar per
-    perspective (colour + pattern), the value printed on each bar and the SoA status in
-    the control's label."""
-    f = effectiveness_frame
-    total = f.groupby("control_id", observed=True)["reduction"].sum().sort_values(ascending=False, kind="stable")
-    chosen = total.head(top).index
-    f = f[f["control_id"].isin(chosen)]
-    first = f.drop_duplicates("control_id").set_index("control_id")
-    status_labels = {k: _pick(v, lang) for k, v in SOA_STATUSES.items()}
-    unknown = "status ukendt" if lang != "en" else "status unknown"
-    label = {
-        cid: html.escape(
-            f"{cid} {_short(first.at[cid, 'title'] if pd.notna(first.at[cid, 'title']) else '')} "
-            f"({status_labels.get(first.at[cid, 'status'], unknown) if pd.notna(first.at[cid, 'status']) else unknown})"
-        )
-        for cid in chosen
-    }
-    styles = {"municipality": ("#1f77b4", ""), "data_subject": ("#ff7f0e", "/"), "society": ("#7f7f7f", ".")}
-    persp_names = {"municipality": ("Kommunen", "Municipality"), "data_subject": ("De registrerede", "Data subjects"),
-                   "society": ("Samfundet", "Society")}  # fmt: skip
-    fig = go.Figure()
-    for persp, (colour, pattern) in styles.items():
-        part = f[f["perspective"] == persp].set_index("control_id").reindex(chosen)
-        if part["reduction"].isna().all():
-            continue
-        values = part["reduction"].fillna(0).to_numpy()
-        fig.add_trace(
-            go.Bar(
-                name=_pick(persp_names[persp], lang),
-                y=[label[c] for c in chosen],
-                x=values,
-                orientation="h",
-                marker={"color": colour, "line": {"color": "#333333", "width": 1}, "pattern": {"shape": pattern}},
-                text=[f"{v:g}" for v in values],
-                textposition="outside",
-            )
-        )
-    fig.update_layout(
-        barmode="group",
-        title=(
-            f"Kontroller med størst risikoreduktion (top {top})"
-            if lang != "en"
-            else f"Controls with the largest risk reduction (top {top})"
-        ),
-        width=900,
-        height=200 + 45 * max(len(chosen), 1),
-        template="plotly_white",
-        xaxis_title="Reduktion i risikoscore (iboende − rest)"
-        if lang != "en"
-        else "Score reduction (inherent − residual)",
-        yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
-        margin={"l": 380, "r": 40, "t": 100, "b": 60},
-    )
-    return fig
