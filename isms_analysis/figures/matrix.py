@@ -26,7 +26,7 @@ from plotly.subplots import make_subplots
 from ..i18n import t
 from ..matrix import RiskMatrix, resolve_matrix
 from .escape import esc, escape
-from .theme import FONT
+from .theme import FONT, register
 
 MAX_HOVER_IDS = 30
 IDS_PER_LINE = 6
@@ -146,12 +146,10 @@ def heatmap(
     fig = go.Figure(_heatmap_trace(scores, m, perspective, stage, lang))
     fig.update_layout(
         title={"text": esc(title) if title else f"{esc(t(perspective, lang))} – {esc(t(stage, lang))}"},
+        template=register(),
         width=620,
         height=520,
-        font={"family": FONT, "size": 12},
         margin={"l": 130, "r": 20, "t": 60, "b": 80},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
     )
     fig.update_xaxes(title_text=esc(t("likelihood", lang)), side="bottom", showgrid=False, tickangle=0)
     fig.update_yaxes(title_text=esc(t("consequence", lang)), showgrid=False)
@@ -169,12 +167,11 @@ def heatmap_panel(
     for k, (p, s) in enumerate(combos):
         fig.add_trace(_heatmap_trace(scores, m, p, s, lang), row=k // 2 + 1, col=k % 2 + 1)
     fig.update_layout(
+        template=register(),
         width=960,
         height=660,
-        font={"family": FONT, "size": 11},
+        font={"size": 11},
         margin={"l": 120, "r": 20, "t": 50, "b": 70},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
     )
     fig.update_xaxes(title_text=esc(t("likelihood", lang)), showgrid=False, tickfont={"size": 10}, tickangle=0)
     fig.update_yaxes(title_text=esc(t("consequence", lang)), showgrid=False, tickfont={"size": 10})
@@ -217,13 +214,11 @@ def level_bars(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = No
                 col=k + 1,
             )
     fig.update_layout(
+        template=register(),
         barmode="group",
         width=1000,
         height=420,
-        font={"family": FONT, "size": 12},
         margin={"l": 70, "r": 20, "t": 50, "b": 70},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
         legend={"orientation": "h", "y": -0.2, "x": 0},
     )
     fig.update_xaxes(title_text=esc(t("level", lang)))
@@ -297,14 +292,12 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
                     name=esc(label),
                 )
             )
-    axis = {"range": [0, top + 1], "dtick": 2, "gridcolor": "#ddd", "zeroline": False}
+    axis = {"range": [0, top + 1], "dtick": 2, "gridcolor": "#ddd"}
     fig.update_layout(
+        template=register(),
         width=760,
         height=620,
-        font={"family": FONT, "size": 12},
         margin={"l": 70, "r": 20, "t": 40, "b": 60},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
         legend={"orientation": "h", "y": -0.12, "x": 0},
         xaxis={**axis, "title": {"text": esc(f"Score – {t('municipality', lang)} ({t(stage, lang).lower()})")}},
         yaxis={**axis, "title": {"text": esc(f"Score – {t('data_subject', lang)} ({t(stage, lang).lower()})")}},

@@ -30,7 +30,7 @@ from ..comparison import (
 from ..layout import label as vocab_label
 from ..scoring import PERSPECTIVES
 from .escape import esc
-from .theme import SEMANTIC
+from .theme import SEMANTIC, apply
 
 
 def level_distribution_figure(history: pd.DataFrame, stage: str = "residual", lang: str = "da") -> Any:
@@ -62,7 +62,7 @@ def level_distribution_figure(history: pd.DataFrame, stage: str = "residual", la
             )
     fig.update_layout(barmode="stack", title=esc(f"{term('level_dist', lang)} ({term(stage, lang).lower()})"),
                       yaxis_title=esc(term("count", lang)), legend_traceorder="reversed")  # fmt: skip
-    return fig
+    return apply(fig)  # the reports' one plotly template
 
 
 def migration_sankey_figure(
@@ -116,7 +116,7 @@ def migration_sankey_figure(
         )
     )
     fig.update_layout(title=esc(f"{term('migration', lang)} – {term(perspective, lang)} ({term(stage, lang).lower()})"))
-    return fig
+    return apply(fig)  # the reports' one plotly template
 
 
 def trend_by_figure(
@@ -148,7 +148,7 @@ def trend_by_figure(
         xaxis_title=esc(term("round", lang)),
         yaxis_title=esc(term("to_treat", lang)),
     )
-    return fig
+    return apply(fig)  # the reports' one plotly template
 
 
 def trend_by_small_multiples(
@@ -190,7 +190,7 @@ def trend_by_small_multiples(
         title=esc(f"{term('trend_by', lang)} – {term(by, lang)}, {term(perspective, lang)}"),
         height=170 * rows + 110, width=1000, showlegend=False,
     )
-    return fig
+    return apply(fig)  # the reports' one plotly template
 
 
 def time_to_treatment_figure(history: pd.DataFrame, stage: str = "residual", lang: str = "da") -> Any:
@@ -206,4 +206,4 @@ def time_to_treatment_figure(history: pd.DataFrame, stage: str = "residual", lan
                              marker_color=SEMANTIC["warning" if still_open else "good"]))  # never red for the treated
     fig.update_layout(barmode="stack", title=esc(term("ttt", lang)), xaxis_title=esc(term("ttt", lang)),
                       yaxis_title=esc(term("risks", lang)))  # fmt: skip
-    return fig
+    return apply(fig)  # the reports' one plotly template

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from ..catalogue import THEMES
 from ..layout import SOA_STATUSES
 from ..soa import COVERAGE_COLUMNS, OWN, ROW_LABELS
+from .theme import register
 
 # Colours and print patterns of the SoA statuses (figures must read in black and white).
 STATUS_STYLE: dict[str, tuple[str, str]] = {
@@ -73,7 +74,7 @@ def coverage_figure(coverage_frame: pd.DataFrame) -> go.Figure:
         title=title,
         width=900,
         height=420,
-        template="plotly_white",
+        template=register(),
         xaxis={
             "title": "Antal kontroller" if lang != "en" else "Number of controls",
             "tickformat": "d",
@@ -139,7 +140,7 @@ def effectiveness_figure(effectiveness_frame: pd.DataFrame, top: int = 10, lang:
         ),
         width=900,
         height=200 + 45 * max(len(chosen), 1),
-        template="plotly_white",
+        template=register(),
         xaxis_title="Reduktion i risikoscore (iboende − rest)"
         if lang != "en"
         else "Score reduction (inherent − residual)",

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from ..dates import to_day
 from ..layout import MONTHS_DA, MONTHS_EN
 from ..wheel import OCCURRENCE_STATUSES, activity_labels, year_calendar
+from .theme import register
 
 
 def wheel_figure(
@@ -55,7 +56,7 @@ def wheel_figure(
         title=f"Årshjul {year}" if lang != "en" else f"Annual wheel {year}",
         width=900,
         height=int(min(220 + 32 * n, 1400)),
-        template="plotly_white",
+        template=register(),
         xaxis={"categoryorder": "array", "categoryarray": month_names, "range": [-0.5, 11.5], "type": "category"},
         yaxis={"categoryorder": "array", "categoryarray": list(labels[::-1]), "type": "category"},
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},

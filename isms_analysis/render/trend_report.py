@@ -27,7 +27,6 @@ from ..comparison import (
 from ..figures import plotlyjs_html, to_html
 from ..figures.escape import esc
 from ..figures.rounds import level_distribution_figure, time_to_treatment_figure, trend_by_small_multiples
-from ..figures.theme import apply
 from ..scoring import PERSPECTIVES
 from ..store import list_rounds, store_path
 
@@ -78,8 +77,8 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     def section(key: str, body: str) -> str:
         return f'<section class="isms-section isms-report" id="{key}"><h2>{esc(report_term(key, lang))}</h2>{body}</section>'
 
-    def figure(fig: Any, div_id: str) -> str:  # every trend figure in the reports' one plotly template
-        return to_html(apply(fig), div_id)
+    def figure(fig: Any, div_id: str) -> str:  # the builders apply the reports' one plotly template
+        return to_html(fig, div_id)
 
     labels = rounds_in(history)
     two = len(labels) >= 2
