@@ -40,13 +40,9 @@ imported on first use, so ``import isms_analysis`` and the ``isms`` command stay
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("isms-analysis")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+from .version import __version__
 
 # public name -> (module, name in the module)
 _EXPORTS: dict[str, tuple[str, str]] = {

@@ -425,7 +425,8 @@ def inherited_table(assessment: Assessment, lang: str = "da") -> pd.DataFrame:
 
 def appendix_html(assessment: Assessment, lang: str = "da") -> str:
     """The method appendix's paragraph on inherited consequences ('' when none)."""
-    from .report import esc, html_table
+    from .render.html import esc
+    from .render.html import table as html_table
 
     table = inherited_table(assessment, lang)
     if table.empty:

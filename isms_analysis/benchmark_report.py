@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from .benchmark import BenchmarkContext
 from .i18n import t
+from .render import html as H
 
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("Hvor står vi? Sammenligning med andre kommuner", "Where do we stand? Comparison with other municipalities"),
@@ -272,13 +273,10 @@ def section_html(name: str, ctx: BenchmarkContext) -> str:
     """One section of the peer report as an escaped HTML fragment.
 
     ``name``: header, risks, soa, actions, differ, method."""
-    from . import figures
-    from .report import REPORT_CSS, SORT_JS, esc, generated_line, html_table
-
     lang = ctx.lang
 
     def section(key: str, body: str) -> str:
-        return f'<section class="isms-section isms-report" id="{key}"><h2>{esc(h(key, lang))}</h2>{body}</section>'
+        return H.section(h(key, lang), body, key)
 
     c = ctx.comparison
     if name == "header":
@@ -287,50 +285,50 @@ def section_html(name: str, ctx: BenchmarkContext) -> str:
             columns=["Parameter", "Værdi" if lang != "en" else "Value"],
         )
         return (
-            f"<style>{REPORT_CSS}</style>{figures.plotlyjs_html()}<script>{SORT_JS}</script>"
-            f'<section class="isms-report isms-header" id="header"><h1>{esc(title(ctx.municipality, ctx.round, lang))}</h1>'
-            f"{generated_line(lang)}"
-            f"{html_table(headline(ctx), table_id='headline', lang=lang)}"
+            f"{H.head()}"
+            f'<section class="isms-report isms-header" id="header"><h1>{H.esc(title(ctx.municipality, ctx.round, lang))}</h1>'
+            f"{H.generated_line(lang)}"
+            f"{H.table(headline(ctx), table_id='headline', lang=lang)}"
             f"<details><summary>Parameter</summary>"
-            f'<div class="isms-provenance">{html_table(prov, table_id="provenance", lang=lang)}</div></details>'
+            f'<div class="isms-provenance">{H.table(prov, table_id="provenance", lang=lang)}</div></details>'
             "</section>"
         )
     if name == "risks":
         rows = risk_rows(ctx)
         if rows.empty:
-            return section("sec_risks", f'<p class="isms-empty">{esc(h("no_own", lang))}</p>')
+            return section("sec_risks", f'<p class="isms-empty">{H.esc(h("no_own", lang))}</p>')
         body = (
-            f"<p>{esc(h('intro_risks', lang))}</p>"
-            + figures.to_html(risk_figure(ctx), "fig-peer-risks")
-            + html_table(display_table(rows, lang, ("kle_group", "perspective")), table_id="peer-risks", sortable=True, lang=lang)
+            f"<p>{H.esc(h('intro_risks', lang))}</p>"
+            + H.figure(risk_figure(ctx), "fig-peer-risks")
+            + H.table(display_table(rows, lang, ("kle_group", "perspective")), table_id="peer-risks", sortable=True, lang=lang)
         )
         return section("sec_risks", body)
     if name == "soa":
         rows = ordered(c[c["metric"] == "soa_implemented"])
         if rows.empty:
-            return section("sec_soa", f'<p class="isms-empty">{esc(h("no_own", lang))}</p>')
-        body = f"<p>{esc(h('intro_soa', lang))}</p>" + html_table(
+            return section("sec_soa", f'<p class="isms-empty">{H.esc(h("no_own", lang))}</p>')
+        body = f"<p>{H.esc(h('intro_soa', lang))}</p>" + H.table(
             display_table(rows, lang, ("theme",)), table_id="peer-soa", lang=lang
         )
         return section("sec_soa", body)
     if name == "actions":
         rows = c[c["metric"] == "actions_overdue"]
         if rows.empty:
-            return section("sec_actions", f'<p class="isms-empty">{esc(h("no_own", lang))}</p>')
-        body = f"<p>{esc(h('intro_actions', lang))}</p>" + html_table(
+            return section("sec_actions", f'<p class="isms-empty">{H.esc(h("no_own", lang))}</p>')
+        body = f"<p>{H.esc(h('intro_actions', lang))}</p>" + H.table(
             display_table(rows, lang), table_id="peer-actions", lang=lang
         )
         return section("sec_actions", body)
     if name == "differ":
         rows = differ_rows(ctx)
         if rows.empty:
-            return section("sec_differ", f'<p class="isms-empty">{esc(h("none_differ", lang))}</p>')
-        body = f"<p>{esc(h('intro_differ', lang))}</p>" + html_table(
+            return section("sec_differ", f'<p class="isms-empty">{H.esc(h("none_differ", lang))}</p>')
+        body = f"<p>{H.esc(h('intro_differ', lang))}</p>" + H.table(
             display_table(rows, lang, ("figure",)), table_id="peer-differ", lang=lang
         )
         return section("sec_differ", body)
     if name == "method":
-        return section("sec_method", "".join(f"<p>{esc(p)}</p>" for p in method_text(ctx)))
+        return section("sec_method", "".join(f"<p>{H.esc(p)}</p>" for p in method_text(ctx)))
     raise ValueError(f"unknown section {name!r}")
 
 
@@ -341,8 +339,6 @@ def quarterly_section_html(ctx: Any, peers: str | Path, k: int | None = None) ->
     """The quarterly report's short "Sammenlignet med andre kommuner" section: this
     round's figures (from the assessment in ``ctx``) against the extracts in ``peers``."""
     from .benchmark import K_DEFAULT, build_extract, compare, peer_tables, peer_tables_pandas, round_label
-    from .report import esc, html_table
-
     lang = ctx.lang
     k = K_DEFAULT if k is None else k
     mine = build_extract(ctx.assessment, ctx.scores, matrix=ctx.matrix, municipality="\x00self", named=True, as_of=ctx.as_of)
@@ -357,14 +353,14 @@ def quarterly_section_html(ctx: Any, peers: str | Path, k: int | None = None) ->
     outside = cmp[(cmp["metric"] == "risk_share") & (cmp["dim1"] != "*") & cmp["outside"] & ~cmp["suppressed"]]
     outside = outside.sort_values("distance", ascending=False, kind="stable").head(5)
     body = (
-        f"<p>{esc(h('peers_round', lang).format(n=n, round=label, k=k))}</p>"
-        + html_table(display_table(overall, lang, ("figure",)), table_id="quarterly-peers", lang=lang)
+        f"<p>{H.esc(h('peers_round', lang).format(n=n, round=label, k=k))}</p>"
+        + H.table(display_table(overall, lang, ("figure",)), table_id="quarterly-peers", lang=lang)
     )
     if len(outside):
-        body += f"<h3>{esc(h('sec_differ', lang))}</h3>" + html_table(
+        body += f"<h3>{H.esc(h('sec_differ', lang))}</h3>" + H.table(
             display_table(outside, lang, ("figure",)), table_id="quarterly-peers-differ", lang=lang
         )
-    return f'<section class="isms-section isms-report" id="peers-section"><h2>{esc(h("sec_peers", lang))}</h2>{body}</section>'
+    return H.section(h("sec_peers", lang), body, "peers-section")
 
 
 def prepare(

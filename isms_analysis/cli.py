@@ -18,10 +18,10 @@ from typing import Annotated, Any
 
 import typer
 
-from . import __version__
 from .cli_i18n import LocalisedGroup
 from .errors import UserError
 from .terminal import printable
+from .version import __version__
 
 app = typer.Typer(
     cls=LocalisedGroup,  # Danish help (English with --lang en / ISMS_LANG=en), see cli_i18n

@@ -960,6 +960,7 @@ _REPORT_TEXT: dict[str, tuple[str, str]] = {
     "last": ("Sidste runde", "Last round"),
     "n_rounds": ("Antal runder", "Number of rounds"),
     "details": ("Kilde og parametre", "Source and parameters"),
+    "more_plain": ("… og {n} flere", "… and {n} more"),
 }
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -25,6 +24,7 @@ from .figures import coverage_figure, effectiveness_figure, wheel_figure
 from .i18n import t
 from .layout import ACTION_STATUSES
 from .matrix import RiskMatrix
+from .render import html as H
 from .scoring import rescore
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -92,21 +92,15 @@ def _perspective_text(values: pd.Series, lang: str) -> pd.Series:
 
 
 def _section(key: str, body: str, lang: str, sid: str) -> str:
-    from .report import esc
-
-    return f'<section class="isms-section isms-report" id="{sid}"><h2>{esc(_x(key, lang))}</h2>{body}</section>'
+    return H.section(_x(key, lang), body, sid)
 
 
 def _h3(key: str, lang: str) -> str:
-    from .report import esc
-
-    return f"<h3>{esc(_x(key, lang))}</h3>"
+    return f"<h3>{H.esc(_x(key, lang))}</h3>"
 
 
 def _p(text: str) -> str:
-    from .report import esc
-
-    return f"<p>{esc(text)}</p>"
+    return f"<p>{H.esc(text)}</p>"
 
 
 MAX_ROWS = 100
@@ -114,26 +108,9 @@ MAX_ROWS = 100
 
 def _table(frame: pd.DataFrame, lang: str, table_id: str, limit: int = MAX_ROWS) -> str:
     """An escaped HTML table of at most ``limit`` rows (a line says how many more there are)."""
-    from .report import html_table
-
-    head = frame.head(limit)
-    shown = head.astype("object").where(head.notna(), "")  # missing values print as blanks
-    out = html_table(shown, table_id=table_id, sortable=len(head) > 5, lang=lang)
-    if len(frame) > limit:
-        out += _p(_x("more_rows", lang).format(n=len(frame) - limit))
-    return out
-
-
-def _fig(fig: Any, div_id: str) -> str:
-    from .report import esc
-
-    body = fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        div_id=div_id,
-        config={"displaylogo": False, "responsive": False},
-    )
-    return f'<div class="isms-figure" data-figure="{esc(div_id)}">{body}</div>'
+    shown = frame.astype("object").where(frame.notna(), "")  # missing values print as blanks
+    return H.table(shown, table_id=table_id, sortable=min(len(frame), limit) > 5, lang=lang, cap=limit,
+                   more=_x("more_rows", lang))  # fmt: skip
 
 
 # -- sections -----------------------------------------------------------------------------
@@ -155,7 +132,7 @@ def _soa_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str) 
         level=_level_text(gaps["level"], m, lang), perspective=_perspective_text(gaps["perspective"], lang)
     ).drop(columns="reason")
     body = (
-        _fig(coverage_figure(cov), "fig-soa-coverage")
+        H.figure(coverage_figure(cov), "fig-soa-coverage")
         + _table(cov_table, lang, "soa-coverage")
         + _h3("sub_soa_flags", lang)
         + _table(flag_counts, lang, "soa-flags")
@@ -178,7 +155,7 @@ def _effect_section(a: Assessment, scores: pd.DataFrame, lang: str, top: int = 1
     rows["perspective"] = _perspective_text(rows["perspective"], lang)
     body = (
         _p(_x("intro_effect", lang))
-        + _fig(effectiveness_figure(eff, top=top, lang=lang), "fig-control-effect")
+        + H.figure(effectiveness_figure(eff, top=top, lang=lang), "fig-control-effect")
         + _table(S.display(rows, lang, {"status": "soa_status"}), lang, "control-effect")
     )
     return _section("sec_effect", body, lang, "control-effect-section")
@@ -202,7 +179,7 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
     shown = S.display(shown, lang, {"frequency": "frequency", "wheel_status": "wheel_status"})
     dd = W.due_dates(a.wheel, as_of)
     problems = dd[dd["problem"].notna()]
-    body = _p(intro) + _p(count_line) + _fig(wheel_figure(a.wheel, as_of.year, as_of, lang=lang), "fig-wheel")
+    body = _p(intro) + _p(count_line) + H.figure(wheel_figure(a.wheel, as_of.year, as_of, lang=lang), "fig-wheel")
     body += _table(shown, lang, "wheel-quarter")
     if len(problems):
         pr = pd.DataFrame(

@@ -28,7 +28,6 @@ notebook; all text from workbooks is HTML-escaped there.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1068,7 +1067,7 @@ def appendix_tolerance(assessment: Assessment, lang: str = "da") -> pd.DataFrame
 def provenance(assessment: Assessment, params: dict[str, Any] | None = None, lang: str = "da") -> pd.DataFrame:
     """Where the report comes from: the round, the input file (name, SHA-256, size),
     the package version and every parameter the report was made with."""
-    from . import __version__
+    from .version import __version__
 
     meta, src = assessment.meta, assessment.source
 
@@ -1300,130 +1299,6 @@ def load_context(
 
 
 # -- HTML ----------------------------------------------------------------------------------------
-def esc(value: Any) -> str:
-    """HTML-escape any value for text content and attributes."""
-    if value is None or (not isinstance(value, (list, tuple, dict, np.ndarray)) and pd.isna(value)):
-        return ""
-    return html.escape(str(value), quote=True)
-
-
-def html_table(frame: pd.DataFrame, *, table_id: str | None = None, sortable: bool = False, lang: str = "da") -> str:
-    """A frame as an HTML table; every value and heading escaped; empty frames say so."""
-    if len(frame) == 0:
-        return f'<p class="isms-empty">{esc(h("none", lang))}</p>'
-    from .render.fmt import display_frame
-
-    classes = ["isms-table"] + (["sortable"] if sortable else [])
-    frame = display_frame(frame, lang)  # numbers and dates as the reader writes them (Babel)
-    shown = frame.astype(object).where(frame.notna(), "")  # no "<NA>"/"nan" for blanks
-    out = shown.to_html(
-        index=False, escape=True, na_rep="", border=0, classes=classes, table_id=table_id, justify="left"
-    )
-    return f'<div class="isms-table-wrap">{out}</div>'
-
-
-def capped_table(
-    frame: pd.DataFrame,
-    n: int,
-    *,
-    table_id: str,
-    sortable: bool = False,
-    lang: str = "da",
-    more: str = "more_register",
-) -> str:
-    """The first ``n`` rows as an HTML table, then a line saying how many more there
-    are and where to find them (``more``: more_register, more_validate, more_workbook)."""
-    n = max(int(n), 0)
-    out = html_table(frame.head(n), table_id=table_id, sortable=sortable, lang=lang)
-    return out + more_line(len(frame) - min(len(frame), n), lang, more)
-
-
-def more_line(hidden: int, lang: str = "da", more: str = "more_register") -> str:
-    """ "… og N flere (se …)" under a capped table; empty when nothing is hidden."""
-    if hidden <= 0:
-        return ""
-    return f'<p class="isms-more" data-hidden="{int(hidden)}">{esc(h(more, lang).format(n=int(hidden)))}</p>'
-
-
-REPORT_CSS = """
-.isms-report { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 13px; color: #111; max-width: 1100px; }
-.isms-report h1 { font-size: 24px; margin: 0 0 6px 0; }
-.isms-report h2 { font-size: 19px; margin: 22px 0 8px 0; border-bottom: 2px solid #333; padding-bottom: 3px; }
-.isms-report h3 { font-size: 15px; margin: 14px 0 6px 0; }
-.isms-report h4 { font-size: 13px; margin: 10px 0 4px 0; }
-.isms-table { border-collapse: collapse; margin: 6px 0 12px 0; font-size: 12px; }
-.isms-report .isms-table th, .isms-report .isms-table td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
-.isms-report .isms-table thead th { background: #e8e8e8; }
-.isms-table.sortable thead th { cursor: pointer; }
-.isms-table.sortable thead th[aria-sort]::after { content: " \\2195"; color: #666; }
-.isms-provenance td:first-child { font-weight: bold; white-space: nowrap; }
-.isms-generated { color: #555; font-size: 11px; }
-.isms-empty { font-style: italic; }
-.isms-more { font-style: italic; margin: -6px 0 12px 0; }
-.isms-figure { margin: 8px 0 14px 0; }
-@page { size: A4 landscape; margin: 10mm; }
-@media print {
-  .isms-report h2, .isms-report h3 { break-after: avoid; }
-  .isms-table { font-size: 10px; }
-  .isms-table tr { break-inside: avoid; }
-  .isms-figure { break-inside: avoid; }
-  .modebar-container { display: none !important; }
-  .isms-table.sortable thead th[aria-sort]::after { content: ""; }
-  .jp-Cell, .jp-OutputArea, .jp-OutputArea-child { margin: 0 !important; padding: 0 !important; }
-  .jp-OutputArea-output { overflow: visible !important; }
-}
-"""
-
-SORT_JS = """
-(function () {
-  function key(cell) {
-    var t = cell.textContent.trim();
-    var en = document.documentElement.lang === "en";
-    var n = Number(en ? t.replace(/,/g, "") : t.replace(/\\./g, "").replace(",", "."));
-    return (t !== "" && !isNaN(n)) ? [0, n] : [1, t.toLowerCase()];
-  }
-  function cmp(a, b) {
-    if (a[0] !== b[0]) { return a[0] - b[0]; }
-    return a[1] < b[1] ? -1 : (a[1] > b[1] ? 1 : 0);
-  }
-  function init() {
-    document.querySelectorAll("table.sortable").forEach(function (table) {
-      table.querySelectorAll("thead th").forEach(function (th, col) {
-        th.setAttribute("aria-sort", "none");
-        th.addEventListener("click", function () {
-          var asc = th.getAttribute("aria-sort") !== "ascending";
-          table.querySelectorAll("thead th").forEach(function (o) { o.setAttribute("aria-sort", "none"); });
-          th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-          var body = table.tBodies[0];
-          var rows = Array.prototype.slice.call(body.rows);
-          rows.sort(function (r1, r2) {
-            var c = cmp(key(r1.cells[col]), key(r2.cells[col]));
-            return asc ? c : -c;
-          });
-          rows.forEach(function (r) { body.appendChild(r); });
-        });
-      });
-    });
-  }
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
-})();
-"""
-
-
-def generated_line(lang: str = "da") -> str:
-    """The report's one time-dependent line (UTC; ``SOURCE_DATE_EPOCH`` fixes it)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    now = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    from .render.fmt import date as fdate
-
-    return f'<p class="isms-generated" id="isms-generated">{esc(h("generated", lang))}: {fdate(now.date(), lang)} {now:%H:%M} UTC</p>'
-
-
-def _section(key: str, body: str, lang: str, *, first: bool = False, sid: str | None = None) -> str:
-    cls = "isms-section isms-report" + (" isms-first" if first else "")
-    return f'<section class="{cls}" id="{sid or key}"><h2>{esc(h(key, lang))}</h2>{body}</section>'
-
-
 def section_html(name: str, ctx: ReportContext) -> str:
     """One section of the committee report as an HTML fragment (everything escaped).
 
@@ -1432,21 +1307,27 @@ def section_html(name: str, ctx: ReportContext) -> str:
     ``ctx.max_rows`` rows (per kind of decision) and say how many more there are.
     """
     from . import figures
+    from .render import html as H
 
     lang, m, a, s, cap = ctx.lang, ctx.matrix, ctx.assessment, ctx.scores, ctx.max_rows
+
+    def _section(key: str, body: str, lang: str, *, first: bool = False, sid: str | None = None) -> str:
+        return H.section(h(key, lang), body, sid or key, classes="isms-first" if first else "")
+
+    def capped_table(frame: pd.DataFrame, n: int, *, more: str = "more_register", **kw: Any) -> str:
+        return H.table(frame, cap=n, more=h(more, lang), **kw)
+
     if name == "header":
         meta = a.meta
         title = f"{h('title', lang)} – {meta.get('municipality', '')} {meta.get('round', '')}"
         prov = provenance(a, ctx.params, lang)
         return (
-            f"<style>{REPORT_CSS}</style>"
-            f"{figures.plotlyjs_html()}"
-            f"<script>{SORT_JS}</script>"
-            f'<section class="isms-report isms-header" id="header"><h1>{esc(title)}</h1>'
-            f"{generated_line(lang)}"
-            f"{html_table(headline(s, a, matrix=m, as_of=ctx.as_of, lang=lang), table_id='headline', lang=lang)}"
-            f"<details open><summary>{esc(h('input_file', lang))} / {esc(h('parameter', lang))}</summary>"
-            f'<div class="isms-provenance">{html_table(prov, table_id="provenance", lang=lang)}</div></details>'
+            f"{H.head()}"
+            f'<section class="isms-report isms-header" id="header"><h1>{H.esc(title)}</h1>'
+            f"{H.generated_line(lang)}"
+            f"{H.table(headline(s, a, matrix=m, as_of=ctx.as_of, lang=lang), table_id='headline', lang=lang)}"
+            f"<details open><summary>{H.esc(h('input_file', lang))} / {H.esc(h('parameter', lang))}</summary>"
+            f'<div class="isms-provenance">{H.table(prov, table_id="provenance", lang=lang)}</div></details>'
             "</section>"
         )
     if name == "key_figures":
@@ -1454,31 +1335,31 @@ def section_html(name: str, ctx: ReportContext) -> str:
         note = ""
         if ctx.previous is not None:
             prev = ctx.previous.meta.get("round", "")
-            note = f"<p>Δ = {esc(h('change', lang))} ({esc(h('previous', lang))}: {esc(prev)})</p>"
+            note = f"<p>Δ = {H.esc(h('change', lang))} ({H.esc(h('previous', lang))}: {H.esc(prev)})</p>"
         body = (
-            html_table(kf, table_id="key-figures", lang=lang)
+            H.table(kf, table_id="key-figures", lang=lang)
             + note
-            + f"<h3>{esc(h('sub_levels', lang))}</h3>"
-            + figures.to_html(figures.level_bars(s, m, lang=lang), "fig-level-bars")
+            + f"<h3>{H.esc(h('sub_levels', lang))}</h3>"
+            + H.figure(figures.level_bars(s, m, lang=lang), "fig-level-bars")
         )
         return _section("sec_key_figures", body, lang, first=True, sid="key-figures-section")
     if name == "heatmaps":
-        return _section("sec_heatmaps", figures.to_html(figures.heatmap_panel(s, m, lang=lang), "fig-heatmaps"), lang)
+        return _section("sec_heatmaps", H.figure(figures.heatmap_panel(s, m, lang=lang), "fig-heatmaps"), lang)
     if name == "decisions":
         every = all_decisions(s, a, matrix=m, as_of=ctx.as_of, lang=lang)
         items = committee_items(every)
         dec = decisions(s, a, matrix=m, as_of=ctx.as_of, lang=lang)
         counts = {k: _thousands(v, lang) for k, v in items.items()}
-        body = f"<p>{esc(h('intro_decisions', lang).format(**counts))}</p>" + html_table(
+        body = f"<p>{H.esc(h('intro_decisions', lang).format(**counts))}</p>" + H.table(
             decision_counts(every, lang), table_id="decision-counts", lang=lang
         )
         for kind, label, shown, hidden in decision_details(dec, cap, lang):
-            body += f"<h3>{esc(label)} ({len(shown) + hidden})</h3>"
-            body += html_table(shown, table_id=f"decisions-{kind}", sortable=True, lang=lang)
-            body += more_line(hidden, lang)
+            body += f"<h3>{H.esc(label)} ({len(shown) + hidden})</h3>"
+            body += H.table(shown, table_id=f"decisions-{kind}", sortable=True, lang=lang)
+            body += H.more_line(hidden, h("more_register", lang), lang)
         return _section("sec_decisions", body, lang)
     if name == "top_risks":
-        body = f"<p>{esc(h('intro_top', lang))}</p>" + html_table(
+        body = f"<p>{H.esc(h('intro_top', lang))}</p>" + H.table(
             top_risks(s, a, matrix=m, lang=lang), table_id="top-risks", sortable=True, lang=lang
         )
         return _section("sec_top_risks", body, lang)
@@ -1486,8 +1367,8 @@ def section_html(name: str, ctx: ReportContext) -> str:
         return _section("sec_changes", changes_html(ctx), lang, sid="changes-section")
     if name == "perspectives":
         body = (
-            f"<p>{esc(h('intro_perspectives', lang))}</p>"
-            + figures.to_html(figures.perspective_comparison(s, lang=lang), "fig-perspectives")
+            f"<p>{H.esc(h('intro_perspectives', lang))}</p>"
+            + H.figure(figures.perspective_comparison(s, lang=lang), "fig-perspectives")
             + capped_table(
                 perspectives(s, a, matrix=m, lang=lang), cap, table_id="perspectives", sortable=True, lang=lang
             )
@@ -1495,13 +1376,13 @@ def section_html(name: str, ctx: ReportContext) -> str:
         return _section("sec_perspectives", body, lang)
     if name == "treatment":
         body = (
-            f"<h3>{esc(h('sub_treatment_options', lang))}</h3>"
-            + html_table(treatment_options(s, a, lang=lang), table_id="treatment-options", lang=lang)
-            + f"<h3>{esc(h('sub_overdue', lang))} ({esc(h('as_of', lang))} {ctx.as_of:%Y-%m-%d})</h3>"
+            f"<h3>{H.esc(h('sub_treatment_options', lang))}</h3>"
+            + H.table(treatment_options(s, a, lang=lang), table_id="treatment-options", lang=lang)
+            + f"<h3>{H.esc(h('sub_overdue', lang))} ({H.esc(h('as_of', lang))} {ctx.as_of:%Y-%m-%d})</h3>"
             + capped_table(
                 overdue(s, a, as_of=ctx.as_of, matrix=m, lang=lang), cap, table_id="overdue", sortable=True, lang=lang
             )
-            + f"<h3>{esc(h('sub_overdue_actions', lang))}</h3>"
+            + f"<h3>{H.esc(h('sub_overdue_actions', lang))}</h3>"
             + capped_table(
                 overdue_actions(a, as_of=ctx.as_of, lang=lang),
                 cap,
@@ -1509,7 +1390,7 @@ def section_html(name: str, ctx: ReportContext) -> str:
                 lang=lang,
                 more="more_workbook",
             )
-            + f"<h3>{esc(h('sub_unchanged', lang))}</h3>"
+            + f"<h3>{H.esc(h('sub_unchanged', lang))}</h3>"
             + capped_table(
                 unchanged_by_controls(s, a, matrix=m, lang=lang), cap, table_id="unchanged", sortable=True, lang=lang
             )
@@ -1523,17 +1404,17 @@ def section_html(name: str, ctx: ReportContext) -> str:
     if name == "appendix":
         desc = m.description_en if lang == "en" else m.description_da
         body = (
-            f"<h3>{esc(h('sub_matrix', lang))}: {esc(m.name)}</h3>"
-            + (f"<p>{esc(desc)}</p>" if desc else "")
-            + html_table(appendix_matrix(m, lang), table_id="appendix-matrix", lang=lang)
-            + f"<h3>{esc(h('sub_scales', lang))}</h3>"
-            + html_table(appendix_scales(m, lang), table_id="appendix-scales", lang=lang)
-            + f"<h3>{esc(h('sub_level_table', lang))}</h3>"
-            + html_table(appendix_levels(m, lang), table_id="appendix-levels", lang=lang)
-            + f"<h3>{esc(h('sub_rules', lang))}</h3>"
-            + html_table(appendix_rules(m, lang), table_id="appendix-rules", lang=lang)
-            + f"<h3>{esc(h('sub_tolerance', lang))}</h3>"
-            + html_table(appendix_tolerance(a, lang), table_id="appendix-tolerance", lang=lang)
+            f"<h3>{H.esc(h('sub_matrix', lang))}: {H.esc(m.name)}</h3>"
+            + (f"<p>{H.esc(desc)}</p>" if desc else "")
+            + H.table(appendix_matrix(m, lang), table_id="appendix-matrix", lang=lang)
+            + f"<h3>{H.esc(h('sub_scales', lang))}</h3>"
+            + H.table(appendix_scales(m, lang), table_id="appendix-scales", lang=lang)
+            + f"<h3>{H.esc(h('sub_level_table', lang))}</h3>"
+            + H.table(appendix_levels(m, lang), table_id="appendix-levels", lang=lang)
+            + f"<h3>{H.esc(h('sub_rules', lang))}</h3>"
+            + H.table(appendix_rules(m, lang), table_id="appendix-rules", lang=lang)
+            + f"<h3>{H.esc(h('sub_tolerance', lang))}</h3>"
+            + H.table(appendix_tolerance(a, lang), table_id="appendix-tolerance", lang=lang)
         )
         from .activities import appendix_html
 
@@ -1552,24 +1433,27 @@ def changes_html(ctx: ReportContext) -> str:
     """The body of "changes since the previous round": counts per perspective, the
     migration matrix per perspective, the top movers with their reason and the risks
     whose asset or threat changed under the same ID (residual risk throughout)."""
+    from .render import html as H
+
     lang, m = ctx.lang, ctx.matrix
     if ctx.previous is None or ctx.previous_scores is None:
-        return f'<p class="isms-empty">{esc(h("no_previous", lang))}</p>'
+        return f'<p class="isms-empty">{H.esc(h("no_previous", lang))}</p>'
     comp = round_changes(ctx.assessment, ctx.scores, ctx.previous, ctx.previous_scores, matrix=m, lang=lang)
     prev = ctx.previous.meta.get("round") or ctx.previous.source.get("name") or ""
-    body = f"<p>{esc(h('intro_changes', lang).format(prev=prev))}</p>"
+    body = f"<p>{H.esc(h('intro_changes', lang).format(prev=prev))}</p>"
     counts = change_counts(comp, lang=lang)
-    body += html_table(counts, table_id="change-counts", lang=lang)
-    body += f"<h3>{esc(h('sub_migration', lang))}</h3><p>{esc(h('intro_migration', lang))}</p>"
+    body += H.table(counts, table_id="change-counts", lang=lang)
+    body += f"<h3>{H.esc(h('sub_migration', lang))}</h3><p>{H.esc(h('intro_migration', lang))}</p>"
     present = [p for p in ("municipality", "data_subject", "society") if (comp["perspective"] == p).any()]
     for persp in present:
-        body += f"<h4>{esc(t(persp, lang))}</h4>"
-        body += html_table(change_migration(comp, persp, m, lang=lang), table_id=f"change-migration-{persp}", lang=lang)
-    body += f"<h3>{esc(h('sub_movers', lang))}</h3>"
-    body += html_table(change_movers(comp, m, n=ctx.max_rows, lang=lang), table_id="change-movers", sortable=True,
+        body += f"<h4>{H.esc(t(persp, lang))}</h4>"
+        body += H.table(change_migration(comp, persp, m, lang=lang), table_id=f"change-migration-{persp}", lang=lang)
+    body += f"<h3>{H.esc(h('sub_movers', lang))}</h3>"
+    body += H.table(change_movers(comp, m, n=ctx.max_rows, lang=lang), table_id="change-movers", sortable=True,
                        lang=lang)  # fmt: skip
-    body += f"<h3>{esc(h('sub_identity', lang))}</h3>"
-    body += capped_table(
-        identity_changes(comp, ctx.previous, ctx.assessment, lang), ctx.max_rows, table_id="identity-changes", lang=lang
+    body += f"<h3>{H.esc(h('sub_identity', lang))}</h3>"
+    body += H.table(
+        identity_changes(comp, ctx.previous, ctx.assessment, lang), table_id="identity-changes", lang=lang,
+        cap=ctx.max_rows, more=h("more_register", lang),
     )
     return body

@@ -287,8 +287,8 @@ def test_every_capped_table_says_how_many_more_and_where(contexts):
 def test_vendored_cartesian_bundle_is_plotly_pys_version_with_its_licence():
     from plotly.offline import get_plotlyjs_version
 
-    from isms_analysis.figures import PLOTLYJS_BUNDLE
     from isms_analysis.render import static
+    from isms_analysis.render.html import PLOTLYJS_BUNDLE
 
     head = static(PLOTLYJS_BUNDLE)[:300]
     version = re.search(r"plotly\.js \(cartesian - minified\) v(\d+\.\d+\.\d+)", head)

@@ -97,9 +97,11 @@ def test_perspective_comparison_points(scores):
 
 def test_to_html_is_deterministic_and_offline(scores):
     fig = F.heatmap_panel(scores, "kl")
-    one, two = F.to_html(fig, "fig-x"), F.to_html(F.heatmap_panel(scores, "kl"), "fig-x")
+    from isms_analysis.render.html import figure, plotlyjs
+
+    one, two = figure(fig, "fig-x"), figure(F.heatmap_panel(scores, "kl"), "fig-x")
     assert one == two
     assert 'id="fig-x"' in one
     assert not re.search(r"<script[^>]+src=", one)
-    js = F.plotlyjs_html()
+    js = plotlyjs()
     assert js.count("<script") == 2 and "src=" not in js.split(">", 2)[1]

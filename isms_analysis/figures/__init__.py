@@ -15,14 +15,11 @@ from __future__ import annotations
 from .escape import esc, escape
 from .matrix import (
     CARTESIAN_TRACES,
-    PLOTLYJS_BUNDLE,
     heatmap,
     heatmap_panel,
     level_bars,
     perspective_comparison,
-    plotlyjs_html,
     save_png,
-    to_html,
 )
 from .rounds import (
     level_distribution_figure,
@@ -39,7 +36,6 @@ __all__ = [
     "CARTESIAN_TRACES",
     "FONT",
     "NEUTRAL",
-    "PLOTLYJS_BUNDLE",
     "SEMANTIC",
     "apply",
     "coverage_figure",
@@ -52,11 +48,9 @@ __all__ = [
     "level_distribution_figure",
     "migration_sankey_figure",
     "perspective_comparison",
-    "plotlyjs_html",
     "register",
     "save_png",
     "time_to_treatment_figure",
-    "to_html",
     "trend_by_figure",
     "trend_by_small_multiples",
     "wheel_figure",

@@ -328,27 +328,3 @@ def save_png(fig: go.Figure, path: str | Path, *, scale: float = 2.0) -> Path:
 # the reports embed instead of the full bundle; every report figure must use only these.
 CARTESIAN_TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
                               "image", "pie", "scatter", "scatterternary", "violin"})  # fmt: skip
-PLOTLYJS_BUNDLE = "plotly-cartesian.min.js"  # vendored in isms_analysis/render/static/ with its licence
-
-
-def plotlyjs_html() -> str:
-    """plotly.js inline, once per report (no network needed): the cartesian bundle of the
-    same plotly.js version plotly.py bundles (1.5 MB instead of 4.8 MB)."""
-    from ..render import static
-
-    return (
-        '<script type="text/javascript">window.PlotlyConfig = {MathJaxConfig: "local"};</script>'
-        f'<script type="text/javascript">{static(PLOTLYJS_BUNDLE)}</script>'
-    )
-
-
-def to_html(fig: go.Figure, div_id: str) -> str:
-    """A figure as an HTML fragment with a fixed element id (deterministic output);
-    plotly.js itself must already be on the page (:func:`plotlyjs_html`)."""
-    body = fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        div_id=div_id,
-        config={"displaylogo": False, "responsive": False},
-    )
-    return f'<div class="isms-figure" data-figure="{esc(div_id)}">{body}</div>'

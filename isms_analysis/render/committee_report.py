@@ -28,6 +28,7 @@ import pandas as pd
 from .. import committee as C
 from .. import report as R
 from . import fmt, render, safe, static
+from . import html as H
 
 ORDER = ("summary", "decisions", "picture", "changes", "followup", "appendix")
 SECTION_IDS = {
@@ -137,15 +138,11 @@ def _table(frame: pd.DataFrame, ctx: R.ReportContext, table_id: str, cap: int | 
     """An escaped table of at most ``cap`` rows (default: the context's), then "og N
     flere" saying where the rest is: the Risks sheet of the round's workbook
     (``register``), the text ``more`` names (e.g. the action plan), or nothing more."""
-    n = ctx.max_rows if cap is None else cap
-    out = R.html_table(frame.head(n), table_id=table_id, sortable=sortable, lang=ctx.lang)
-    hidden = len(frame) - min(len(frame), n)
-    if hidden > 0:
-        file = _memo(ctx)["file"]
-        key = more or ("more" if register and file else "more_plain")
-        text = _t(key, ctx.lang).format(n=fmt.number(hidden, ctx.lang), file=file)
-        out += f'<p class="isms-more" data-hidden="{int(hidden)}">{R.esc(text)}</p>'
-    return out
+    file = _memo(ctx)["file"]
+    key = more or ("more" if register and file else "more_plain")
+    text = _t(key, ctx.lang).replace("{file}", str(file))
+    return H.table(frame, table_id=table_id, sortable=sortable, lang=ctx.lang,
+                   cap=ctx.max_rows if cap is None else cap, more=text)  # fmt: skip
 
 
 def _section(name: str, ctx: R.ReportContext, parts: list[dict[str, Any]], extra_class: str = "") -> str:
@@ -168,8 +165,6 @@ def html(name: str, ctx: R.ReportContext) -> str:
 
 
 def _head(ctx: R.ReportContext) -> str:
-    from .. import figures
-
     lang, meta = ctx.lang, ctx.assessment.meta
     municipality, round_ = str(meta.get("municipality") or ""), str(meta.get("round") or "")
     title = f"{R.h('title', lang)} – {municipality} {round_}"
@@ -177,13 +172,13 @@ def _head(ctx: R.ReportContext) -> str:
     toc.append((SECTION_IDS["appendix"], C.x("sec_appendix", lang)))
     return render(
         "head.html.j2",
-        css=safe(R.REPORT_CSS + static("report.css")),
-        plotlyjs=safe(figures.plotlyjs_html()),
-        sort_js=safe(R.SORT_JS),
+        css=safe(H.css() + static("committee.css")),
+        plotlyjs=safe(H.plotlyjs()),
+        sort_js=safe(H.sort_js()),
         title=title,
         facts_line=C.x("facts_line", lang).format(municipality=municipality, round=round_,
                                                   date=fmt.date(meta.get("assessment_date"), lang)),  # fmt: skip
-        generated=safe(R.generated_line(lang)),
+        generated=safe(H.generated_line(lang)),
         toc=toc,
         toc_label=C.x("toc", lang),
         running=f"{municipality} · {round_}",
@@ -218,7 +213,7 @@ def _summary(ctx: R.ReportContext) -> str:
         "summary.html.j2",
         heading=C.x("sec_summary", lang),
         sentences=C.summary_sentences(facts, lang),
-        key_figures=safe(R.html_table(kf, table_id="key-figures", lang=lang)),
+        key_figures=safe(H.table(kf, table_id="key-figures", lang=lang)),
         recommend=C.x("recommend", lang),
         items=C.recommendations(a, memo["all_decisions"], lang=lang),
     )
@@ -238,7 +233,7 @@ def _decisions(ctx: R.ReportContext) -> str:
         parts.append({"heading": f"{_t('sub_breaches', lang)} ({fmt.number(len(breaches), lang)})",
                       "paragraphs": [], "html": safe(_table(breaches, ctx, "decisions-breach"))})  # fmt: skip
     parts.append({"heading": _t("sub_decided", lang), "paragraphs": [_t("decided_note", lang)], "muted": True,
-                  "html": safe(R.html_table(C.decided_counts(dec, lang), table_id="decided-counts", lang=lang))})  # fmt: skip
+                  "html": safe(H.table(C.decided_counts(dec, lang), table_id="decided-counts", lang=lang))})  # fmt: skip
     return _section("decisions", ctx, parts)
 
 
@@ -261,7 +256,7 @@ def _picture(ctx: R.ReportContext) -> str:
         if not (s["perspective"].astype("string") == persp).any():
             continue
         table = C.levels_by_area(s, m, persp, lang)
-        areas += f"<div><h4>{R.esc(R.t(persp, lang))}</h4>{_table(table, ctx, f'areas-{persp}', register=False)}</div>"
+        areas += f"<div><h4>{H.esc(R.t(persp, lang))}</h4>{_table(table, ctx, f'areas-{persp}', register=False)}</div>"
     threats = C.recurring_threats(s, a, m, lang=lang)
     parts = [
         {"heading": _t("sub_areas", lang), "paragraphs": [_t("intro_areas", lang)],
@@ -269,7 +264,7 @@ def _picture(ctx: R.ReportContext) -> str:
         {"heading": _t("sub_threats", lang), "id": "threats", "paragraphs": [_t("intro_threats", lang)],
          "html": safe(_table(threats, ctx, "recurring-threats", cap=THREAT_ROWS))},
         {"heading": _t("sub_heatmaps", lang), "paragraphs": [],
-         "html": safe(figures.to_html(_compact_panel(figures.heatmap_panel(s, m, lang=lang)), "fig-heatmaps"))},
+         "html": safe(H.figure(_compact_panel(figures.heatmap_panel(s, m, lang=lang)), "fig-heatmaps"))},
     ]  # fmt: skip
     return _section("picture", ctx, parts)
 
@@ -293,12 +288,12 @@ def _changes(ctx: R.ReportContext) -> str:
         rows = C.change_list(comp, kind, m)
         parts.append({"heading": f"{C.x(kind, lang)} ({fmt.number(rows['risk_id'].nunique(), lang)})", "paragraphs": [],
                       "html": safe(_table(C.change_display(rows, m, lang), ctx, tid, cap=3)) if len(rows)
-                      else safe(f'<p class="isms-empty">{R.esc(_t("none", lang))}</p>')})  # fmt: skip
+                      else safe(f'<p class="isms-empty">{H.esc(_t("none", lang))}</p>')})  # fmt: skip
     mig = ""
     present = [p for p in ("municipality", "data_subject") if (comp["perspective"] == p).any()]
     for persp in present:
         table = R.change_migration(comp, persp, m, lang=lang)
-        mig += f"<div><h4>{R.esc(R.t(persp, lang))}</h4>{R.html_table(table, table_id=f'change-migration-{persp}', lang=lang)}</div>"
+        mig += f"<div><h4>{H.esc(R.t(persp, lang))}</h4>{H.table(table, table_id=f'change-migration-{persp}', lang=lang)}</div>"
     parts.append({"heading": _t("sub_migration", lang), "paragraphs": [_t("intro_migration", lang)],
                   "html": safe(f'<div class="isms-side">{mig}</div>')})  # fmt: skip
     return _section("changes", ctx, parts)
@@ -329,7 +324,7 @@ def _followup(ctx: R.ReportContext) -> str:
             overdue = overdue.assign(risks=ids.map(lambda v: "; ".join(v[:3]) + (f" (+{len(v) - 3})" if len(v) > 3 else "")))
         overdue = S.display(overdue, lang, {"status": "action_status"})
         parts.append({"heading": fx("sec_actions", lang), "paragraphs": [],
-                      "html": safe(R.html_table(S.display(by_status, lang), table_id="actions-by-status", lang=lang))})  # fmt: skip
+                      "html": safe(H.table(S.display(by_status, lang), table_id="actions-by-status", lang=lang))})  # fmt: skip
         parts.append({"heading": f"{_t('sub_overdue_actions', lang)} ({fmt.number(len(overdue), lang)})",
                       "paragraphs": [],
                       "html": safe(_table(overdue, ctx, "actions-overdue", cap=cap, more="more_actions"))})  # fmt: skip
@@ -344,7 +339,7 @@ def _followup(ctx: R.ReportContext) -> str:
         parts.append({"heading": _t("sub_wheel", lang).format(start=fmt.date(start, lang), end=fmt.date(end, lang)),
                       "paragraphs": [], "html": safe(_table(shown, ctx, "wheel-quarter", cap=cap, register=False))})  # fmt: skip
         un = W.unverified_residuals(ctx.scores, a.risks, a.wheel, ctx.as_of)
-        body = f"<p>{R.esc(fx('intro_unverified', lang).format(n=un.attrs.get('count', len(un))))}</p>"
+        body = f"<p>{H.esc(fx('intro_unverified', lang).format(n=un.attrs.get('count', len(un))))}</p>"
         if len(un):
             un = un.assign(residual_level=un["residual_level"].astype("string").map(
                 {lv.name_da: lv.name(lang) for lv in ctx.matrix.levels}),
@@ -354,7 +349,7 @@ def _followup(ctx: R.ReportContext) -> str:
     if a.soa is not None:
         cov = S.coverage(a.soa, lang).reset_index()
         parts.append({"heading": _t("sub_soa", lang), "paragraphs": [],
-                      "html": safe(R.html_table(cov, table_id="soa-coverage", lang=lang))})  # fmt: skip
+                      "html": safe(H.table(cov, table_id="soa-coverage", lang=lang))})  # fmt: skip
     return _section("followup", ctx, parts)
 
 
@@ -377,7 +372,7 @@ def provenance(assessment: Any, params: dict[str, Any] | None, lang: str = "da")
     """Where the report comes from, for the appendix: the round's facts, the input
     file (name, SHA-256, size) and the choices the report was made with, every label
     and date in ``lang`` (the parameters under their Danish or English names)."""
-    from .. import __version__
+    from ..version import __version__
 
     i = 1 if lang == "en" else 0
     meta, src = assessment.meta, assessment.source
@@ -408,14 +403,14 @@ def _appendix(ctx: R.ReportContext) -> str:
     desc = m.description_en if lang == "en" else m.description_da
     levels = R.appendix_levels(m, lang).drop(columns=[R.h("colour", lang)])
     method = (
-        (f"<p>{R.esc(desc)}</p>" if desc else "")
-        + R.html_table(R.appendix_matrix(m, lang), table_id="appendix-matrix", lang=lang)
-        + f"<h4>{R.esc(R.h('sub_scales', lang))}</h4>"
-        + R.html_table(R.appendix_scales(m, lang), table_id="appendix-scales", lang=lang)
-        + f"<h4>{R.esc(R.h('sub_level_table', lang))}</h4>"
-        + R.html_table(levels, table_id="appendix-levels", lang=lang)
-        + f"<h4>{R.esc(R.h('sub_rules', lang))}</h4>"
-        + R.html_table(R.appendix_rules(m, lang), table_id="appendix-rules", lang=lang)
+        (f"<p>{H.esc(desc)}</p>" if desc else "")
+        + H.table(R.appendix_matrix(m, lang), table_id="appendix-matrix", lang=lang)
+        + f"<h4>{H.esc(R.h('sub_scales', lang))}</h4>"
+        + H.table(R.appendix_scales(m, lang), table_id="appendix-scales", lang=lang)
+        + f"<h4>{H.esc(R.h('sub_level_table', lang))}</h4>"
+        + H.table(levels, table_id="appendix-levels", lang=lang)
+        + f"<h4>{H.esc(R.h('sub_rules', lang))}</h4>"
+        + H.table(R.appendix_rules(m, lang), table_id="appendix-rules", lang=lang)
         + appendix_html(a, lang)
     )
     dec = _memo(ctx)["all_decisions"]
@@ -424,13 +419,13 @@ def _appendix(ctx: R.ReportContext) -> str:
     parts = [
         {"heading": _t("sub_method", lang), "paragraphs": [], "html": safe(method)},
         {"heading": _t("sub_profile", lang), "paragraphs": [],
-         "html": safe(R.html_table(R.appendix_tolerance(a, lang), table_id="appendix-tolerance", lang=lang))},
+         "html": safe(H.table(R.appendix_tolerance(a, lang), table_id="appendix-tolerance", lang=lang))},
         {"heading": _t("sub_decided_list", lang), "paragraphs": [],
          "html": safe(_table(C.decided_table(dec, a, lang, ctx.matrix), ctx, "decided-list"))},
         {"heading": _t("sub_quality", lang), "paragraphs": [],
          "html": safe(_table(quality, ctx, "data-quality", register=False))},
         {"heading": _t("sub_provenance", lang), "paragraphs": [],
          "details": {"summary": _t("show", lang),
-                     "html": safe(f'<div class="isms-provenance">{R.html_table(prov, table_id="provenance", lang=lang)}</div>')}},
+                     "html": safe(f'<div class="isms-provenance">{H.table(prov, table_id="provenance", lang=lang)}</div>')}},
     ]  # fmt: skip
     return _section("appendix", ctx, parts, extra_class="isms-appendix")

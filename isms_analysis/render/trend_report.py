@@ -1,11 +1,15 @@
 """The trend report's HTML: one section at a time, from a history of rounds.
 
 The tables and numbers come from :mod:`isms_analysis.comparison`, the figures from
-:mod:`isms_analysis.figures.rounds`; all workbook text is escaped.
+:mod:`isms_analysis.figures.rounds`; the page is put together by Jinja2 templates
+(``templates/trend_*.html.j2``, autoescaped) and the shared helpers of
+:mod:`isms_analysis.render.html` (tables, figures, sections, the generated line).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -24,18 +28,17 @@ from ..comparison import (
     trend_headline,
     trend_title,
 )
-from ..figures import plotlyjs_html, to_html
-from ..figures.escape import esc
 from ..figures.rounds import level_distribution_figure, time_to_treatment_figure, trend_by_small_multiples
 from ..scoring import PERSPECTIVES
-from ..store import list_rounds, store_path
+from ..store import list_rounds, store_path, trend_history
+from ..version import __version__
+from . import html as H
+from . import render, safe
 
 
 def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], lang: str = "da") -> pd.DataFrame:
     """Where a trend report comes from: the store, each round with its version, dates,
     approval, matrix and source sha256, the package version and the parameters."""
-    from .. import __version__
-
     path = store_path(store)
     listing = list_rounds(path)
     mun = str(history["municipality"].iloc[0]) if len(history) else ""
@@ -64,7 +67,13 @@ def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], 
     return pd.DataFrame(rows, columns=[report_term("field", lang), report_term("value", lang)])
 
 
-TREND_ROWS = 25  # rows of the trend report's time-to-treatment table
+TREND_ROWS = 25  # rows of the trend report's capped tables
+
+
+def _section(key: str, parts: list[dict[str, Any]], lang: str) -> str:
+    """A trend report section: the one section wrapper around the parts rendered by
+    ``templates/trend_parts.html.j2`` (each part: heading, paragraph, html, empty)."""
+    return H.section(report_term(key, lang), render("trend_parts.html.j2", parts=parts), key)
 
 
 def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, params: dict[str, Any] | None = None,
@@ -72,27 +81,30 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     """One section of the trend report as an HTML fragment (all workbook text escaped).
 
     ``name``: header, distribution, migration, movers, areas, time_to_treatment."""
-    from ..report import REPORT_CSS, SORT_JS, capped_table, generated_line, html_table
 
-    def section(key: str, body: str) -> str:
-        return f'<section class="isms-section isms-report" id="{key}"><h2>{esc(report_term(key, lang))}</h2>{body}</section>'
+    def capped(frame: pd.DataFrame, table_id: str) -> Any:
+        return safe(H.table(frame, cap=TREND_ROWS, more=report_term("more_plain", lang), table_id=table_id,
+                            sortable=True, lang=lang))  # fmt: skip
 
-    def figure(fig: Any, div_id: str) -> str:  # the builders apply the reports' one plotly template
-        return to_html(fig, div_id)
+    def table(frame: pd.DataFrame, table_id: str) -> Any:
+        return safe(H.table(frame, table_id=table_id, lang=lang))
+
+    def figure(fig: Any, div_id: str) -> Any:  # the builders apply the reports' one plotly template
+        return safe(H.figure(fig, div_id))
 
     labels = rounds_in(history)
     two = len(labels) >= 2
     if name == "header":
         mun = str(history["municipality"].iloc[0]) if len(history) else ""
         prov = trend_provenance(history, store, params or {}, lang)
-        return (
-            f"<style>{REPORT_CSS}</style>{plotlyjs_html()}<script>{SORT_JS}</script>"
-            f'<section class="isms-report isms-header" id="header"><h1>{esc(trend_title(mun, labels, lang))}</h1>'
-            f"{generated_line(lang)}"
-            f"{html_table(trend_headline(history, lang), table_id='headline', lang=lang)}"
-            f"<details><summary>{esc(report_term('details', lang))}</summary>"
-            f'<div class="isms-provenance">{html_table(prov, table_id="provenance", lang=lang)}</div></details>'
-            "</section>"
+        return render(
+            "trend_header.html.j2",
+            head=safe(H.head()),
+            title=trend_title(mun, labels, lang),
+            generated=safe(H.generated_line(lang)),
+            headline=table(trend_headline(history, lang), "headline"),
+            details=report_term("details", lang),
+            provenance=table(prov, "provenance"),
         )
     if name == "distribution":
         t = trend(history)
@@ -102,53 +114,86 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
         wide = wide.rename(columns={"perspective": term("perspective", lang), "round": term("round", lang)})
         level_text = level_names(history, lang)
         wide.columns = [level_text.get(str(c), str(c)) for c in wide.columns]
-        return section(
-            "sec_distribution",
-            figure(level_distribution_figure(history, lang=lang), "fig-trend-levels")
-            + html_table(wide, table_id="level-counts", lang=lang),
-        )
+        return _section("sec_distribution", [
+            {"html": figure(level_distribution_figure(history, lang=lang), "fig-trend-levels")},
+            {"html": table(wide, "level-counts")},
+        ], lang)  # fmt: skip
+    if name in ("migration", "movers") and not two:
+        return _section(f"sec_{name}", [{"empty": report_term("one_round", lang)}], lang)
     if name == "migration":
-        if not two:
-            return section("sec_migration", f'<p class="isms-empty">{esc(report_term("one_round", lang))}</p>')
-        body = ""
+        parts = []
         comp = compare_history(history, lang=lang)
+        level_text = level_names(history, lang)
         for persp in [p for p in PERSPECTIVES if (history["perspective"] == p).any()]:
-            body += f"<h3>{esc(term(persp, lang))}</h3>"  # first vs last round as a table: readable for any number of rounds
-            level_text = level_names(history, lang)
+            # first vs last round as a table: readable for any number of rounds
             mm = migration_matrix(comp, persp, "residual", lang=lang)
             first_col = f"{mm.index.name} \\ {mm.columns.name}"
             mm = mm.rename(index=level_text, columns=level_text).reset_index()
             mm.columns = [first_col, *[str(c) for c in mm.columns[1:]]]
-            body += f"<p>{esc(report_term('migration_first_last', lang))} ({esc(labels[0])} → {esc(labels[-1])})</p>"
-            body += html_table(mm, table_id=f"migration-{persp}", lang=lang)
-        return section("sec_migration", body)
+            parts.append({
+                "heading": term(persp, lang),
+                "paragraph": f"{report_term('migration_first_last', lang)} ({labels[0]} → {labels[-1]})",
+                "html": table(mm, f"migration-{persp}"),
+            })  # fmt: skip
+        return _section("sec_migration", parts, lang)
     if name == "movers":
-        if not two:
-            return section("sec_movers", f'<p class="isms-empty">{esc(report_term("one_round", lang))}</p>')
         comp = compare_history(history, lang=lang)
         order, names = level_order(history), level_names(history, lang)
         up, down = escalations(comp, order), change_list(comp, "de-escalated", order)
-        body = f"<p>{esc(labels[0])} → {esc(labels[-1])}</p>"
+        parts = [{"paragraph": f"{labels[0]} → {labels[-1]}"}]
         for key, rows, tid in (("escalated_n", up, "movers-up"), ("de_escalated_n", down, "movers-down")):
-            body += f"<h3>{esc(report_term(key, lang).format(n=rows['risk_id'].nunique()))}</h3>"
-            body += capped_table(change_display(rows, names, lang), TREND_ROWS, table_id=tid, sortable=True,
-                                 lang=lang, more="more_plain")  # fmt: skip
-        return section("sec_movers", body)
+            parts.append({
+                "heading": report_term(key, lang).format(n=rows["risk_id"].nunique()),
+                "html": capped(change_display(rows, names, lang), tid),
+            })  # fmt: skip
+        return _section("sec_movers", parts, lang)
     if name == "areas":
-        body = ""
-        for by in ("area", "asset_type"):
-            if by not in history.columns:
-                continue
-            body += f"<h3>{esc(term(by, lang))}</h3>"
-            body += figure(trend_by_small_multiples(history, by=by, lang=lang), f"fig-trend-{by}")
-        return section("sec_areas", body)
+        parts = [
+            {"heading": term(by, lang), "html": figure(trend_by_small_multiples(history, by=by, lang=lang), f"fig-trend-{by}")}
+            for by in ("area", "asset_type")
+            if by in history.columns
+        ]
+        return _section("sec_areas", parts, lang)
     if name == "time_to_treatment":
-        return section(
-            "sec_ttt",
-            figure(time_to_treatment_figure(history, lang=lang), "fig-ttt")
-            + capped_table(
-                time_to_treatment_table(history, lang=lang, n=None), TREND_ROWS, table_id="ttt", sortable=True,
-                lang=lang, more="more_plain",
-            ),
-        )
+        return _section("sec_ttt", [
+            {"html": figure(time_to_treatment_figure(history, lang=lang), "fig-ttt")},
+            {"html": capped(time_to_treatment_table(history, lang=lang, n=None), "ttt")},
+        ], lang)  # fmt: skip
     raise ValueError(f"Ukendt afsnit / unknown section: {name!r}")
+
+
+@dataclass(frozen=True)
+class TrendReport:
+    """What the trend report shows: one municipality's rounds from the store, the store
+    file and the parameters (listed in the report's provenance)."""
+
+    history: pd.DataFrame
+    store: Path
+    params: dict[str, Any] = field(default_factory=dict)
+    lang: str = "da"
+
+    def section(self, name: str) -> str:
+        """One section as an HTML fragment (see :func:`trend_section_html`)."""
+        if name == "header":
+            return trend_section_html(name, self.history, store=self.store, params=self.params, lang=self.lang)
+        return trend_section_html(name, self.history, lang=self.lang)
+
+
+def trend_report(
+    store: Any = None,
+    municipality: str | None = None,
+    first_round: str | None = None,
+    last_round: str | None = None,
+    lang: str = "da",
+) -> TrendReport:
+    """The trend report's inputs, as its notebook's parameters give them: the store
+    (``None``: ``$ISMS_STORE`` or ``data/isms.duckdb``, also found from ``notebooks/``),
+    the municipality and the range of rounds (see :func:`isms_analysis.store.trend_span`)."""
+    store_file = store_path(store)
+    beside = Path.cwd().parent / store_file  # run from notebooks/
+    if store is None and not store_file.is_absolute() and not store_file.exists() and beside.exists():
+        store_file = beside
+    params = {"store": store_file.name, "municipality": municipality, "first_round": first_round,
+              "last_round": last_round, "lang": lang}  # fmt: skip
+    history = trend_history(store_file, municipality, first_round, last_round)
+    return TrendReport(history, store_file, params, lang)
