@@ -44,9 +44,8 @@ import pandas as pd
 
 from .assessment import CIA, Assessment
 from .errors import UserError
+from .text import LANGS, t
 
-PROPS_DA = {"c": "F", "i": "I", "a": "T"}
-PROPS_EN = {"c": "C", "i": "I", "a": "A"}
 ACTIVITY_COLUMNS = ("kle", "activity", "consequence_c", "consequence_i", "consequence_a", "source")
 MATCH_COLUMNS = ("activity_kle", "activity", "activity_source", "inherited_data_subject")
 LOWER_CODE = "lower_than_shared"
@@ -142,9 +141,7 @@ def match_kle(asset_kle: pd.Series, list_kle: pd.Series) -> pd.DataFrame:
 def _raw_rows(path: Path) -> tuple[list[list[Any]], str]:
     suffix = path.suffix.lower()
     if not path.exists():
-        raise UserError(
-            f"Listen over behandlingsaktiviteter findes ikke: {path}", f"The processing-activity list does not exist: {path}"
-        )
+        raise UserError(*_texts("missing_file", path=path))
     if suffix == ".csv":
         import csv
         import io
@@ -172,10 +169,16 @@ def _raw_rows(path: Path) -> tuple[list[list[Any]], str]:
             close = getattr(wb, "close", None)
             if close is not None:
                 close()
-    raise UserError(
-        f"{path.name}: listen over behandlingsaktiviteter skal være .csv eller .xlsx.",
-        f"{path.name}: the processing-activity list must be .csv or .xlsx.",
+    raise UserError(*_texts("wrong_suffix", file=path.name))
+
+
+def _texts(key: str, prop: str | None = None, **fields: Any) -> tuple[str, str]:
+    """(da, en) of ``activities.<key>``; ``prop`` (c/i/a) is shown as each language's letter."""
+    da, en = (
+        t(f"activities.{key}", lang, **fields, **({"prop": t(f"common.cia_{prop}", lang)} if prop else {}))
+        for lang in LANGS
     )
+    return da, en
 
 
 def _where(file: str, sheet: str, cell: str) -> str:
@@ -208,11 +211,7 @@ def read_activities(path: str | Path) -> pd.DataFrame:
             header_at, cols = r, found
             break
     if header_at < 0:
-        raise UserError(
-            f"{path.name}: fandt ikke kolonnerne KLE og Konsekvens registrerede F/I/T i de første 30 rækker.",
-            f"{path.name}: did not find the columns KLE and Consequence data subjects C/I/A in the first 30 rows.",
-            exit_code=1,
-        )
+        raise UserError(*_texts("no_header", file=path.name), exit_code=1)
     body = rows[header_at + 1 :]
     width = max((len(r) for r in body), default=0)
     body = [list(r) + [None] * (width - len(r)) for r in body]
@@ -241,12 +240,7 @@ def read_activities(path: str | Path) -> pd.DataFrame:
     for r in np.flatnonzero((~blank & kle.isna()).to_numpy()):
         row = int(frame.index[r])
         where = _where(path.name, sheet, f"{_col_letter(cols['kle'])}{row}")
-        problems.append(
-            (
-                f"{where}: '{kle_raw.iloc[r] if pd.notna(kle_raw.iloc[r]) else ''}' er ikke et KLE-nummer (fx 27.24.00).",
-                f"{where}: '{kle_raw.iloc[r] if pd.notna(kle_raw.iloc[r]) else ''}' is not a KLE number (e.g. 27.24.00).",
-            )
-        )
+        problems.append(_texts("bad_kle", where=where, value=kle_raw.iloc[r] if pd.notna(kle_raw.iloc[r]) else ""))
     out = {"kle": kle, "activity": text("activity")}
     for p in CIA:
         raw, j = cons_raw[p]
@@ -255,12 +249,7 @@ def read_activities(path: str | Path) -> pd.DataFrame:
         for r in np.flatnonzero(bad.to_numpy()):
             row = int(frame.index[r])
             where = _where(path.name, sheet, f"{_col_letter(j)}{row}")
-            problems.append(
-                (
-                    f"{where}: konsekvensen for de registrerede ({PROPS_DA[p]}) skal være 1-4, ikke '{raw.iloc[r]}'.",
-                    f"{where}: the consequence for the data subjects ({PROPS_EN[p]}) must be 1-4, not '{raw.iloc[r]}'.",
-                )
-            )
+            problems.append(_texts("bad_consequence", p, where=where, value=raw.iloc[r]))
         out[f"consequence_{p}"] = value.where(~bad).astype("Int8")
     out["source"] = text("source")
     result = pd.DataFrame(out)[~blank.to_numpy()]
@@ -268,19 +257,11 @@ def read_activities(path: str | Path) -> pd.DataFrame:
     for kle_value, group in result[dup].groupby("kle", sort=True):
         where = ", ".join(f"{_col_letter(cols['kle'])}{int(r)}" for r in group.index)
         place = f"{path.name}: {sheet}!" if sheet else f"{path.name}: "
-        problems.append(
-            (
-                f"{place}{where}: KLE {kle_value} står flere gange; hvert KLE-nummer må kun have én fælles vurdering.",
-                f"{place}{where}: KLE {kle_value} appears more than once; each KLE number may have only one "
-                "shared assessment.",
-            )
-        )
+        problems.append(_texts("duplicate_kle", where=f"{place}{where}", kle=kle_value))
     if problems:
+        da, en = _texts("list_errors", file=path.name, n=len(problems))
         raise UserError(
-            f"{path.name}: {len(problems)} fejl i listen over behandlingsaktiviteter:\n"
-            + "\n".join(da for da, _ in problems),
-            f"{path.name}: {len(problems)} errors in the processing-activity list:\n" + "\n".join(en for _, en in problems),
-            exit_code=1,
+            "\n".join([da, *(x for x, _ in problems)]), "\n".join([en, *(x for _, x in problems)]), exit_code=1
         )
     result = result.rename_axis("source_row").reset_index()
     return result[[*ACTIVITY_COLUMNS, "source_row"]].reset_index(drop=True)
@@ -347,15 +328,13 @@ def inherit_consequences(
             cell = f"{letters[fld]}{r}" if fld in letters and r is not None else ""
             name = out["activity"].iloc[i]
             kle = out["activity_kle"].iloc[i]
+            da, en = _texts(LOWER_CODE, p, own=int(own.iloc[i]), shared=int(shared.iloc[i]), kle=kle, name=name)
             warnings.append(
                 {
                     "severity": "warning",
                     "code": LOWER_CODE,
-                    "da": f"konsekvensen for de registrerede ({PROPS_DA[p]}) er {int(own.iloc[i])}, lavere end den "
-                    f"fælles vurdering ({int(shared.iloc[i])}) for KLE {kle} ({name}); begrund afvigelsen eller ret værdien",
-                    "en": f"the consequence for the data subjects ({PROPS_EN[p]}) is {int(own.iloc[i])}, lower than "
-                    f"the shared assessment ({int(shared.iloc[i])}) for KLE {kle} ({name}); justify it or correct "
-                    "the value",
+                    "da": da,
+                    "en": en,
                     "sheet": sheet,
                     "cell": cell,
                     "row": r,
@@ -400,25 +379,24 @@ def inherited_table(assessment: Assessment, lang: str = "da") -> pd.DataFrame:
     if "inherited_data_subject" not in a.columns:
         return pd.DataFrame()
     sel = a[a["inherited_data_subject"].notna()]
-    en = lang == "en"
-    props = PROPS_EN if en else PROPS_DA
+    letters = {p: t(f"common.cia_{p}", lang) for p in CIA}
     return pd.DataFrame(
         {
-            ("Asset ID" if en else "Aktiv-ID"): sel["asset_id"].to_numpy(),
-            ("Asset" if en else "Aktiv"): sel["name"].to_numpy(),
+            t("common.asset_id", lang): sel["asset_id"].to_numpy(),
+            t("common.asset", lang): sel["name"].to_numpy(),
             "KLE": sel["kle"].to_numpy(),
-            ("Matched KLE" if en else "Matchet KLE"): sel["activity_kle"].to_numpy(),
-            ("Shared processing activity" if en else "Fælles behandlingsaktivitet"): sel["activity"].to_numpy(),
-            ("Inherited" if en else "Nedarvet"): sel["inherited_data_subject"]
-            .map(lambda v: ", ".join(props[k] for k in str(v).split(",")))
+            t("activities.matched_kle", lang): sel["activity_kle"].to_numpy(),
+            t("activities.shared_activity", lang): sel["activity"].to_numpy(),
+            t("activities.inherited", lang): sel["inherited_data_subject"]
+            .map(lambda v: ", ".join(letters[k] for k in str(v).split(",")))
             .to_numpy(),
             **{
-                (f"Consequence data subjects {PROPS_EN[p]}" if en else f"Konsekvens registrerede {PROPS_DA[p]}"): sel[
+                t("activities.consequence_data_subjects", lang, prop=letters[p]): sel[
                     f"consequence_data_subject_{p}"
                 ].to_numpy()
                 for p in CIA
             },
-            ("Source" if en else "Kilde"): sel["activity_source"].to_numpy(),
+            t("common.source", lang): sel["activity_source"].to_numpy(),
         }
     )
 
@@ -431,19 +409,7 @@ def appendix_html(assessment: Assessment, lang: str = "da") -> str:
     table = inherited_table(assessment, lang)
     if table.empty:
         return ""
-    if lang == "en":
-        head = "Consequences inherited from the shared processing activities"
-        intro = (
-            "Processing activities whose KLE number matches the shared list took the data-subject consequences "
-            "they left blank from the shared assessment (most specific KLE number first). Own values are kept."
-        )
-    else:
-        head = "Konsekvenser nedarvet fra de fælles behandlingsaktiviteter"
-        intro = (
-            "Behandlingsaktiviteter, hvis KLE-nummer findes i den fælles liste, har fået de konsekvenser for de "
-            "registrerede, de ikke selv havde udfyldt, fra den fælles vurdering (mest specifikke KLE-nummer først). "
-            "Egne værdier er bevaret."
-        )
+    head, intro = t("activities.appendix_heading", lang), t("activities.appendix_intro", lang)
     return f"<h3>{esc(head)}</h3><p>{esc(intro)}</p>" + html_table(table, table_id="appendix-inherited", lang=lang)
 
 
@@ -467,5 +433,5 @@ def write_inherited_sheet(wb: Any, assessment: Assessment, lang: str = "da") -> 
     table = inherited_table(assessment, lang)
     if table.empty:
         return
-    ws = wb.create_sheet("Inherited consequences" if lang == "en" else "Nedarvede konsekvenser")
+    ws = wb.create_sheet(t("activities.sheet", lang))
     excel.write_table(ws, table, lang=lang)

@@ -332,48 +332,31 @@ def export_benchmark(
 
 def describe_extract(extract: pd.DataFrame, lang: str = "da") -> str:
     """What an extract holds, for the person about to send it (``isms show-extract``)."""
-    en = lang == "en"
+    from .text import t
+
     first = extract.iloc[0] if len(extract) else None
     lines = []
     if first is not None:
-        who = first["municipality"]
-        named = bool(first["named"])
-        if en:
-            lines.append(f"Municipality: {who} ({'name' if named else 'pseudonym; the name is not in the file'})")
-            lines.append(f"Round: {first['round']}   Quarter: {first['quarter']}   Matrix: {first['matrix']}")
-        else:
-            lines.append(f"Kommune: {who} ({'navn' if named else 'pseudonym; navnet står ikke i filen'})")
-            lines.append(f"Runde: {first['round']}   Kvartal: {first['quarter']}   Matrix: {first['matrix']}")
+        key = "benchmark.describe_named" if bool(first["named"]) else "benchmark.describe_pseudonym"
+        lines.append(t(key, lang, who=first["municipality"]))
+        fields = {"round": first["round"], "quarter": first["quarter"], "matrix": first["matrix"]}
+        lines.append(t("benchmark.describe_round", lang, **fields))
     kinds = {
-        "risk": (
-            ("Antal risici pr. KLE-hovedgruppe, aktivtype, perspektiv, stadie og niveau", ["kle_group", "asset_type", "perspective", "stage", "level"]),
-            ("Number of risks per KLE main group, asset type, perspective, stage and level", None),
-        ),
-        "soa": (
-            ("SoA: antal kontroller pr. tema og status", ["theme", "status"]),
-            ("SoA: number of controls per theme and status", None),
-        ),
-        "action": (
-            ("Handlingsplan: antal handlinger pr. status og overskredet", ["status", "overdue"]),
-            ("Action plan: number of actions per status and overdue", None),
-        ),
-    }  # fmt: skip
-    for kind, ((da, cols), (en_text, _)) in kinds.items():
+        "risk": ["kle_group", "asset_type", "perspective", "stage", "level"],
+        "soa": ["theme", "status"],
+        "action": ["status", "overdue"],
+    }
+    for kind, cols in kinds.items():
         part = extract[extract["kind"] == kind]
         lines.append("")
-        lines.append(f"{en_text if en else da} ({len(part)} {'rows' if en else 'rækker'}, n = {int(part['n'].sum())}):")
+        what = t(f"benchmark.describe_{kind}", lang)
+        lines.append(t("benchmark.describe_part", lang, what=what, rows=len(part), n=int(part["n"].sum())))
         if len(part):
             shown = part[[*cols, "n"]].astype(object).where(part[[*cols, "n"]].notna(), "-")
             lines.append(shown.to_string(index=False))
     lines.append("")
-    lines.append(
-        ("Every text value in the file: " if en else "Alle tekstværdier i filen: ") + ", ".join(extract_strings(extract))
-    )
-    lines.append(
-        "No risk, asset or threat IDs, names, owners, free text or exact dates."
-        if en
-        else "Ingen risiko-, aktiv- eller trussel-ID'er, navne, ejere, fritekst eller præcise datoer."
-    )
+    lines.append(t("benchmark.describe_strings", lang, values=", ".join(extract_strings(extract))))
+    lines.append(t("benchmark.describe_nothing_personal", lang))
     return "\n".join(lines)
 
 
@@ -616,7 +599,7 @@ def load_benchmark(
 ) -> BenchmarkContext:
     """Read every extract in the folder, pick the municipality and round (default: its
     newest) and compare it with the peers."""
-    from .i18n import check_lang
+    from .text import check_lang
 
     check_lang(lang)
     k = check_k(k)

@@ -84,6 +84,8 @@ import pandas as pd
 from .assessment import Assessment
 from .matrix import TREATMENT_CLASSES, RiskMatrix
 from .matrix import matrix as get_matrix
+from .text import has
+from .text import t as tr
 from .tolerance import spec_of, tolerance_index
 
 STATUSES = ("pending", "breach", "decided")
@@ -104,65 +106,6 @@ REASONS = {
 }
 ACCEPTANCE_MONTHS = 12  # an acceptance without Revurderes holds this long
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "pending": ("Afventer beslutning", "Pending"),
-    "breach": ("Accepteret uden bemyndigelse", "Accepted without authority"),
-    "decided": ("Besluttet", "Decided"),
-    "data_subject_very_high": (
-        "Meget høj konsekvens for de registrerede, selv om hændelsen er usandsynlig",
-        "Very high consequence for the data subjects, although the event is unlikely",
-    ),
-    "round_approval": (
-        "Inden for tolerancen; godkendes med runden",
-        "Within tolerance; approved with the round",
-    ),
-    "within_tolerance": (
-        "Inden for tolerancen; runden er godkendt",
-        "Within tolerance; the round is approved",
-    ),
-    "acceptance_missing": (
-        "Accepteret, men uden navn eller dato for accepten",
-        "Accepted, but without the name or date of the acceptance",
-    ),
-    "acceptance_expired": (
-        "Accepten er udløbet og skal revurderes",
-        "The acceptance has expired and must be re-evaluated",
-    ),
-    "critical_not_top_management": (
-        "Kritisk aktiv, men risikoen er ikke accepteret af topledelsen",
-        "Critical asset, but the risk is not accepted by top management",
-    ),
-    "acceptor_lacks_authority": (
-        "Accepteret af en person uden bemyndigelse til niveauet",
-        "Accepted by someone without authority for the level",
-    ),
-    "accepted": ("Accepteret af en person med bemyndigelse", "Accepted by someone with authority"),
-    "accepted_against_advice": (
-        "Accepteret, selv om niveauet ikke bør accepteres (til orientering)",
-        "Accepted although the level should not be accepted (for information)",
-    ),
-    "in_treatment": (
-        "Under håndtering med frist og risikoejer",
-        "In treatment, with a deadline and a risk owner",
-    ),
-    "treatment_incomplete": (
-        "Håndtering valgt, men frist eller risikoejer mangler",
-        "Treatment chosen, but the deadline or risk owner is missing",
-    ),
-    "no_treatment": ("Over tolerancen, og der er ikke valgt en håndtering", "Above tolerance and no treatment chosen"),
-}
-PROPOSALS: dict[str, tuple[str, str]] = {
-    "must_treat": ("Håndteres straks", "Treat at once"),
-    "should_treat": ("Håndteres eller overføres", "Treat or transfer"),
-    "may_accept": ("Accepteres med revurderingsdato eller håndteres", "Accept with a review date, or treat"),
-    "acceptable": ("Accepteres med revurderingsdato eller håndteres", "Accept with a review date, or treat"),
-    "data_subject_very_high": (
-        "Overvej foranstaltninger, der nedbringer risikoen for de registrerede",
-        "Consider measures that reduce the risk to the data subjects",
-    ),
-    "acceptance_expired": ("Accepten revurderes", "Re-evaluate the acceptance"),
-    "round_approval": ("Godkendes med runden", "Approve with the round"),
-}
 ROLE_TOP = "top_management"
 
 COLUMNS = (
@@ -173,9 +116,10 @@ COLUMNS = (
 
 
 def text(key: str, lang: str = "da") -> str:
-    """The Danish (or English) label of a status, reason or proposal key."""
-    da, en = TEXTS.get(key) or PROPOSALS[key]
-    return en if lang == "en" else da
+    """The Danish (or English) label of a status, reason or proposal key
+    (``data/text/decisions.toml``; a proposal is ``proposal_<key>`` there)."""
+    kind = "status" if key in STATUSES else "reason" if key in REASONS else "proposal"
+    return tr(f"decisions.{kind}_{key}", lang)
 
 
 def _norm(value: Any) -> str:
@@ -352,9 +296,8 @@ def decisions(
     reason = np.select([mask for _, mask in rules], [k for k, _ in rules], default="no_treatment").astype(object)
     status = pd.Series(reason).map(REASONS).to_numpy(dtype=object)
 
-    i = 1 if lang == "en" else 0
-    by_class = np.array([PROPOSALS[c][i] for c in TREATMENT_CLASSES], dtype=object)[cls]
-    special = {k: v[i] for k, v in PROPOSALS.items() if k in REASONS}
+    by_class = np.array([tr(f"decisions.proposal_{c}", lang) for c in TREATMENT_CLASSES], dtype=object)[cls]
+    special = {k: tr(f"decisions.proposal_{k}", lang) for k in REASONS if has(f"decisions.proposal_{k}")}
     proposal = pd.Series(reason).map(special).fillna(pd.Series(by_class)).to_numpy(dtype=object)
     proposal = np.where(status == "pending", proposal, None)
 

@@ -34,8 +34,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .catalogue import annex_a
-from .i18n import t
 from .layout import VOCABULARIES, Column, Sheet, label
+from .text import t
 
 UNSAFE_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = "1F4E79"
@@ -117,7 +117,7 @@ def _plain(value: Any) -> Any:
 def yes_no(values: pd.Series, lang: str = "da") -> pd.Series:
     """Booleans as Ja/Nej (Yes/No); missing stays missing. Text like 'X' is kept."""
     s = pd.Series(values, dtype="object")
-    out = s.map({True: t("yes", lang), False: t("no", lang)})
+    out = s.map({True: t("common.yes", lang), False: t("common.no", lang)})
     keep = s.notna() & out.isna()
     return out.where(~keep, s.astype("string").astype("object"))
 
@@ -330,7 +330,7 @@ def draw_matrix(
     if title:
         put(ws, r, start_col, title).font = Font(bold=True, size=12)
         r += 1
-    corner = f"{t('consequence', lang)} \\ {t('likelihood', lang)}"
+    corner = f"{t('common.consequence', lang)} \\ {t('common.likelihood', lang)}"
     put(ws, r, start_col, corner)
     style_header(ws, r, start_col, start_col + m.n_likelihood)
     like = m.likelihood_labels(lang)
@@ -364,7 +364,7 @@ def draw_levels(ws: Worksheet, m: Any, lang: str = "da", *, start_row: int = 1, 
     """A table of the matrix levels: name (coloured), scores in the level, advice."""
     cells = m.cells_frame()
     scores = cells.groupby("level_index")["score"].agg(lambda s: ", ".join(str(v) for v in sorted(set(s))))
-    heads = (t("level", lang), t("score", lang), "Håndtering" if lang != "en" else "Treatment advice")
+    heads = (t("common.level", lang), t("common.score", lang), t("excel.treatment_advice", lang))
     for j, h in enumerate(heads):
         put(ws, start_row, start_col + j, h)
     style_header(ws, start_row, start_col, start_col + len(heads) - 1)

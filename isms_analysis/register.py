@@ -26,30 +26,19 @@ from .assessment import Assessment
 from .decisions import REASONS, STATUSES
 from .decisions import decisions as decide
 from .decisions import text as decision_text
-from .i18n import check_lang, t
 from .layout import ASSETS, META, RISKS, THREATS
 from .matrix import RiskMatrix
 from .matrix import matrix as get_matrix
 from .scoring import FLAGS, PERSPECTIVES, STAGES
+from .text import check_lang, t
 
 VALUES = ("consequence", "likelihood", "score", "level")
-SHEETS = {
-    "register": ("Risikoregister", "Risk register"),
-    "legend": ("Forklaring", "Legend"),
-    "problems": ("Advarsler", "Warnings"),
-    "heatmap": ("Varmekort", "Heat map"),
-}
-HEATMAP_SUFFIX = {
-    "municipality": ("kommunen", "municipality"),
-    "data_subject": ("registrerede", "data subjects"),
-    "society": ("samfundet", "society"),
-}
-FLAGS_HEADER = ("Opmærksomhedspunkter", "Flags")
 DECISION_HEADERS = ("decision_status", "decision_reason", "proposal")
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
+def _c(key: str, lang: str) -> str:
+    """A shared term (perspective, stage, flag, heading) from the catalogue's common namespace."""
+    return t(f"common.{key}", lang)
 
 
 def _base(assessment: Assessment, lang: str) -> pd.DataFrame:
@@ -107,15 +96,15 @@ def flag_text(scores: pd.DataFrame, risk_ids: pd.Series, lang: str = "da") -> pd
     long["perspective"] = pd.Categorical(long["perspective"], categories=["", *PERSPECTIVES])
     long["stage"] = pd.Categorical(long["stage"], categories=["", *STAGES])
     long = long.drop_duplicates(keys + ["flag"]).sort_values(["risk_id", "perspective", "flag", "stage"])
-    long["stage_text"] = long["stage"].astype("string").map(lambda s: t(s, lang).lower() if s else "")
+    long["stage_text"] = long["stage"].astype("string").map(lambda s: _c(s, lang).lower() if s else "")
     per_flag = (
         long.groupby(["risk_id", "perspective", "flag"], observed=True, sort=False)["stage_text"]
         .agg(lambda s: ", ".join(x for x in s if x))
         .reset_index()
     )
-    persp = per_flag["perspective"].astype("string").map(lambda p: f"{t(p, lang)}: " if p else "")
+    persp = per_flag["perspective"].astype("string").map(lambda p: f"{_c(p, lang)}: " if p else "")
     stages = per_flag["stage_text"].map(lambda s: f" ({s})" if s else "")
-    per_flag["text"] = persp + per_flag["flag"].astype("string").map(lambda f: t(f, lang)) + stages
+    per_flag["text"] = persp + per_flag["flag"].astype("string").map(lambda f: _c(f, lang)) + stages
     joined = per_flag.groupby("risk_id", sort=False)["text"].agg("; ".join)
     return joined.reindex(pd.Index(risk_ids.astype("string"))).fillna("").reset_index(drop=True)
 
@@ -131,7 +120,7 @@ def decision_columns(assessment: Assessment, scores: pd.DataFrame, m: RiskMatrix
         return pd.DataFrame({k: [""] * len(ids) for k in DECISION_HEADERS})
     dec = dec.assign(
         _rank=dec["status"].cat.codes,
-        _persp=dec["perspective"].astype("string").map(lambda p: t(p, lang)),
+        _persp=dec["perspective"].astype("string").map(lambda p: _c(p, lang)),
         _reason=dec["reason"].astype("string").map(lambda r: decision_text(r, lang)),
     )
     worst = dec.sort_values(["risk_id", "_rank"], kind="stable").groupby("risk_id", sort=False).head(1)
@@ -165,21 +154,21 @@ def _write_register_sheet(
     decided = decision_columns(assessment, scores, m, lang)
     groups = list(dict.fromkeys((p, s) for p, s, _ in wide.columns))
     value_cols = [(p, s, v) for p, s in groups for v in VALUES]
-    sub = [t(v, lang) for _ in groups for v in VALUES]
+    sub = [_c(v, lang) for _ in groups for v in VALUES]
     shown = pd.concat(
         [base, pd.DataFrame(wide[value_cols].to_numpy(dtype=object), columns=range(len(value_cols)))], axis=1
     )
     for key in DECISION_HEADERS:
-        shown[t(key, lang)] = decided[key]
-    shown[_pick(FLAGS_HEADER, lang)] = flags
-    headers = [*base.columns, *sub, *(t(k, lang) for k in DECISION_HEADERS), _pick(FLAGS_HEADER, lang)]
+        shown[_c(key, lang)] = decided[key]
+    shown[t("register.flags_header", lang)] = flags
+    headers = [*base.columns, *sub, *(_c(k, lang) for k in DECISION_HEADERS), t("register.flags_header", lang)]
     nb = len(base.columns)
 
     # Row 1: groups (perspective - stage) over their four columns; row 2: headers.
     excel.style_header(ws, 1, 1, len(headers), colour=excel.HEADER_FILL)
     for k, (p, s) in enumerate(groups):
         first = nb + 1 + k * len(VALUES)
-        excel.put(ws, 1, first, f"{t(p, lang)} – {t(s, lang).lower()}")
+        excel.put(ws, 1, first, f"{_c(p, lang)} – {_c(s, lang).lower()}")
         ws.merge_cells(start_row=1, start_column=first, end_row=1, end_column=first + len(VALUES) - 1)
         ws.cell(row=1, column=first).alignment = Alignment(horizontal="center")
     for j, name in enumerate(headers, start=1):
@@ -219,9 +208,12 @@ def _write_heatmap(ws: Worksheet, scores: pd.DataFrame, perspective: str, m: Ris
     row = 1
     for stage in STAGES:
         counts = heat_counts(scores, perspective, stage, m)
-        title = (
-            f"{t(perspective, lang)} – {t(stage, lang).lower()} "
-            f"({'number of risks' if lang == 'en' else 'antal risici'}: {int(counts.sum())})"
+        title = t(
+            "register.heatmap_title",
+            lang,
+            perspective=_c(perspective, lang),
+            stage=_c(stage, lang).lower(),
+            n=int(counts.sum()),
         )
         row = excel.draw_matrix(ws, m, lang, start_row=row, values=counts, title=title) + 2
 
@@ -230,25 +222,8 @@ def _flag_explanations(m: RiskMatrix, lang: str) -> list[tuple[str, str]]:
     vh, vs = m.very_high_consequence, " / ".join(str(s) for s in m.very_high_scores)
     sc = m.screening_max_consequence
     hi = sc * m.n_likelihood
-    if lang == "en":
-        text = {
-            "data_subject_very_high": f"Very high consequence ({vh}) for the data subjects with score {vs}: "
-            "consider reducing it even though the event is unlikely.",
-            "screening_candidate": f"The consequence is at most {sc}, so the risk can never exceed {hi}.",
-            "above_tolerance": "The level is above the tolerance the risk profile sets for the asset's area "
-            "and the perspective.",
-            "residual_above_inherent": "The residual risk is higher than the inherent risk: check the input.",
-        }
-    else:
-        text = {
-            "data_subject_very_high": f"Meget høj konsekvens ({vh}) for de registrerede med score {vs}: overvej "
-            "at reducere risikoen, selv om hændelsen er usandsynlig.",
-            "screening_candidate": f"Konsekvensen er højst {sc}, så risikoen kan aldrig blive over {hi}.",
-            "above_tolerance": "Niveauet er over den tolerance, risikoprofilen sætter for aktivets område "
-            "og perspektivet.",
-            "residual_above_inherent": "Restrisikoen er højere end den iboende risiko: kontrollér indtastningen.",
-        }
-    return [(t(f, lang), text[f]) for f in FLAGS]
+    fields = {"vh": vh, "vs": vs, "sc": sc, "hi": hi}
+    return [(_c(f, lang), t(f"register.flag_{f}", lang, **fields)) for f in FLAGS]
 
 
 def _write_legend(ws: Worksheet, assessment: Assessment, m: RiskMatrix, lang: str) -> None:
@@ -256,7 +231,7 @@ def _write_legend(ws: Worksheet, assessment: Assessment, m: RiskMatrix, lang: st
     rows = [(excel.header(c, lang), meta.get(c.field)) for c in META.columns if c.field != "matrix"]
     rows.append((excel.header(META.column("matrix"), lang), m.name))
     if assessment.source.get("name"):
-        rows.append(("Fil" if lang != "en" else "File", assessment.source["name"]))
+        rows.append((_c("file", lang), assessment.source["name"]))
     r = 1
     for name, value in rows:
         excel.put(ws, r, 1, name).font = Font(bold=True)
@@ -265,12 +240,12 @@ def _write_legend(ws: Worksheet, assessment: Assessment, m: RiskMatrix, lang: st
         else:
             excel.put(ws, r, 2, value)
         r += 1
-    title = f"{'Risk matrix' if lang == 'en' else 'Risikomatrix'} ({m.name})"
+    title = t("excel.matrix_title", lang, name=m.name)
     r = excel.draw_matrix(ws, m, lang, start_row=r + 1, title=title) + 2
     r = excel.draw_levels(ws, m, lang, start_row=r) + 2
     for heading, labels in (
-        (t("consequence", lang), m.consequence_labels(lang)),
-        (t("likelihood", lang), m.likelihood_labels(lang)),
+        (_c("consequence", lang), m.consequence_labels(lang)),
+        (_c("likelihood", lang), m.likelihood_labels(lang)),
     ):
         excel.put(ws, r, 1, heading)
         excel.put(ws, r, 2, "")
@@ -279,15 +254,15 @@ def _write_legend(ws: Worksheet, assessment: Assessment, m: RiskMatrix, lang: st
             excel.put(ws, r + i, 1, i)
             excel.put(ws, r + i, 2, lab)
         r += len(labels) + 2
-    excel.put(ws, r, 1, _pick(FLAGS_HEADER, lang))
+    excel.put(ws, r, 1, t("register.flags_header", lang))
     excel.put(ws, r, 2, "")
     excel.style_header(ws, r, 1, 2)
     for i, (name, text) in enumerate(_flag_explanations(m, lang), start=1):
         excel.put(ws, r + i, 1, name).alignment = Alignment(wrap_text=True, vertical="top")
         excel.put(ws, r + i, 2, text).alignment = Alignment(wrap_text=True, vertical="top")
     r += len(FLAGS) + 2
-    excel.put(ws, r, 1, t("decision_status", lang))
-    excel.put(ws, r, 2, t("decision_reason", lang))
+    excel.put(ws, r, 1, _c("decision_status", lang))
+    excel.put(ws, r, 2, _c("decision_reason", lang))
     excel.style_header(ws, r, 1, 2)
     rows_ = [
         (decision_text(st, lang), decision_text(rs, lang)) for st in STATUSES for rs, s_ in REASONS.items() if s_ == st
@@ -299,25 +274,24 @@ def _write_legend(ws: Worksheet, assessment: Assessment, m: RiskMatrix, lang: st
 
 
 def _write_problems(ws: Worksheet, problems: pd.DataFrame | None, lang: str) -> None:
-    en = lang == "en"
     cols = {
-        "severity": "Severity" if en else "Alvor",
-        "code": "Code" if en else "Kode",
-        "file": "File" if en else "Fil",
-        "sheet": "Sheet" if en else "Ark",
-        "cell": "Cell" if en else "Celle",
-        "value": "Value" if en else "Værdi",
-        "message": "Message" if en else "Besked",
+        "severity": t("register.severity", lang),
+        "code": t("register.code", lang),
+        "file": _c("file", lang),
+        "sheet": t("register.sheet", lang),
+        "cell": t("register.cell", lang),
+        "value": _c("value", lang),
+        "message": _c("message", lang),
     }
     p = problems if problems is not None else pd.DataFrame(columns=["severity"])
     if len(p) == 0:
-        frame = pd.DataFrame({cols["message"]: ["No errors or warnings" if en else "Ingen fejl eller advarsler"]})
+        frame = pd.DataFrame({cols["message"]: [t("register.no_problems", lang)]})
     else:
         frame = pd.DataFrame(
             {
-                cols["severity"]: p["severity"].astype("string").map(lambda s: t(s, lang)),
+                cols["severity"]: p["severity"].astype("string").map(lambda s: _c(s, lang)),
                 **{cols[k]: p[k] if k in p.columns else None for k in ("code", "file", "sheet", "cell", "value")},
-                cols["message"]: p["message_en" if en else "message_da"],
+                cols["message"]: p[f"message_{lang}"],
             }
         ).reset_index(drop=True)
     excel.write_table(ws, frame, lang=lang)
@@ -349,15 +323,14 @@ def write_register(
     m = get_matrix(matrix)
     assessment = _only_scored(assessment, scores)
     wb = excel.new_workbook()
-    _write_register_sheet(wb.create_sheet(_pick(SHEETS["register"], lang)), assessment, scores, m, lang)
+    _write_register_sheet(wb.create_sheet(t("register.sheet_register", lang)), assessment, scores, m, lang)
     for p in perspectives_in(scores):
-        name = f"{_pick(SHEETS['heatmap'], lang)} {_pick(HEATMAP_SUFFIX[p], lang)}"
-        _write_heatmap(wb.create_sheet(name), scores, p, m, lang)
-    _write_legend(wb.create_sheet(_pick(SHEETS["legend"], lang)), assessment, m, lang)
+        _write_heatmap(wb.create_sheet(t(f"register.sheet_heatmap_{p}", lang)), scores, p, m, lang)
+    _write_legend(wb.create_sheet(t("register.sheet_legend", lang)), assessment, m, lang)
     from .activities import write_inherited_sheet
 
     write_inherited_sheet(wb, assessment, lang)  # KL's shared processing activities, when used
-    _write_problems(wb.create_sheet(_pick(SHEETS["problems"], lang)), assessment.problems, lang)
+    _write_problems(wb.create_sheet(t("register.sheet_problems", lang)), assessment.problems, lang)
     stamp = assessment.meta.get("assessment_date")
     try:
         ts = pd.Timestamp(stamp)

@@ -409,18 +409,19 @@ def summarise(scores: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     A display table: index (perspective, stage) labels, one int64 column per level name
     in ``lang`` plus the total ("I alt"/"Total").
     """
-    from .i18n import t
+    from .text import t
 
     counts = pd.crosstab([scores["perspective"], scores["stage"]], scores["level"], dropna=False)
     present = set(scores["perspective"].astype(str))
     counts = counts.loc[[ix for ix in counts.index if ix[0] in present]]
-    counts[t("total", lang)] = counts.sum(axis=1)
+    counts[t("common.total", lang)] = counts.sum(axis=1)
     counts.index = pd.MultiIndex.from_tuples(
-        [(t(p, lang), t(s, lang)) for p, s in counts.index], names=[t("perspective", lang), t("stage", lang)]
+        [(t(f"common.{p}", lang), t(f"common.{s}", lang)) for p, s in counts.index],
+        names=[t("common.perspective", lang), t("common.stage", lang)],
     )
     if lang == "en":
         counts = counts.rename(columns=dict(zip(scores["level"].cat.categories, _english_levels(scores), strict=True)))
-    counts.columns.name = t("level", lang)
+    counts.columns.name = t("common.level", lang)
     return counts
 
 

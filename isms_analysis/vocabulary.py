@@ -34,9 +34,10 @@ from typing import Any
 import pandas as pd
 
 from . import layout as L
-from .i18n import LABELS
 from .matrix import PRESETS, RiskMatrix
 from .matrix import matrix as get_matrix
+from .text import LANGS, check_lang, has, pair, t
+from .text import labels as text_labels
 
 __all__ = ["check_choice", "labels", "where"]
 
@@ -55,17 +56,21 @@ COLUMN_VOCABULARIES: dict[str, tuple[str, ...]] = {
     "change": ("change",),
     "treatment_class": ("treatment_class",),
 }
-# Vocabularies of the frames the package computes (the workbook's are in layout.py).
-FRAME_VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
-    "change": {
-        "new": ("Ny", "New"), "closed": ("Lukket", "Closed"), "unchanged": ("Uændret", "Unchanged"),
-        "escalated": ("Forværret", "Escalated"), "de-escalated": ("Forbedret", "De-escalated"),
-    },
-    "treatment_class": {
-        "acceptable": ("Acceptabel", "Acceptable"), "may_accept": ("Kan accepteres", "May be accepted"),
-        "should_treat": ("Bør håndteres", "Should be treated"), "must_treat": ("Skal håndteres", "Must be treated"),
-    },
-}  # fmt: skip
+# Vocabularies of the frames the package computes (the workbook's are in layout.py); their
+# labels are data/text/vocabulary.toml's <vocabulary>__<key> entries.
+FRAME_VOCABULARIES = ("change", "treatment_class")
+
+
+@cache
+def _frame_vocabulary(name: str) -> dict[str, tuple[str, str]]:
+    prefix = f"{name}__"
+    return {k.removeprefix(prefix): pair(f"vocabulary.{k}") for k in text_labels("vocabulary") if k.startswith(prefix)}
+
+
+def _common(value: str) -> tuple[str, str] | None:
+    """The (da, en) label of a shared term (perspective, stage, severity, ...), if ``value`` is one."""
+    key = f"common.{value}"
+    return pair(key) if has(key) else None
 
 
 @cache
@@ -82,7 +87,9 @@ def _decision_vocabularies() -> dict[str, dict[str, tuple[str, str]]]:
 def _vocabulary(name: str) -> dict[str, tuple[str, str]]:
     if name.startswith("decision_"):
         return _decision_vocabularies()[name]
-    return L.VOCABULARIES.get(name) or FRAME_VOCABULARIES.get(name, {})
+    if name in FRAME_VOCABULARIES:
+        return _frame_vocabulary(name)
+    return L.VOCABULARIES.get(name, {})
 _OPERATORS = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(.+?)\s*$")
 
 
@@ -105,15 +112,14 @@ def _preset_levels() -> tuple[tuple[str, str, str], ...]:
 def _spellings(value: str, column: str | None, m: RiskMatrix | None = None) -> set[str]:
     """Every folded spelling that denotes the stored ``value``: itself, its labels, its key."""
     found = {fold(value)}
-    for da, en in [LABELS[value]] if value in LABELS else []:
-        found |= {fold(da), fold(en)}
+    found |= {fold(x) for x in _common(value) or ()}
     vocabs = COLUMN_VOCABULARIES.get(column or "", (*L.VOCABULARIES, *FRAME_VOCABULARIES, *_decision_vocabularies()))
     for v in vocabs:
-        pair = _vocabulary(v).get(value)
-        if pair:
-            found |= {fold(pair[0]), fold(pair[1])}
+        texts = _vocabulary(v).get(value)
+        if texts:
+            found |= {fold(texts[0]), fold(texts[1])}
         group = "treatment" if v == "treatment" else "status" if v.endswith("status") else None
-        found |= {fold(a) for a, k in L.CHOICE_ALIASES.get(group, {}).items() if k == value and pair}
+        found |= {fold(a) for a, k in L.CHOICE_ALIASES.get(group, {}).items() if k == value and texts}
     levels = [(lv.name_da, lv.key, lv.name_en) for lv in m.levels] if m is not None else []
     for ident, key, en in [*levels, *_preset_levels()]:
         if value in (ident, key):  # a key too: the benchmark extract's exchange format holds level keys
@@ -286,7 +292,7 @@ def check_choice(value: str, valid: Iterable[str], what: tuple[str, str]) -> str
     otherwise a ``ValueError`` that lists the valid values."""
     valid = list(valid)
     for key in valid:
-        if fold(value) in {fold(key), *(fold(x) for x in LABELS.get(key, ()))}:
+        if fold(value) in {fold(key), *(fold(x) for x in _common(key) or ())}:
             return key
     shown = ", ".join(f"'{k}'" for k in valid)
     raise ValueError(f"Ukendt {what[0]} '{value}'; gyldige: {shown} / unknown {what[1]} '{value}'; valid: {shown}")
@@ -299,18 +305,18 @@ def label_series(s: pd.Series, lang: str = "da", m: RiskMatrix | None = None) ->
     mapping: dict[str, str] = {}
     for v in _values(s):
         text = v
-        if v in LABELS and column in ("perspective", "stage", "severity"):
-            text = LABELS[v][1 if lang == "en" else 0]
+        if column in ("perspective", "stage", "severity") and has(f"common.{v}"):
+            text = t(f"common.{v}", lang)
         elif column == "level":
             levels = [(lv.name_da, lv.key, lv.name_en) for lv in m.levels] if m is not None else []
             levels += list(_preset_levels())
             found = next(((ident, en) for ident, key, en in levels if v in (ident, key)), (v, v))
-            text = found[1] if lang == "en" else found[0]
+            text = dict(zip(LANGS, found, strict=True))[lang]
         else:
             for vocab in COLUMN_VOCABULARIES.get(column, ()):
-                pair = _vocabulary(vocab).get(v)
-                if pair:
-                    text = pair[1 if lang == "en" else 0]
+                texts = _vocabulary(vocab).get(v)
+                if texts:
+                    text = dict(zip(LANGS, texts, strict=True))[lang]
                     break
         mapping[v] = text
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -323,8 +329,6 @@ def label_series(s: pd.Series, lang: str = "da", m: RiskMatrix | None = None) ->
 def labels(frame: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     """A display copy of ``frame`` whose categorical values are labels in ``lang``
     (keys -> "Mitiger"/"Mitigate", levels -> "Høj"/"High"); column names unchanged."""
-    from .i18n import check_lang
-
     check_lang(lang)
     out = frame.copy()
     for column in out.columns:

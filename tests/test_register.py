@@ -72,7 +72,7 @@ def test_grouped_headers_and_layout(register):
     assert heads[:10] == ["Risiko-ID", "Aktiv-ID", "Aktiv", "Trussel-ID", "Trussel", "Område", "Risikoejer",
                           "Håndtering", "Status", "Frist"]  # fmt: skip
     assert heads[10:14] == ["Konsekvens", "Sandsynlighed", "Risikoscore", "Niveau"]
-    assert heads[-4:] == ["Beslutning", "Begrundelse", "Indstilling", "Opmærksomhedspunkter"]
+    assert heads[-4:] == ["Beslutning", "Begrundelse", "Forslag", "Opmærksomhedspunkter"]
     assert len(ws.merged_cells.ranges) == 4
     assert ws.freeze_panes == "C3"
     assert ws.auto_filter.ref == f"A2:{openpyxl.utils.get_column_letter(len(heads))}5"
@@ -129,7 +129,7 @@ def test_decision_status_reason_and_proposal(register):
     Under middel; the round has no approval)."""
     ws = register["Risikoregister"]
     heads = [c.value for c in ws[2]]
-    cols = [heads.index(h) + 1 for h in ("Beslutning", "Begrundelse", "Indstilling")]
+    cols = [heads.index(h) + 1 for h in ("Beslutning", "Begrundelse", "Forslag")]
     got = {ws.cell(row=r, column=1).value: tuple(ws.cell(row=r, column=c).value for c in cols) for r in range(3, 6)}
     # R1: residual 4 x 1 = 4 in both perspectives, within tolerance, mitigated: awaits the round's approval.
     assert got["R1"] == ("Afventer beslutning", "Inden for tolerancen; godkendes med runden", "Godkendes med runden")

@@ -17,6 +17,7 @@ def environment() -> Any:
     undefined variables (a missing value is a bug, not an empty cell)."""
     import jinja2
 
+    from ..text import t
     from . import fmt
 
     env = jinja2.Environment(
@@ -31,6 +32,7 @@ def environment() -> Any:
     env.filters["dec"] = fmt.decimal
     env.filters["date"] = fmt.date
     env.filters["css_string"] = css_string
+    env.globals["t"] = t  # templates: {{ t('common.risk_id', lang) }}
     return env
 
 
