@@ -151,7 +151,7 @@ d = Path(sys.argv[1])
 nb = nbformat.v4.new_notebook()
 nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})]
 nbformat.write(nb, d / "empty.ipynb")
-# The same papermill options as isms_analysis.reports._render, so only the work differs.
+# The same papermill options as isms_analysis.runner._render, so only the work differs.
 pm.execute_notebook(str(d / "empty.ipynb"), str(d / "out.ipynb"), parameters={"x": 2}, kernel_name="python3",
                     language="python", progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                     cwd=str(d), extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
@@ -180,7 +180,7 @@ def bench_report(size: dict, work: Path) -> dict:
     t_floor = median(floor, size["slow_repeat"])
     # the size of the HTML, and how long Chromium takes to load, render and print it
     from isms_analysis.browser import chromium_path
-    from isms_analysis.reports import print_pdf
+    from isms_analysis.runner import print_pdf
 
     kept = work / "report-kept"
     subprocess.run([isms_bin(), "report", "quarterly", "--workbook", str(latest), "--previous-round", str(previous),
@@ -257,9 +257,9 @@ def bench_rollup(size: dict, work: Path) -> dict:
 
 # -- 5. trend --------------------------------------------------------------------------
 def trend_available() -> bool:
-    from isms_analysis import reports
+    from isms_analysis import runner
 
-    return "trend" in getattr(reports, "KINDS", {})
+    return "trend" in getattr(runner, "KINDS", {})
 
 
 def bench_trend(size: dict, work: Path) -> dict:

@@ -312,10 +312,9 @@ def export_benchmark(
 
         assessment = read_workbook(workbook, activities=activities)
     else:
-        from .report import store_municipality
-        from .store import load_matrix, load_round
+        from .store import load_matrix, load_round, round_municipality
 
-        name = store_municipality(store_path(store), str(round), municipality)
+        name = round_municipality(store_path(store), str(round), municipality)
         assessment = load_round(store_path(store), name, str(round))
         matrix = load_matrix(store_path(store), name, str(round))
         if activities is not None:

@@ -363,32 +363,4 @@ def quarterly_section_html(ctx: Any, peers: str | Path, k: int | None = None) ->
     return H.section(h("sec_peers", lang), body, "peers-section")
 
 
-def prepare(
-    extracts: str | Path | None,
-    municipality: str | None,
-    round_: str | None,
-    k: int | None,
-    lang: str,
-    out: str | Path,
-) -> tuple[dict[str, Any], Path, str]:
-    """The peer report's notebook parameters, target folder and title; the extracts,
-    municipality, round and k are checked here, before any work."""
-    from .benchmark import K_DEFAULT, load_benchmark
-    from .errors import UserError
-    from .reports import safe_name
-
-    if extracts is None:
-        raise UserError("Angiv mappen med udtræk (--extracts MAPPE).", "Give the extract folder (--extracts DIR).")
-    ctx = load_benchmark(extracts, municipality, round_, K_DEFAULT if k is None else k, lang)
-    target = Path(out) / safe_name(ctx.municipality) / safe_name(f"benchmark-{ctx.round}")
-    parameters = {
-        "extracts": str(Path(extracts).resolve()),
-        "municipality": ctx.municipality,
-        "round": ctx.round,
-        "k": ctx.k,
-        "lang": lang,
-    }
-    return parameters, target, title(ctx.municipality, ctx.round, lang)
-
-
 __all__ = ["SECTIONS", "display_table", "quarterly_section_html", "risk_figure", "section_html", "title"]

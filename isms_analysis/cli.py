@@ -404,7 +404,7 @@ def report_quarterly(
     min_municipalities: MinMunicipalitiesOpt = 5,
 ) -> None:
     """Dan kvartalsrapporten til informationssikkerhedsudvalget (HTML, evt. PDF) og skriv stien."""
-    from .reports import run_report, skip_iri_grammar
+    from .runner import run_report, skip_iri_grammar
     from .store import store_path
 
     skip_iri_grammar()
@@ -454,7 +454,7 @@ def report_benchmark(
     quiet: Annotated[bool, typer.Option("--quiet", help="Ingen fremdriftslinjer på stderr.")] = False,
 ) -> None:
     """Dan rapporten "Hvor står vi?": kommunen sammenlignet med andre kommuners udtræk (HTML, evt. PDF)."""
-    from .reports import run_report
+    from .runner import run_report
 
     path = run_report(
         "benchmark",
@@ -535,7 +535,7 @@ def report_trend(
     quiet: Annotated[bool, typer.Option("--quiet", help="Ingen fremdriftslinjer på stderr.")] = False,
 ) -> None:
     """Dan trendrapporten over lagerets runder (HTML, evt. PDF) og skriv stien."""
-    from .reports import run_report
+    from .runner import run_report
     from .store import store_path
 
     if not quiet:

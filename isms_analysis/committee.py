@@ -1,7 +1,7 @@
 """The committee report's reading order as pure functions: what changed, what the
 committee is asked to decide, the escalations, the threat picture.
 
-The report (:mod:`isms_analysis.report`) used to hold every fact in the order the
+The section tables (:mod:`isms_analysis.sections`) hold every fact in the order the
 data came; this module turns the facts into a document the committee acts on:
 
 - :func:`summary_facts` and :func:`summary_sentences`: 3-6 sentences generated from
@@ -174,9 +174,9 @@ def x(key: str, lang: str = "da") -> str:
 
 
 def _levels(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
-    from .report import _levelled
+    from .sections import levelled
 
-    return _levelled(scores, m)
+    return levelled(scores, m)
 
 
 def open_residual(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
@@ -237,7 +237,7 @@ def decision_table(all_dec: pd.DataFrame, assessment: Assessment, status: str = 
     items other than the round's approval, or breaches), most serious level first,
     as a display table: number (pending only, as in the recommendation), risk, asset,
     area, perspective, level, tolerance, reason and proposal."""
-    from .report import risk_info
+    from .sections import risk_info
 
     rows = _decision_rows(all_dec, status)
     ri = risk_info(assessment).set_index("risk_id").reindex(rows["risk_id"].astype("string"))

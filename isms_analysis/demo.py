@@ -39,7 +39,7 @@ def run_demo(
     render the reports. A round already stored from the same file is not imported
     again; one stored from another file gets a new version. Returns the paths of the
     quarterly, the trend and the peer report (and their PDFs with ``pdf``)."""
-    from .reports import run_report
+    from .runner import run_report
     from .sheets import is_lock_file
     from .store import import_round, list_rounds, store_path
 

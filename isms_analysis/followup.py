@@ -252,7 +252,7 @@ def followup_sections_html(
     status and the residual risks not verified. Figures are embedded without plotly.js
     (the report's header includes it once). ``matrix`` defaults to the one the scores
     were made with."""
-    from .report import resolve_matrix
+    from .matrix import resolve_matrix
 
     m = resolve_matrix(scores, matrix)
     if list(scores["level"].cat.categories) != m.level_names("da"):

@@ -130,7 +130,7 @@ def generate_municipalities(n: int, rounds: int = 8, risks: int = 1500, seed: in
 
 def slug(name: str) -> str:
     """A folder/file name for a municipality ("Agerholm Kommune" -> "agerholm-kommune")."""
-    from .reports import safe_name
+    from .runner import safe_name
 
     return safe_name(name.casefold().replace(" ", "-"))
 
@@ -221,7 +221,7 @@ def sample_benchmark(folder: str | Path | None = None, peers: int = 10, risks: i
     import tempfile
 
     from .benchmark import build_extract, write_extract
-    from .report import sample_workbooks
+    from .context import sample_workbooks
     from .workbook import read_workbook
 
     files = sample_workbooks()

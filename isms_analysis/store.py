@@ -1074,3 +1074,19 @@ def trend_history(
         "sha256": {k: v for k, v in attrs.get("sha256", {}).items() if k in keep},
     }
     return history
+
+
+def round_municipality(store: Any, label: str, municipality: str | None = None) -> str:
+    """The municipality of a stored round: the given one, else the only one holding ``label``."""
+    if municipality:
+        return municipality
+    rounds = list_rounds(store)
+    names = sorted(set(rounds.loc[rounds["round"] == label, "municipality"].dropna().astype(str)))
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise UserError(f"Runden {label} findes ikke i lageret.", f"Round {label} is not in the store.")
+    raise UserError(
+        f"Runden {label} findes for flere kommuner ({', '.join(names)}); angiv kommunen.",
+        f"Round {label} exists for several municipalities ({', '.join(names)}); give the municipality.",
+    )

@@ -235,14 +235,15 @@ def test_validate_workbook_accepts_the_list(tmp_path: Path, activity_list: Path)
 
 
 def test_quarterly_context_and_appendix_with_activities(tmp_path: Path, activity_list: Path) -> None:
-    from isms_analysis import report
+    from isms_analysis.context import load_context
+    from isms_analysis.render.committee_report import html as section_html
 
     path, _ = _round_with(tmp_path)
-    ctx = report.load_context(workbook=path, activities=activity_list)
+    ctx = load_context(workbook=path, activities=activity_list)
     assert ctx.assessment.assets.set_index("asset_id").loc["A-01", "inherited_data_subject"] == "i,a"
     assert ctx.params["activities"] == "aktiviteter.csv"
-    html = report.section_html("appendix", ctx)
+    html = section_html("appendix", ctx)
     assert 'id="appendix-inherited"' in html and "Konsekvenser nedarvet fra de fælles behandlingsaktiviteter" in html
-    plain = report.load_context(workbook=path)
-    assert "appendix-inherited" not in report.section_html("appendix", plain)
+    plain = load_context(workbook=path)
+    assert "appendix-inherited" not in section_html("appendix", plain)
     assert "activities" not in plain.params

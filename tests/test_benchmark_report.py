@@ -12,7 +12,7 @@ from offline_browser import offline_page
 from test_reports_run import sample_pair
 
 from isms_analysis import benchmark as bm
-from isms_analysis.reports import run_report, safe_name
+from isms_analysis.runner import run_report, safe_name
 
 pytestmark = [pytest.mark.slow]
 
@@ -105,7 +105,7 @@ def test_notebook_defaults_run_on_the_sample(tmp_path: Path) -> None:
     import nbformat
     import papermill as pm
 
-    from isms_analysis.reports import NOTEBOOKS
+    from isms_analysis.runner import NOTEBOOKS
 
     out = tmp_path / "run.ipynb"
     pm.execute_notebook(str(NOTEBOOKS / "benchmark_report.ipynb"), str(out), kernel_name="python3",

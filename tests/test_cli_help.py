@@ -104,7 +104,7 @@ def test_rounds_says_where_the_store_is(tmp_path: Path, monkeypatch):
 
 
 def test_pdf_prints_the_pdf_path_too(tmp_path: Path, monkeypatch):
-    import isms_analysis.reports as R
+    import isms_analysis.runner as R
 
     html = tmp_path / "r" / "kvartalsrapport.html"
     monkeypatch.setattr(R, "run_report", lambda *a, **k: html)
@@ -150,7 +150,7 @@ def test_report_trend_names_its_store(tmp_path: Path, monkeypatch):
 
 
 def test_benchmark_pdf_prints_the_pdf_path_too(tmp_path: Path, monkeypatch):
-    import isms_analysis.reports as R
+    import isms_analysis.runner as R
 
     html = tmp_path / "r" / "benchmark-report.html"
     monkeypatch.setattr(R, "run_report", lambda *a, **k: html)

@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 
 from isms_analysis import committee as C
+from isms_analysis.context import load_context
 from isms_analysis.decisions import REASONS, STATUSES
 from isms_analysis.layout import VOCABULARIES
 from isms_analysis.matrix import TREATMENT_CLASSES
 from isms_analysis.matrix import matrix as get_matrix
 from isms_analysis.render import css_string, fmt
 from isms_analysis.render.committee_report import ORDER, html
-from isms_analysis.report import load_context
 
 REPO = Path(__file__).resolve().parents[1]
 KL = get_matrix("kl")
@@ -121,7 +121,7 @@ def test_recommendation_numbers_the_pending_items_and_groups_them_by_proposal():
 
 def test_pending_table_numbers_rows_as_the_recommendation(contexts):
     ctx = contexts["da"]
-    from isms_analysis.report import all_decisions
+    from isms_analysis.sections import all_decisions
 
     dec = all_decisions(ctx.scores, ctx.assessment, matrix=ctx.matrix, as_of=ctx.as_of)
     table = C.decision_table(dec, ctx.assessment, "pending")
@@ -265,7 +265,7 @@ def test_sections_come_in_the_committees_order(contexts):
 
 
 def C_comparison(ctx):
-    from isms_analysis.report import round_changes
+    from isms_analysis.sections import round_changes
 
     return round_changes(ctx.assessment, ctx.scores, ctx.previous, ctx.previous_scores, matrix=ctx.matrix)
 

@@ -110,7 +110,7 @@ def test_export_into_a_new_or_empty_folder(store: Path, tmp_path: Path) -> None:
 
 # -- item 2: distinct rounds and municipalities get distinct folders ----------------------------
 def test_folder_names_never_collide_and_fit_a_path_component() -> None:
-    from isms_analysis.reports import safe_name
+    from isms_analysis.runner import safe_name
 
     long = "Risikovurdering af kommunens samlede it-landskab inkl. leverandører og databehandlere"
     nfd = "A\u030arhus Kommune"  # 'Århus' with a combining ring: looks the same, is another label
@@ -129,7 +129,7 @@ def test_folder_names_never_collide_and_fit_a_path_component() -> None:
 
 def test_force_replaces_only_the_same_municipality_and_round(tmp_path: Path) -> None:
     from isms_analysis.errors import UserError
-    from isms_analysis.reports import RECORD, _check_target
+    from isms_analysis.runner import RECORD, _check_target
 
     target = tmp_path / "Kommune" / "Runde"
     target.mkdir(parents=True)
@@ -160,7 +160,7 @@ def test_next_run_sweeps_stale_temp_folders_it_owns(tmp_path: Path) -> None:
     import socket
     import time
 
-    from isms_analysis.reports import RECORD, sweep_stale
+    from isms_analysis.runner import RECORD, sweep_stale
 
     host = socket.gethostname()
 
@@ -190,7 +190,7 @@ def test_next_run_sweeps_stale_temp_folders_it_owns(tmp_path: Path) -> None:
 
 
 def test_publish_swaps_the_whole_set(tmp_path: Path) -> None:
-    from isms_analysis.reports import RECORD, _publish_set
+    from isms_analysis.runner import RECORD, _publish_set
 
     target = tmp_path / "2026 Q3"
     target.mkdir()
@@ -215,7 +215,7 @@ def test_sigterm_and_sighup_clean_up_with_a_message(sig: str, tmp_path: Path) ->
     import signal
     import time
 
-    from isms_analysis.report import sample_workbooks
+    from isms_analysis.context import sample_workbooks
 
     if not ISMS.exists():
         pytest.skip("console script not installed")

@@ -77,7 +77,7 @@ def _rounds():
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict[str, Path]:
     """Clean and hostile quarterly reports, and the hostile trend report."""
-    from isms_analysis.reports import KINDS, run_report
+    from isms_analysis.runner import KINDS, run_report
     from isms_analysis.store import import_round
     from isms_analysis.template import write_workbook
     from isms_analysis.workbook import read_workbook
@@ -294,7 +294,7 @@ def _safe_folder(name: str) -> bool:
 
 
 def test_round_label_and_municipality_are_data_not_code(tmp_path: Path) -> None:
-    from isms_analysis.reports import run_report
+    from isms_analysis.runner import run_report
     from isms_analysis.sample import generate
     from isms_analysis.template import write_workbook
 

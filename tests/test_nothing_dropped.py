@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from isms_analysis import read_workbook, score, validate_workbook
 from isms_analysis.cli import app
 from isms_analysis.dates import to_day
-from isms_analysis.report import _as_of
+from isms_analysis.sections import as_of_day
 from isms_analysis.sheets import skip_lock_files
 
 runner = CliRunner()
@@ -164,6 +164,6 @@ def test_one_date_convention_day_first():
     assert to_day("03/04/2026") == pd.Timestamp("2026-04-03")
     assert to_day("3.4.26") == pd.Timestamp("2026-04-03")
     assert to_day("2026-04-03") == pd.Timestamp("2026-04-03")
-    assert _as_of("03/04/2026", None) == pd.Timestamp("2026-04-03")
+    assert as_of_day("03/04/2026", None) == pd.Timestamp("2026-04-03")
     with pytest.raises(ValueError):
         to_day("13/13/2026")

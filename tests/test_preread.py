@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from isms_analysis import report, workbook
-from isms_analysis.report import PREREAD_ENV, preread_key, preread_stamp
+from isms_analysis import context, workbook
+from isms_analysis.context import PREREAD_ENV, preread_key, preread_stamp
 
 SAMPLE = sorted((Path(__file__).resolve().parents[1] / "data" / "sample").glob("*.xlsx"))[-1]
 
@@ -36,7 +36,7 @@ def test_the_kernel_uses_the_handed_over_assessment(handed, monkeypatch):
         raise AssertionError("the workbook was read a second time")
 
     monkeypatch.setattr(workbook, "read_workbook", no_second_read)
-    got = report._read(wb)
+    got = context.read_round(wb)
     assert got.meta == a.meta
     assert got.risks.equals(a.risks)
 
@@ -45,7 +45,7 @@ def test_a_changed_file_is_read_again(handed):
     wb, a = handed
     st = wb.stat()
     os.utime(wb, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-    got = report._read(wb)
+    got = context.read_round(wb)
     assert got is not a and got.risks.equals(a.risks)
 
 
@@ -58,4 +58,4 @@ def test_with_activities_the_workbook_is_read_with_the_list(handed, monkeypatch)
         return "read"
 
     monkeypatch.setattr(workbook, "read_workbook", spy)
-    assert report._read(wb, activities="list.csv") == "read" and seen["activities"] == "list.csv"
+    assert context.read_round(wb, activities="list.csv") == "read" and seen["activities"] == "list.csv"

@@ -5,7 +5,7 @@ asset name with a script tag and a risk owner with an image error handler), open
 HTML from disk with networking disabled, and checks: every plotly figure rendered
 (heat-map cells drawn, their texts equal the package's counts), no JavaScript
 errors, no request leaves the machine, the key figures shown equal
-``report.key_figures``, workbook text shows literally and never runs, and the
+``committee.key_figures``, workbook text shows literally and never runs, and the
 sortable table sorts.
 
 Uses Debian's chromium (found on the PATH) through playwright (no browser download). Skipped
@@ -59,9 +59,9 @@ def _plant(src: Path, dst: Path, asset_id: str, risk_id: str) -> None:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     need_browser()
-    from isms_analysis import committee, report, score
+    from isms_analysis import committee, score, sections
     from isms_analysis.matrix import matrix as get_matrix
-    from isms_analysis.reports import run_report
+    from isms_analysis.runner import run_report
     from isms_analysis.workbook import read_workbook
 
     tmp = tmp_path_factory.mktemp("browser")
@@ -69,7 +69,7 @@ def rendered(tmp_path_factory):
     a = read_workbook(latest)
     m0 = get_matrix(a.meta.get("matrix") or "kl")
     s = score(a, m0)
-    dec = report.all_decisions(s, a, matrix=m0)
+    dec = sections.all_decisions(s, a, matrix=m0)
     top = committee.decision_table(dec, a, "pending").iloc[0]["Risiko"]  # no. 1 of the committee's list
     asset = a.risks.loc[a.risks["risk_id"] == top, "asset_id"].iloc[0]
     evil = tmp / latest.name
@@ -79,7 +79,7 @@ def rendered(tmp_path_factory):
     a2 = read_workbook(evil)
     m = get_matrix(a2.meta.get("matrix") or "kl")
     s2 = score(a2, m)
-    dec2 = report.all_decisions(s2, a2, matrix=m)
+    dec2 = sections.all_decisions(s2, a2, matrix=m)
     return html, s2, m, committee.round_figures(a2, s2, m), str(top), dec2
 
 

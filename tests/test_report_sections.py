@@ -24,7 +24,9 @@ import pandas as pd
 import pytest
 
 from isms_analysis import Assessment, rescore, score
-from isms_analysis import report as R
+from isms_analysis import sections as R
+from isms_analysis.context import ReportContext
+from isms_analysis.render.committee_report import ORDER, html
 
 AS_OF = "2026-09-30"
 
@@ -269,29 +271,27 @@ def test_headline(case):
     assert hl["Antal"].tolist() == [3, 8, 5, 0, 2]
 
 
-def test_section_html_escapes_workbook_text(case):
+def test_sections_escape_workbook_text(case):
     a, s = case
     evil = dataclasses.replace(a, meta={**a.meta, "municipality": "<script>alert(1)</script>"})
-    ctx = R.ReportContext(evil, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF))
-    for name in R.SECTIONS:
-        if name == "header":
-            continue  # carries plotly.js itself; checked below
-        out = R.section_html(name, ctx)
+    ctx = ReportContext(evil, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF))
+    page = ""
+    for name in ORDER:
+        out = html(name, ctx)
         assert "<b>system" not in out, name
-    top = R.section_html("top_risks", ctx)
-    assert "Journal &lt;b&gt;system&lt;/b&gt;" in top
-    assert "NA&gt;" not in top and ">nan<" not in top and ">NaN<" not in top  # blanks stay blank
-    assert "Borgerservice &amp; web" in top
-    header = R.section_html("header", ctx)
+        page += out
+    assert "Journal &lt;b&gt;system&lt;/b&gt;" in page
+    assert "NA&gt;" not in page and ">nan<" not in page and ">NaN<" not in page  # blanks stay blank
+    header = html("head", ctx)
     assert "<script>alert(1)</script>" not in header
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in header
 
 
-def test_section_html_english_headings(case):
+def test_sections_english_headings(case):
     a, s = case
-    ctx = R.ReportContext(a, s, R.resolve_matrix(s), lang="en", as_of=pd.Timestamp(AS_OF))
-    assert "<h2>Decisions for the committee</h2>" in R.section_html("decisions", ctx)
-    assert "<h2>Beslutninger til udvalget</h2>" in R.section_html("decisions", dataclasses.replace(ctx, lang="da"))
+    ctx = ReportContext(a, s, R.resolve_matrix(s), lang="en", as_of=pd.Timestamp(AS_OF))
+    assert "<h2>Decisions</h2>" in html("decisions", ctx)
+    assert "<h2>Beslutninger</h2>" in html("decisions", dataclasses.replace(ctx, lang="da"))
 
 
 # -- capped detail tables ----------------------------------------------------------------
@@ -319,54 +319,16 @@ def test_decision_details_cap_per_kind(case):
     assert sum(len(shown) + hidden for _, _, shown, hidden in R.decision_details(d, per_kind=15)) == len(d) == 4
 
 
-def test_decisions_section_keeps_counts_complete_and_says_how_many_more(case):
-    a, s = case
-    ctx = R.ReportContext(a, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF), max_rows=2)
-    out = R.section_html("decisions", ctx)
-    counts = table(out, "decision-counts")
-    assert counts["Antal"].tolist() == [1, 1, 1, 0, 0, 2, 0, 0, 0, 0, 1, 2]
-    assert "5 sager afventer en beslutning, og 0 sager er accepteret uden den fornødne bemyndigelse. 3 sager er" in out
-    pending = table(out, "decisions-pending")
-    assert pending["Risiko-ID"].tolist() == ["R1", "R1"]
-    assert "<h3>Afventer beslutning (4)</h3>" in out
-    assert out.count('class="isms-more"') == 1
-    assert "… og 2 flere (se det scorede register: isms score -o)" in out
-    en = R.section_html("decisions", dataclasses.replace(ctx, lang="en"))
-    assert "… and 2 more (see the scored register: isms score -o)" in en
-    assert "5 cases await a decision" in en
-    assert R._thousands(2644) == "2.644" and R._thousands(2644, "en") == "2,644"
-    assert "isms-more" not in R.section_html("decisions", dataclasses.replace(ctx, max_rows=5))
-
-
-def test_decisions_section_lists_breaches_first(case):
+def test_decisions_section_lists_breaches(case):
     """With a Roller sheet that does not name Direktionen, R4's acceptance (Over middel) is
-    a breach: acceptor_lacks_authority, listed before the pending cases."""
+    a breach: acceptor_lacks_authority, listed for the committee's information."""
     a, s = case
     roles = pd.DataFrame({"name": ["Kommunaldirektør"], "role": ["top_management"], "max_level": ["high"]})
-    ctx = R.ReportContext(dataclasses.replace(a, roles=roles), s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF))
-    out = R.section_html("decisions", ctx)
-    assert out.index("decisions-breach") < out.index("decisions-pending")
+    ctx = ReportContext(dataclasses.replace(a, roles=roles), s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF))
+    out = html("decisions", ctx)
     breach = table(out, "decisions-breach")
-    assert breach["Risiko-ID"].tolist() == ["R4"]
-    assert breach["Begrundelse"].tolist() == ["Accepteret af en person uden bemyndigelse til niveauet"]
+    assert breach["Risiko"].tolist() == ["R4"]
 
-
-def test_other_detail_tables_are_capped(case):
-    """Data quality has three rows (the reader's error and warning, and R8's residual above
-    inherent); the perspectives table has R5 (DS 12 vs M 8), R6 (9 vs 6)."""
-    a, s = case
-    ctx = R.ReportContext(a, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF), max_rows=1)
-    dq = R.section_html("data_quality", ctx)
-    assert len(table(dq, "data-quality")) == 1
-    assert "… og 2 flere (se alle med: isms validate)" in dq
-    persp = R.section_html("perspectives", ctx)
-    assert table(persp, "perspectives")["Risiko-ID"].tolist() == ["R5"]
-    assert "… og 1 flere" in persp
-    treat = R.section_html("treatment", ctx)  # overdue as of 2026-09-30: R1 (92 days), R6 (29 days)
-    assert table(treat, "overdue")["Risiko-ID"].tolist() == ["R1"]
-
-
-# -- changes since the previous round ----------------------------------------------------
 def previous_round() -> Assessment:
     """The previous round, by hand (residual scores):
 
@@ -450,20 +412,17 @@ def test_identity_changes(changes, case):
 def test_changes_section(case, changes):
     a, s = case
     _, prev = changes
-    ctx = R.ReportContext(a, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF), previous=prev,
-                          previous_scores=score(prev, "kl"))  # fmt: skip
-    out = R.section_html("changes", ctx)
-    assert "<h2>Ændringer siden forrige runde</h2>" in out and "runde 2026 Q2" in out
-    counts = table(out, "change-counts")
-    assert counts["Forbedret"].tolist() == [2, 1]
-    for tid in ("change-migration-municipality", "change-migration-data_subject", "change-movers", "identity-changes"):
+    ctx = ReportContext(a, s, R.resolve_matrix(s), as_of=pd.Timestamp(AS_OF), previous=prev,
+                        previous_scores=score(prev, "kl"))  # fmt: skip
+    out = html("changes", ctx)
+    assert "<h2>Udvikling siden forrige runde</h2>" in out and "runde 2026 Q2" in out
+    for tid in ("escalations", "change-migration-municipality", "change-migration-data_subject"):
         assert f'id="{tid}"' in out
     assert "Journal &lt;b&gt;system&lt;/b&gt;" in out and "<b>system" not in out
-    en = R.section_html("changes", dataclasses.replace(ctx, lang="en"))
+    en = html("changes", dataclasses.replace(ctx, lang="en"))
     assert "<h2>Changes since the previous round</h2>" in en
-    none = R.section_html("changes", dataclasses.replace(ctx, previous=None, previous_scores=None))
+    none = html("changes", dataclasses.replace(ctx, previous=None, previous_scores=None))
     assert "Der er ingen forrige runde at sammenligne med." in none and "<table" not in none
-
 
 def test_appendix_tolerance_names_levels_and_perspectives(case):
     a, _ = case

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from isms_analysis.browser import chromium_path
 from isms_analysis.cli import app
 from isms_analysis.errors import UserError
-from isms_analysis.reports import GENERATED_LINE, normalise_html, run_report, safe_name
+from isms_analysis.runner import GENERATED_LINE, normalise_html, run_report, safe_name
 
 REPO = Path(__file__).resolve().parents[1]
 HAS_CHROMIUM = chromium_path() is not None
@@ -150,9 +150,9 @@ def test_store_mode_english(sample, tmp_path):
 
 def test_no_temp_dirs_left_when_refused(tmp_path, sample):
     latest, _ = sample
-    from isms_analysis.reports import _workbook_meta
+    from isms_analysis.workbook import read_workbook
 
-    meta = _workbook_meta(latest)
+    meta = read_workbook(latest).meta
     target = tmp_path / safe_name(meta["municipality"]) / safe_name(meta["round"])
     target.mkdir(parents=True)
     (target / "committee-report.html").write_text("earlier", encoding="utf-8")

@@ -26,10 +26,10 @@ from offline_browser import CHROMIUM, offline_page
 from test_rounds import fill_store
 from typer.testing import CliRunner
 
-from isms_analysis import reports
+from isms_analysis import runner
 from isms_analysis.cli import app
 from isms_analysis.errors import UserError
-from isms_analysis.reports import GENERATED_LINE, normalise_html, run_report
+from isms_analysis.runner import GENERATED_LINE, normalise_html, run_report
 
 SECTIONS_DA = ("Niveauer pr. runde", "Bevægelser mellem runder", "Største bevægelser",
                "Udvikling pr. område og aktivtype", "Tid til håndtering")  # fmt: skip
@@ -128,11 +128,11 @@ def test_english_and_a_range_of_rounds(store, tmp_path):
 
 @pytest.mark.slow
 def test_failed_run_keeps_the_report_and_the_failed_notebook(rendered, store, tmp_path, monkeypatch):
-    nb = nbformat.read(reports.NOTEBOOKS / reports.KINDS["trend"], as_version=4)
+    nb = nbformat.read(runner.NOTEBOOKS / runner.KINDS["trend"], as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('kaput')"))
     broken = tmp_path / "broken_trend.ipynb"
     nbformat.write(nb, broken)
-    monkeypatch.setitem(reports.KINDS, "trend", str(broken))
+    monkeypatch.setitem(runner.KINDS, "trend", str(broken))
     target = rendered.parent
     before = {p.name: p.read_bytes() for p in target.iterdir()}
     with pytest.raises(UserError) as exc:

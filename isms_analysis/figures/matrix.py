@@ -230,7 +230,7 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
     """Municipality score (x) against data-subject score (y) per risk, one bubble per
     pair of scores with the number of risks written in it; above the diagonal the
     data subjects are hit harder (triangles up), below the municipality (triangles down)."""
-    from ..report import perspective_pairs
+    from ..sections import perspective_pairs
 
     pairs = perspective_pairs(scores, stage)
     frame = pd.DataFrame(

@@ -26,7 +26,9 @@ from typing import Any
 import pandas as pd
 
 from .. import committee as C
-from .. import report as R
+from .. import sections as R
+from ..context import ReportContext
+from ..i18n import t
 from . import fmt, render, safe, static
 from . import html as H
 
@@ -114,7 +116,7 @@ def _t(key: str, lang: str) -> str:
 _MEMO: dict[int, tuple[Any, dict[str, Any]]] = {}
 
 
-def _memo(ctx: R.ReportContext) -> dict[str, Any]:
+def _memo(ctx: ReportContext) -> dict[str, Any]:
     """What several sections share, computed once per context."""
     hit = _MEMO.get(id(ctx))
     if hit is not None and hit[0] is ctx:
@@ -133,7 +135,7 @@ def _memo(ctx: R.ReportContext) -> dict[str, Any]:
     return data
 
 
-def _table(frame: pd.DataFrame, ctx: R.ReportContext, table_id: str, cap: int | None = None, *,
+def _table(frame: pd.DataFrame, ctx: ReportContext, table_id: str, cap: int | None = None, *,
            sortable: bool = False, register: bool = True, more: str | None = None) -> str:  # fmt: skip
     """An escaped table of at most ``cap`` rows (default: the context's), then "og N
     flere" saying where the rest is: the Risks sheet of the round's workbook
@@ -145,12 +147,12 @@ def _table(frame: pd.DataFrame, ctx: R.ReportContext, table_id: str, cap: int | 
                    cap=ctx.max_rows if cap is None else cap, more=text)  # fmt: skip
 
 
-def _section(name: str, ctx: R.ReportContext, parts: list[dict[str, Any]], extra_class: str = "") -> str:
+def _section(name: str, ctx: ReportContext, parts: list[dict[str, Any]], extra_class: str = "") -> str:
     return render("section.html.j2", sid=SECTION_IDS[name], heading=C.x(HEADINGS[name], ctx.lang), parts=parts,
                   extra_class=extra_class)  # fmt: skip
 
 
-def html(name: str, ctx: R.ReportContext) -> str:
+def html(name: str, ctx: ReportContext) -> str:
     """One part of the committee report as an HTML fragment: ``head`` or a section of
     :data:`ORDER`."""
     return {
@@ -164,7 +166,7 @@ def html(name: str, ctx: R.ReportContext) -> str:
     }[name](ctx)
 
 
-def _head(ctx: R.ReportContext) -> str:
+def _head(ctx: ReportContext) -> str:
     lang, meta = ctx.lang, ctx.assessment.meta
     municipality, round_ = str(meta.get("municipality") or ""), str(meta.get("round") or "")
     title = f"{R.h('title', lang)} – {municipality} {round_}"
@@ -187,7 +189,7 @@ def _head(ctx: R.ReportContext) -> str:
     )
 
 
-def _overdue_counts(ctx: R.ReportContext) -> tuple[int, int]:
+def _overdue_counts(ctx: ReportContext) -> tuple[int, int]:
     s, a, m = ctx.scores, ctx.assessment, ctx.matrix
     return (
         len(R.overdue(s, a, as_of=ctx.as_of, matrix=m, lang=ctx.lang)),
@@ -195,7 +197,7 @@ def _overdue_counts(ctx: R.ReportContext) -> tuple[int, int]:
     )
 
 
-def _summary(ctx: R.ReportContext) -> str:
+def _summary(ctx: ReportContext) -> str:
     s, a, m, lang = ctx.scores, ctx.assessment, ctx.matrix, ctx.lang
     memo = _memo(ctx)
     od_risks, od_actions = _overdue_counts(ctx)
@@ -219,7 +221,7 @@ def _summary(ctx: R.ReportContext) -> str:
     )
 
 
-def _decisions(ctx: R.ReportContext) -> str:
+def _decisions(ctx: ReportContext) -> str:
     a, lang = ctx.assessment, ctx.lang
     dec = _memo(ctx)["all_decisions"]
     pending = C.decision_table(dec, a, "pending", lang=lang, matrix=ctx.matrix)
@@ -247,7 +249,7 @@ def _compact_panel(fig: Any) -> Any:
     return apply(fig).update_layout(height=HEATMAP_HEIGHT, margin={"t": 30, "b": 50}, font={"size": 10})
 
 
-def _picture(ctx: R.ReportContext) -> str:
+def _picture(ctx: ReportContext) -> str:
     from .. import figures
 
     s, a, m, lang = ctx.scores, ctx.assessment, ctx.matrix, ctx.lang
@@ -256,7 +258,7 @@ def _picture(ctx: R.ReportContext) -> str:
         if not (s["perspective"].astype("string") == persp).any():
             continue
         table = C.levels_by_area(s, m, persp, lang)
-        areas += f"<div><h4>{H.esc(R.t(persp, lang))}</h4>{_table(table, ctx, f'areas-{persp}', register=False)}</div>"
+        areas += f"<div><h4>{H.esc(t(persp, lang))}</h4>{_table(table, ctx, f'areas-{persp}', register=False)}</div>"
     threats = C.recurring_threats(s, a, m, lang=lang)
     parts = [
         {"heading": _t("sub_areas", lang), "paragraphs": [_t("intro_areas", lang)],
@@ -269,7 +271,7 @@ def _picture(ctx: R.ReportContext) -> str:
     return _section("picture", ctx, parts)
 
 
-def _changes(ctx: R.ReportContext) -> str:
+def _changes(ctx: ReportContext) -> str:
     m, lang = ctx.matrix, ctx.lang
     comp = _memo(ctx)["comparison"]
     if comp is None:
@@ -293,7 +295,7 @@ def _changes(ctx: R.ReportContext) -> str:
     present = [p for p in ("municipality", "data_subject") if (comp["perspective"] == p).any()]
     for persp in present:
         table = R.change_migration(comp, persp, m, lang=lang)
-        mig += f"<div><h4>{H.esc(R.t(persp, lang))}</h4>{H.table(table, table_id=f'change-migration-{persp}', lang=lang)}</div>"
+        mig += f"<div><h4>{H.esc(t(persp, lang))}</h4>{H.table(table, table_id=f'change-migration-{persp}', lang=lang)}</div>"
     parts.append({"heading": _t("sub_migration", lang), "paragraphs": [_t("intro_migration", lang)],
                   "html": safe(f'<div class="isms-side">{mig}</div>')})  # fmt: skip
     return _section("changes", ctx, parts)
@@ -302,7 +304,7 @@ def _changes(ctx: R.ReportContext) -> str:
 FOLLOWUP_ROWS = 6  # rows per follow-up table in the main part
 
 
-def _followup(ctx: R.ReportContext) -> str:
+def _followup(ctx: ReportContext) -> str:
     """Opfølgning: the action plan (status counts, overdue actions once), the
     quarter's årshjul activities, the residual risks not verified, SoA per theme."""
     from .. import soa as S
@@ -343,7 +345,7 @@ def _followup(ctx: R.ReportContext) -> str:
         if len(un):
             un = un.assign(residual_level=un["residual_level"].astype("string").map(
                 {lv.name_da: lv.name(lang) for lv in ctx.matrix.levels}),
-                perspective=un["perspective"].astype("string").map(lambda p: R.t(p, lang)))  # fmt: skip
+                perspective=un["perspective"].astype("string").map(lambda p: t(p, lang)))  # fmt: skip
             body += _table(S.display(un, lang), ctx, "unverified-residuals", cap=cap)
         parts.append({"heading": fx("sec_unverified", lang), "paragraphs": [], "html": safe(body)})
     if a.soa is not None:
@@ -396,7 +398,7 @@ def provenance(assessment: Any, params: dict[str, Any] | None, lang: str = "da")
     return pd.DataFrame(rows, columns=[R.h("field", lang), R.h("value", lang)])
 
 
-def _appendix(ctx: R.ReportContext) -> str:
+def _appendix(ctx: ReportContext) -> str:
     from ..activities import appendix_html
 
     s, a, m, lang = ctx.scores, ctx.assessment, ctx.matrix, ctx.lang

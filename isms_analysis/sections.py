@@ -1,4 +1,4 @@
-"""The quarterly committee report, section by section, as DataFrames and HTML.
+"""The quarterly committee report's tables, section by section, as DataFrames.
 
 KL's playbook has the information security committee accept risks, approve the
 risk assessment and follow the action plan. Each function here turns the scored
@@ -21,15 +21,13 @@ Rules implemented here:
   used to rank the top risks.
 
 Every function returns a DataFrame with Danish headings by default (English with
-``lang="en"``). :func:`section_html` renders a section to HTML for the report
-notebook; all text from workbooks is HTML-escaped there.
+``lang="en"``); :mod:`isms_analysis.render.committee_report` renders them (all text
+from workbooks HTML-escaped there). No HTML, figures or file reading here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -224,7 +222,7 @@ def h(key: str, lang: str = "da") -> str:
 
 
 # -- helpers ---------------------------------------------------------------------------
-def _levelled(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
+def levelled(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
     """The frame with levels from ``m`` (rescored when it was levelled with another matrix)."""
     if list(scores["level"].cat.categories) != m.level_names("da"):
         return rescore(scores, m)
@@ -337,7 +335,7 @@ def key_figures(
     with a total; with ``previous`` (the previous round's scores) also the change
     per level and in total ("Δ ..." columns)."""
     m = resolve_matrix(scores, matrix)
-    scores = _levelled(scores, m)
+    scores = levelled(scores, m)
     counts = _counts(scores, m)
     names = m.level_names(lang)
     out = pd.DataFrame(
@@ -351,7 +349,7 @@ def key_figures(
         out[name] = values[:, i]
     out[h("total", lang)] = values.sum(axis=1)
     if previous is not None:
-        prev = _counts(_levelled(previous, m), m).reindex(counts.index, fill_value=0).to_numpy()
+        prev = _counts(levelled(previous, m), m).reindex(counts.index, fill_value=0).to_numpy()
         diff = values - prev
         for i, name in enumerate(names):
             out[f"Δ {name}"] = diff[:, i]
@@ -399,8 +397,8 @@ def all_decisions(
     """:func:`isms_analysis.decisions` for the report's round (one row per open or
     in-progress risk x perspective; English keys in ``status`` and ``reason``)."""
     m = resolve_matrix(scores, matrix)
-    day = _as_of(as_of, assessment) if as_of is not None else None
-    return _decide(assessment, _levelled(scores, m), as_of=day, lang=lang, matrix=m)
+    day = as_of_day(as_of, assessment) if as_of is not None else None
+    return _decide(assessment, levelled(scores, m), as_of=day, lang=lang, matrix=m)
 
 
 def decisions(
@@ -466,12 +464,6 @@ def decision_counts(all_decisions_frame: pd.DataFrame, lang: str = "da") -> pd.D
 MAX_ROWS = 15  # default cap of the report's detail tables (the register has them all)
 
 
-def _thousands(n: int, lang: str = "da") -> str:
-    """A whole number with thousands separators: 2.644 in Danish, 2,644 in English."""
-    text = f"{int(n):,}"
-    return text if lang == "en" else text.replace(",", ".")
-
-
 def decision_details(
     decisions_frame: pd.DataFrame, per_kind: int = MAX_ROWS, lang: str = "da"
 ) -> list[tuple[str, str, pd.DataFrame, int]]:
@@ -514,7 +506,7 @@ def top_risks(
     inherent level (then score, then the residual level), with both scores, the risk
     owner, the treatment, the residual level (higher of the two) and the deadline."""
     m = resolve_matrix(scores, matrix)
-    wide = per_risk(_levelled(scores, m))
+    wide = per_risk(levelled(scores, m))
     lvl, sc = _highest(wide, "inherent")
     rlvl, rsc = _highest(wide, "residual")
     wide = wide.assign(_lvl=lvl, _sc=sc, _rlvl=rlvl, _rsc=rsc)
@@ -565,7 +557,7 @@ def perspectives(
     """Risks whose inherent data-subject score exceeds the municipality's, largest
     difference first: both scores and levels and the difference."""
     m = resolve_matrix(scores, matrix)
-    wide = per_risk(_levelled(scores, m))
+    wide = per_risk(levelled(scores, m))
     sm = wide["score_municipality_inherent"]
     sd = wide["score_data_subject_inherent"]
     sel = (sd.fillna(0) > sm.fillna(0)) & sd.notna()
@@ -616,7 +608,10 @@ def treatment_options(scores: pd.DataFrame, assessment: Assessment, *, lang: str
     return out
 
 
-def _as_of(as_of: Any, assessment: Assessment | None) -> pd.Timestamp:
+def as_of_day(as_of: Any, assessment: Assessment | None) -> pd.Timestamp:
+    """The day deadlines are judged against: ``as_of`` (ISO or Danish day-first text, a
+    date), else the round's assessment date, else today. A date that cannot be read
+    raises :class:`UserError`."""
     if (as_of is None or (isinstance(as_of, str) and not as_of.strip())) and assessment is not None:
         as_of = assessment.meta.get("assessment_date")
     if as_of is None or pd.isna(as_of):
@@ -645,8 +640,8 @@ def overdue(
     """Risks not closed whose deadline lies before ``as_of`` (default: the round's
     assessment date), most overdue first, with the residual level (higher of the two)."""
     m = resolve_matrix(scores, matrix)
-    day = _as_of(as_of, assessment)
-    wide = per_risk(_levelled(scores, m))
+    day = as_of_day(as_of, assessment)
+    wide = per_risk(levelled(scores, m))
     rlvl, _ = _highest(wide, "residual")
     ri = risk_info(assessment).set_index("risk_id").reindex(wide["risk_id"])
     deadline = pd.to_datetime(ri["deadline"])
@@ -678,7 +673,7 @@ def overdue_actions(assessment: Assessment, *, as_of: Any = None, lang: str = "d
     acts = assessment.actions
     if acts is None or len(acts) == 0 or "deadline" not in acts.columns:
         return pd.DataFrame(columns=cols)
-    day = _as_of(as_of, assessment)
+    day = as_of_day(as_of, assessment)
     deadline = pd.to_datetime(acts["deadline"], errors="coerce")
     status = (
         acts["status"].astype("string").str.strip().str.casefold()
@@ -716,7 +711,7 @@ def unchanged_by_controls(
     inherent level in every perspective assessed: the controls change nothing the
     matrix can see. Only levels that are not acceptable by themselves are listed."""
     m = resolve_matrix(scores, matrix)
-    scores = _levelled(scores, m)
+    scores = levelled(scores, m)
     wide = per_risk(scores)
     ri = risk_info(assessment).set_index("risk_id").reindex(wide["risk_id"])
     has_controls = ri["controls"].fillna("").str.strip().ne("").to_numpy(bool)
@@ -819,8 +814,8 @@ def round_changes(
     from .comparison import compare_rounds, enrich
 
     m = resolve_matrix(scores, matrix)
-    old = enrich(_levelled(previous_scores, m), previous.risks, previous.assets, previous.threats)
-    new = enrich(_levelled(scores, m), assessment.risks, assessment.assets, assessment.threats)
+    old = enrich(levelled(previous_scores, m), previous.risks, previous.assets, previous.threats)
+    new = enrich(levelled(scores, m), assessment.risks, assessment.assets, assessment.threats)
     comp = compare_rounds(old, new, old_matrix=m, new_matrix=m, lang=lang)
 
     def closed(a: Assessment) -> pd.Index:
@@ -1092,368 +1087,3 @@ def provenance(assessment: Assessment, params: dict[str, Any] | None = None, lan
     for k, v in (params or {}).items():
         rows.append((f"{h('parameter', lang)}: {k}", text(v)))
     return pd.DataFrame(rows, columns=[h("field", lang), h("value", lang)])
-
-
-# -- the report context ---------------------------------------------------------------------------
-@dataclass
-class ReportContext:
-    """Everything the report notebook shows, prepared once."""
-
-    assessment: Assessment
-    scores: pd.DataFrame
-    matrix: RiskMatrix
-    lang: str = "da"
-    as_of: pd.Timestamp | None = None
-    previous: Assessment | None = None
-    previous_scores: pd.DataFrame | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    max_rows: int = MAX_ROWS  # rows per detail table (per kind for the decisions)
-
-
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
-
-
-def sample_workbooks(directory: str | Path | None = None) -> list[Path]:
-    """The sample municipality's workbooks, oldest round first."""
-    d = Path(directory) if directory is not None else SAMPLE_DIR
-    return sorted(d.glob("eksempel-kommune-*-Q*.xlsx"))
-
-
-def _read(path: str | Path, activities: Any = None) -> Assessment:
-    from .errors import UserError
-    from .workbook import read_workbook
-
-    p = Path(path)
-    if not p.exists():
-        raise UserError(f"Arbejdsbogen findes ikke: {p}", f"Workbook not found: {p}")
-    if activities is None:
-        cached = _preread(p)
-        if cached is not None:
-            return cached
-    return read_workbook(p, activities=activities)
-
-
-PREREAD_ENV = "ISMS_PREREAD"  # the runner's folder of workbooks it has already read and validated
-
-
-def preread_key(path: Path) -> str:
-    """The file name under which the runner keeps an already-read workbook."""
-    import hashlib
-
-    return hashlib.sha256(str(Path(path).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:24] + ".pickle"
-
-
-def preread_stamp(path: Path) -> tuple[str, int, int]:
-    st = Path(path).stat()
-    return str(Path(path).resolve()), st.st_mtime_ns, st.st_size
-
-
-def _preread(path: Path) -> Assessment | None:
-    """The assessment the report runner read and validated moments ago in the parent
-    process (see ``reports.run_report``), so the notebook's kernel does not read and
-    validate the same workbook again. Used only when the file is unchanged since."""
-    import os
-    import pickle
-
-    folder = os.environ.get(PREREAD_ENV)
-    if not folder:
-        return None
-    f = Path(folder) / preread_key(path)
-    try:
-        with f.open("rb") as fh:
-            stamp, assessment = pickle.load(fh)  # noqa: S301 - our own file, in the run's private temp folder
-    except (OSError, ValueError, EOFError, pickle.UnpicklingError):
-        return None
-    return assessment if stamp == preread_stamp(path) else None
-
-
-def store_municipality(store: Any, label: str, municipality: str | None = None) -> str:
-    """The municipality of a stored round: the given one, else the only one holding ``label``."""
-    from . import store as store_mod
-    from .errors import UserError
-
-    if municipality:
-        return municipality
-    rounds = store_mod.list_rounds(store)
-    names = sorted(set(rounds.loc[rounds["round"] == label, "municipality"].dropna().astype(str)))
-    if len(names) == 1:
-        return names[0]
-    if not names:
-        raise UserError(f"Runden {label} findes ikke i lageret.", f"Round {label} is not in the store.")
-    raise UserError(
-        f"Runden {label} findes for flere kommuner ({', '.join(names)}); angiv kommunen.",
-        f"Round {label} exists for several municipalities ({', '.join(names)}); give the municipality.",
-    )
-
-
-def _from_store(store: Any, label: str, municipality: str | None) -> Assessment:
-    from . import store as store_mod
-
-    return store_mod.load_round(store, store_municipality(store, label, municipality), label)
-
-
-def _is_file(value: Any) -> bool:
-    s = str(value)
-    return s.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")) or os.sep in s
-
-
-def load_context(
-    workbook: str | Path | None = None,
-    store: str | Path | None = None,
-    round: str | None = None,  # noqa: A002 - the parameter name users see
-    previous_round: str | Path | None = None,
-    municipality: str | None = None,
-    lang: str = "da",
-    matrix: str | Path | RiskMatrix | None = None,
-    as_of: Any = None,
-    max_rows: int = MAX_ROWS,
-    activities: str | Path | pd.DataFrame | None = None,
-) -> ReportContext:
-    """Read (or fetch from the store) the round and the previous round, and score
-    both with one matrix (default: the round's own, else KL's).
-
-    ``workbook`` wins over ``store``; with neither, the latest sample workbook is
-    used (and its previous round when ``previous_round`` is None). ``previous_round``
-    is a workbook path or, with a store, a round label. ``max_rows`` caps the detail
-    tables (per kind of decision); the counts above them stay complete.
-    ``activities``: KL's shared processing activities to inherit data-subject
-    consequences from (see :mod:`isms_analysis.activities`).
-    """
-    from .errors import UserError
-    from .i18n import check_lang
-    from .matrix import MatrixError
-    from .scoring import score
-
-    check_lang(lang)
-    params = {
-        "workbook": Path(workbook).name if workbook else None,
-        "store": Path(store).name if store else None,
-        "round": round,
-        "previous_round": Path(str(previous_round)).name if previous_round else None,
-        "municipality": municipality,
-        "lang": lang,
-        "matrix": str(matrix)
-        if matrix is not None and not isinstance(matrix, RiskMatrix)
-        else (matrix.name if isinstance(matrix, RiskMatrix) else None),
-        "as_of": str(as_of) if as_of is not None else None,
-        "max_rows": int(max_rows),
-    }
-    if workbook is None and store is None:
-        found = sample_workbooks()
-        if not found:
-            raise UserError(
-                "Ingen arbejdsbog angivet, og eksempeldata findes ikke (kør 'isms sample data/sample').",
-                "No workbook given and no sample data (run 'isms sample data/sample').",
-            )
-        workbook = found[-1]
-        if previous_round is None and len(found) > 1:
-            previous_round = found[-2]
-        params["workbook"] = Path(workbook).name
-        params["previous_round"] = Path(previous_round).name if previous_round else None
-    if activities is not None:
-        from .activities import as_activities
-
-        params["activities"] = "-" if isinstance(activities, pd.DataFrame) else Path(str(activities)).name
-        activities = as_activities(activities)
-    if workbook is not None:
-        current = _read(workbook, activities)
-    else:
-        if not round:
-            raise UserError("Angiv runden (--round) sammen med --store.", "Give the round (--round) with --store.")
-        current = _from_store(store, round, municipality)
-        if activities is not None:
-            from .activities import apply_activities
-
-            current = apply_activities(current, activities)
-    previous = None
-    if previous_round is not None and str(previous_round).strip():
-        if store is not None and not _is_file(previous_round):
-            previous = _from_store(store, str(previous_round), municipality or current.meta.get("municipality"))
-        else:
-            previous = _read(previous_round)
-    try:
-        if matrix is None and workbook is None:
-            from . import store as store_mod
-
-            m = store_mod.load_matrix(store, store_municipality(store, round, municipality), round)
-        else:
-            m = get_matrix(matrix if matrix is not None else (current.meta.get("matrix") or "kl"))
-        scores = score(current, m)
-        prev_scores = score(previous, m) if previous is not None else None
-    except MatrixError as exc:
-        raise UserError(str(exc)) from None
-    day = _as_of(as_of, current)
-    params["matrix"] = m.name
-    params["as_of"] = day.strftime("%Y-%m-%d")
-    return ReportContext(
-        assessment=current,
-        scores=scores,
-        matrix=m,
-        lang=lang,
-        as_of=day,
-        previous=previous,
-        previous_scores=prev_scores,
-        params=params,
-        max_rows=int(max_rows),
-    )
-
-
-# -- HTML ----------------------------------------------------------------------------------------
-def section_html(name: str, ctx: ReportContext) -> str:
-    """One section of the committee report as an HTML fragment (everything escaped).
-
-    ``name``: header, key_figures, heatmaps, decisions, top_risks, changes,
-    perspectives, treatment, data_quality, appendix. Detail tables show at most
-    ``ctx.max_rows`` rows (per kind of decision) and say how many more there are.
-    """
-    from . import figures
-    from .render import html as H
-
-    lang, m, a, s, cap = ctx.lang, ctx.matrix, ctx.assessment, ctx.scores, ctx.max_rows
-
-    def _section(key: str, body: str, lang: str, *, first: bool = False, sid: str | None = None) -> str:
-        return H.section(h(key, lang), body, sid or key, classes="isms-first" if first else "")
-
-    def capped_table(frame: pd.DataFrame, n: int, *, more: str = "more_register", **kw: Any) -> str:
-        return H.table(frame, cap=n, more=h(more, lang), **kw)
-
-    if name == "header":
-        meta = a.meta
-        title = f"{h('title', lang)} – {meta.get('municipality', '')} {meta.get('round', '')}"
-        prov = provenance(a, ctx.params, lang)
-        return (
-            f"{H.head()}"
-            f'<section class="isms-report isms-header" id="header"><h1>{H.esc(title)}</h1>'
-            f"{H.generated_line(lang)}"
-            f"{H.table(headline(s, a, matrix=m, as_of=ctx.as_of, lang=lang), table_id='headline', lang=lang)}"
-            f"<details open><summary>{H.esc(h('input_file', lang))} / {H.esc(h('parameter', lang))}</summary>"
-            f'<div class="isms-provenance">{H.table(prov, table_id="provenance", lang=lang)}</div></details>'
-            "</section>"
-        )
-    if name == "key_figures":
-        kf = key_figures(s, ctx.previous_scores, matrix=m, lang=lang)
-        note = ""
-        if ctx.previous is not None:
-            prev = ctx.previous.meta.get("round", "")
-            note = f"<p>Δ = {H.esc(h('change', lang))} ({H.esc(h('previous', lang))}: {H.esc(prev)})</p>"
-        body = (
-            H.table(kf, table_id="key-figures", lang=lang)
-            + note
-            + f"<h3>{H.esc(h('sub_levels', lang))}</h3>"
-            + H.figure(figures.level_bars(s, m, lang=lang), "fig-level-bars")
-        )
-        return _section("sec_key_figures", body, lang, first=True, sid="key-figures-section")
-    if name == "heatmaps":
-        return _section("sec_heatmaps", H.figure(figures.heatmap_panel(s, m, lang=lang), "fig-heatmaps"), lang)
-    if name == "decisions":
-        every = all_decisions(s, a, matrix=m, as_of=ctx.as_of, lang=lang)
-        items = committee_items(every)
-        dec = decisions(s, a, matrix=m, as_of=ctx.as_of, lang=lang)
-        counts = {k: _thousands(v, lang) for k, v in items.items()}
-        body = f"<p>{H.esc(h('intro_decisions', lang).format(**counts))}</p>" + H.table(
-            decision_counts(every, lang), table_id="decision-counts", lang=lang
-        )
-        for kind, label, shown, hidden in decision_details(dec, cap, lang):
-            body += f"<h3>{H.esc(label)} ({len(shown) + hidden})</h3>"
-            body += H.table(shown, table_id=f"decisions-{kind}", sortable=True, lang=lang)
-            body += H.more_line(hidden, h("more_register", lang), lang)
-        return _section("sec_decisions", body, lang)
-    if name == "top_risks":
-        body = f"<p>{H.esc(h('intro_top', lang))}</p>" + H.table(
-            top_risks(s, a, matrix=m, lang=lang), table_id="top-risks", sortable=True, lang=lang
-        )
-        return _section("sec_top_risks", body, lang)
-    if name == "changes":
-        return _section("sec_changes", changes_html(ctx), lang, sid="changes-section")
-    if name == "perspectives":
-        body = (
-            f"<p>{H.esc(h('intro_perspectives', lang))}</p>"
-            + H.figure(figures.perspective_comparison(s, lang=lang), "fig-perspectives")
-            + capped_table(
-                perspectives(s, a, matrix=m, lang=lang), cap, table_id="perspectives", sortable=True, lang=lang
-            )
-        )
-        return _section("sec_perspectives", body, lang)
-    if name == "treatment":
-        body = (
-            f"<h3>{H.esc(h('sub_treatment_options', lang))}</h3>"
-            + H.table(treatment_options(s, a, lang=lang), table_id="treatment-options", lang=lang)
-            + f"<h3>{H.esc(h('sub_overdue', lang))} ({H.esc(h('as_of', lang))} {ctx.as_of:%Y-%m-%d})</h3>"
-            + capped_table(
-                overdue(s, a, as_of=ctx.as_of, matrix=m, lang=lang), cap, table_id="overdue", sortable=True, lang=lang
-            )
-            + f"<h3>{H.esc(h('sub_overdue_actions', lang))}</h3>"
-            + capped_table(
-                overdue_actions(a, as_of=ctx.as_of, lang=lang),
-                cap,
-                table_id="overdue-actions",
-                lang=lang,
-                more="more_workbook",
-            )
-            + f"<h3>{H.esc(h('sub_unchanged', lang))}</h3>"
-            + capped_table(
-                unchanged_by_controls(s, a, matrix=m, lang=lang), cap, table_id="unchanged", sortable=True, lang=lang
-            )
-        )
-        return _section("sec_treatment", body, lang)
-    if name == "data_quality":
-        body = capped_table(
-            data_quality(s, a, lang=lang), cap, table_id="data-quality", sortable=True, lang=lang, more="more_validate"
-        )
-        return _section("sec_data_quality", body, lang)
-    if name == "appendix":
-        desc = m.description_en if lang == "en" else m.description_da
-        body = (
-            f"<h3>{H.esc(h('sub_matrix', lang))}: {H.esc(m.name)}</h3>"
-            + (f"<p>{H.esc(desc)}</p>" if desc else "")
-            + H.table(appendix_matrix(m, lang), table_id="appendix-matrix", lang=lang)
-            + f"<h3>{H.esc(h('sub_scales', lang))}</h3>"
-            + H.table(appendix_scales(m, lang), table_id="appendix-scales", lang=lang)
-            + f"<h3>{H.esc(h('sub_level_table', lang))}</h3>"
-            + H.table(appendix_levels(m, lang), table_id="appendix-levels", lang=lang)
-            + f"<h3>{H.esc(h('sub_rules', lang))}</h3>"
-            + H.table(appendix_rules(m, lang), table_id="appendix-rules", lang=lang)
-            + f"<h3>{H.esc(h('sub_tolerance', lang))}</h3>"
-            + H.table(appendix_tolerance(a, lang), table_id="appendix-tolerance", lang=lang)
-        )
-        from .activities import appendix_html
-
-        body += appendix_html(a, lang)  # consequences inherited from KL's shared processing activities
-        return _section("sec_appendix", body, lang)
-    raise ValueError(f"unknown section {name!r}")
-
-
-SECTIONS = (
-    "header", "key_figures", "heatmaps", "decisions", "top_risks", "changes",
-    "perspectives", "treatment", "data_quality", "appendix",
-)  # fmt: skip
-
-
-def changes_html(ctx: ReportContext) -> str:
-    """The body of "changes since the previous round": counts per perspective, the
-    migration matrix per perspective, the top movers with their reason and the risks
-    whose asset or threat changed under the same ID (residual risk throughout)."""
-    from .render import html as H
-
-    lang, m = ctx.lang, ctx.matrix
-    if ctx.previous is None or ctx.previous_scores is None:
-        return f'<p class="isms-empty">{H.esc(h("no_previous", lang))}</p>'
-    comp = round_changes(ctx.assessment, ctx.scores, ctx.previous, ctx.previous_scores, matrix=m, lang=lang)
-    prev = ctx.previous.meta.get("round") or ctx.previous.source.get("name") or ""
-    body = f"<p>{H.esc(h('intro_changes', lang).format(prev=prev))}</p>"
-    counts = change_counts(comp, lang=lang)
-    body += H.table(counts, table_id="change-counts", lang=lang)
-    body += f"<h3>{H.esc(h('sub_migration', lang))}</h3><p>{H.esc(h('intro_migration', lang))}</p>"
-    present = [p for p in ("municipality", "data_subject", "society") if (comp["perspective"] == p).any()]
-    for persp in present:
-        body += f"<h4>{H.esc(t(persp, lang))}</h4>"
-        body += H.table(change_migration(comp, persp, m, lang=lang), table_id=f"change-migration-{persp}", lang=lang)
-    body += f"<h3>{H.esc(h('sub_movers', lang))}</h3>"
-    body += H.table(change_movers(comp, m, n=ctx.max_rows, lang=lang), table_id="change-movers", sortable=True,
-                       lang=lang)  # fmt: skip
-    body += f"<h3>{H.esc(h('sub_identity', lang))}</h3>"
-    body += H.table(
-        identity_changes(comp, ctx.previous, ctx.assessment, lang), table_id="identity-changes", lang=lang,
-        cap=ctx.max_rows, more=h("more_register", lang),
-    )
-    return body

@@ -44,7 +44,6 @@ from typing import Any
 from .errors import UserError
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-PREREAD_ENV = "ISMS_PREREAD"  # = report.PREREAD_ENV (the kernel's side)
 KINDS = {"quarterly": "quarterly_report.ipynb", "trend": "trend_report.ipynb", "benchmark": "benchmark_report.ipynb"}
 BASENAMES = {"quarterly": "committee-report", "trend": "trend-report", "benchmark": "benchmark-report"}
 BASENAME = BASENAMES["quarterly"]
@@ -81,45 +80,6 @@ def safe_name(text: str) -> str:
         return cut
     digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{cut or 'ukendt'}-{digest}"
-
-
-def _identity(workbook: Path | None, store: Any, round_: str | None, municipality: str | None) -> tuple[str, str]:
-    """(municipality, round) of the report, to place it before rendering."""
-    if workbook is not None:
-        meta = _workbook_meta(workbook)
-        return str(meta.get("municipality") or "ukendt"), str(meta.get("round") or Path(workbook).stem)
-    from .report import store_municipality
-
-    if not round_:
-        raise UserError("Angiv runden (--round) sammen med --store.", "Give the round (--round) with --store.")
-    return store_municipality(store, round_, municipality), str(round_)
-
-
-def _workbook_meta(path: Path) -> dict[str, Any]:
-    """The round's facts (the "Om" sheet) without reading the whole workbook; the full
-    read, with all its checks, happens in the notebook."""
-    from . import workbook as wbmod
-
-    reader = getattr(wbmod, "read_meta", None)
-    if reader is not None:
-        return dict(reader(path))
-    try:
-        from . import layout
-
-        rd = wbmod._Reader(path, None)
-        book, _ = wbmod._open(path)
-        try:
-            return rd.read_meta(book, rd.find_sheet(list(book.sheet_names), layout.META))
-        finally:
-            close = getattr(book, "close", None)
-            if close is not None:
-                close()
-    except UserError:
-        raise
-    except Exception:  # the reader's internals changed: read it all
-        from .report import _read
-
-        return dict(_read(path).meta)
 
 
 class _Steps:
@@ -315,13 +275,13 @@ def run_report(
         raise UserError(f"Ukendt rapporttype '{kind}' (kendte: {', '.join(KINDS)}).", f"Unknown report kind '{kind}'.")
     if lang not in ("da", "en"):
         raise UserError(f"Ukendt sprog '{lang}': brug da eller en.", f"Unknown language '{lang}': use da or en.")
+    from .context import PREREAD_ENV, check_optional_inputs
+
     steps = _Steps(6 if pdf else 5, progress)
     try:
         steps.step("Forbereder / preparing")
         if kind == "benchmark":
-            from .benchmark_report import prepare as prepare_benchmark
-
-            parameters, target, title = prepare_benchmark(extracts, municipality, round, k, lang, out)
+            parameters, target, title = _prepare_benchmark(extracts, municipality, round, k, lang, out)
         elif kind == "trend":
             parameters, target, title = _prepare_trend(
                 workbook, store, round, previous_round, matrix, as_of, municipality, first_round, last_round, lang, out
@@ -330,7 +290,7 @@ def run_report(
             parameters, target, title = _prepare_quarterly(
                 workbook, store, round, previous_round, matrix, as_of, municipality, lang, out
             )
-            parameters.update(_shared_inputs(activities, peers, k))
+            parameters.update(check_optional_inputs(activities, peers, k))
         basename = BASENAMES[kind]
         record = _record(kind, parameters, title)
         _check_target(target, basename, record, force)
@@ -527,12 +487,12 @@ def _printable(text: str) -> str:
 def _hand_over_preread(parameters: dict[str, Any]) -> Path | None:
     """Keep the workbook this process has just read and validated in a private temporary
     folder (outside the report's folder, removed after the run) and point the notebook's
-    kernel at it (``report.PREREAD_ENV``), so the kernel does not read and validate it a
+    kernel at it (``context.PREREAD_ENV``), so the kernel does not read and validate it a
     second time (about 0.7 s on the sample). Not with ``activities``: the kernel then
     reads with the shared list. Returns the folder, or None."""
     import pickle
 
-    from .report import preread_key, preread_stamp
+    from .context import PREREAD_ENV, preread_key, preread_stamp
 
     pre = parameters.get("_preread")
     os.environ.pop(PREREAD_ENV, None)
@@ -559,61 +519,30 @@ def _prepare_quarterly(
 ) -> tuple[dict[str, Any], Path, str]:
     """The quarterly report's notebook parameters, target folder and title (every
     argument checked here, before any work)."""
-    from .report import sample_workbooks
+    from .context import check_quarterly, check_workbook, default_workbooks
 
     if workbook is None and store is None:
-        found = sample_workbooks()
-        if not found:
-            raise UserError(
-                "Angiv --workbook eller --store (eksempeldata findes ikke).",
-                "Give --workbook or --store (no sample data found).",
-            )
-        workbook = found[-1]
-        if previous_round is None and len(found) > 1:
-            previous_round = found[-2]
-    wb = Path(workbook).resolve() if workbook is not None else None
-    if wb is not None and not wb.exists():
-        raise UserError(f"Arbejdsbogen findes ikke: {wb}", f"Workbook not found: {wb}")
-    wb_meta: dict[str, Any] | None = None
-    if wb is not None:  # every problem with its cell (exit 1) or the refusal (exit 2), before any folder is made
-        from .workbook import read_workbook
-
-        preread = read_workbook(wb)
-        wb_meta = dict(preread.meta)
+        workbook, previous_round = default_workbooks(previous_round)
+    wb, preread = check_workbook(workbook) if workbook is not None else (None, None)
     if store is not None:  # a scheduled run: the round and its comparison come from the store
         from .schedule import resolve
 
-        meta = None if wb_meta is None else {**wb_meta, "date": wb_meta.get("assessment_date")}
+        meta = None if preread is None else {**preread.meta, "date": preread.meta.get("assessment_date")}
         chosen = resolve(
             store=store, round_=round_, previous_round=previous_round, municipality=municipality, workbook_meta=meta
         )
         round_, previous_round = chosen.round, chosen.previous_round
         municipality = municipality or chosen.municipality
-    prev: str | None = None
-    if previous_round is not None and str(previous_round).strip():
-        p = Path(previous_round)
-        prev = str(p.resolve()) if (p.suffix or p.exists()) and (store is None or p.exists()) else str(previous_round)
-    matrix_param = _check_matrix(matrix)
-    if as_of is not None:
-        from .report import _as_of
-
-        _as_of(as_of, None)  # a bad date fails here, before any work
-    municipality_name, round_label = _identity(wb, store, round_, municipality)
-    target = Path(out) / safe_name(municipality_name) / safe_name(round_label)
+    inputs = check_quarterly(wb, preread, store, round_, previous_round, matrix, as_of, municipality)
+    target = Path(out) / safe_name(inputs.municipality_name) / safe_name(inputs.round_label)
     parameters: dict[str, Any] = {
-        "workbook": str(wb) if wb is not None else None,
-        "store": str(Path(store).resolve()) if store is not None else None,
-        "round": round_,
-        "previous_round": prev,
-        "municipality": municipality,
-        "lang": lang,
-        "matrix": matrix_param,
-        "as_of": str(as_of) if as_of is not None else None,
+        **inputs.parameters(lang),
+        "_municipality": inputs.municipality_name,
+        "_round": inputs.round_label,
     }
-    parameters = {**parameters, "_municipality": municipality_name, "_round": round_label}
     if wb is not None:
         parameters["_preread"] = (wb, preread)
-    return parameters, target, _title(municipality_name, round_label, lang)
+    return parameters, target, _title(inputs.municipality_name, inputs.round_label, lang)
 
 
 def _prepare_trend(
@@ -629,22 +558,12 @@ def _prepare_trend(
     lang: str,
     out: str | Path,
 ) -> tuple[dict[str, Any], Path, str]:
-    """The trend report's notebook parameters, target folder and title. The store is
-    made absolute (papermill runs in notebooks/); municipality and rounds are resolved
-    here so the folder name and the content cannot disagree."""
+    """The trend report's notebook parameters, target folder and title."""
     from .comparison import trend_title
-    from .store import store_path, trend_span
+    from .context import trend_inputs
 
-    unused = {"workbook": workbook, "round": round_, "previous_round": previous_round, "matrix": matrix,
-              "as_of": as_of}  # fmt: skip
-    given = [k for k, v in unused.items() if v is not None]
-    if given:
-        raise UserError(
-            f"Trendrapporten læser lageret; {', '.join(given)} bruges ikke (brug --first-round/--last-round).",
-            f"The trend report reads the store; {', '.join(given)} is not used (use --first-round/--last-round).",
-        )
-    store_file = store_path(store).resolve()
-    mun, labels = trend_span(store_file, municipality, first_round, last_round)
+    store_file, mun, labels = trend_inputs(store, municipality, first_round, last_round, workbook=workbook,
+                                           round=round_, previous_round=previous_round, matrix=matrix, as_of=as_of)  # fmt: skip
     target = Path(out) / safe_name(mun) / safe_name(f"trend-{labels[0]}-{labels[-1]}")
     parameters = {
         "store": str(store_file),
@@ -656,41 +575,35 @@ def _prepare_trend(
     return parameters, target, trend_title(mun, labels, lang)
 
 
-def _shared_inputs(activities: str | Path | None, peers: str | Path | None, k: int | None) -> dict[str, Any]:
-    """The quarterly report's optional inputs (KL's activity list, peer extracts),
-    checked and made absolute before any work; absent ones are not passed at all."""
-    extra: dict[str, Any] = {}
-    if activities is not None:
-        from .activities import read_activities
+def _prepare_benchmark(
+    extracts: str | Path | None,
+    municipality: str | None,
+    round_: str | None,
+    k: int | None,
+    lang: str,
+    out: str | Path,
+) -> tuple[dict[str, Any], Path, str]:
+    """The peer report's notebook parameters, target folder and title; the extracts,
+    municipality, round and k are checked here, before any work."""
+    from .benchmark import K_DEFAULT, load_benchmark
+    from .benchmark_report import title
 
-        read_activities(activities)  # a bad list fails here, with its cells
-        extra["activities"] = str(Path(activities).resolve())
-    if peers is not None:
-        from .benchmark import K_DEFAULT, check_k, peer_tables
-
-        peer_tables(peers)  # an empty or unreadable folder fails here
-        extra["peers"] = str(Path(peers).resolve())
-        extra["peers_k"] = check_k(K_DEFAULT if k is None else k)
-    return extra
-
-
-def _check_matrix(matrix: str | None) -> str | None:
-    """The matrix parameter for the notebook (a file made absolute), checked here first."""
-    if matrix is None or not str(matrix).strip():
-        return None
-    from .matrix import MatrixError
-    from .matrix import matrix as get_matrix
-
-    try:
-        get_matrix(matrix)
-    except MatrixError as exc:
-        raise UserError(str(exc)) from None
-    p = Path(str(matrix))
-    return str(p.resolve()) if p.suffix.lower() in (".toml", ".yaml", ".yml") else str(matrix)
+    if extracts is None:
+        raise UserError("Angiv mappen med udtræk (--extracts MAPPE).", "Give the extract folder (--extracts DIR).")
+    ctx = load_benchmark(extracts, municipality, round_, K_DEFAULT if k is None else k, lang)
+    target = Path(out) / safe_name(ctx.municipality) / safe_name(f"benchmark-{ctx.round}")
+    parameters = {
+        "extracts": str(Path(extracts).resolve()),
+        "municipality": ctx.municipality,
+        "round": ctx.round,
+        "k": ctx.k,
+        "lang": lang,
+    }
+    return parameters, target, title(ctx.municipality, ctx.round, lang)
 
 
 def _title(municipality: str, round_label: str, lang: str) -> str:
-    from .report import h
+    from .sections import h
 
     return f"{h('title', lang)} – {municipality} {round_label}"
 
