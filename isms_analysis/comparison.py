@@ -37,6 +37,7 @@ import pandas as pd
 from .matrix import TREATMENT_CLASSES, MatrixError, RiskMatrix, from_json, to_json
 from .matrix import matrix as get_matrix
 from .scoring import PERSPECTIVES, STAGES, rescore
+from .text import pair, t
 
 KEYS = ["risk_id", "perspective", "stage"]
 CHANGES = ("new", "closed", "unchanged", "escalated", "de-escalated")
@@ -44,46 +45,10 @@ CHANGE_DTYPE = pd.CategoricalDtype(list(CHANGES))
 TREAT_CLASSES = ("should_treat", "must_treat")
 CLASS_DTYPE = pd.CategoricalDtype(list(TREATMENT_CLASSES), ordered=True)
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "new": ("Ny risiko", "New risk"),
-    "gone": ("Ikke med i den nye runde", "Not in the new round"),
-    "closed": ("Lukket", "Closed"),
-    "asset_changed": ("Aktiv ændret", "Asset changed"),
-    "threat_changed": ("Trussel ændret", "Threat changed"),
-    "likelihood": ("sandsynlighed", "likelihood"),
-    "consequence": ("konsekvens", "consequence"),
-    "controls": ("restrisiko ændret af foranstaltninger", "residual changed by controls"),
-    "matrix": ("ny risikomatrix", "new risk matrix"),
-    "unchanged": ("Uændret", "Unchanged"),
-    "row_new": ("ny", "new"),
-    "col_closed": ("lukket", "closed"),
-    "level_before": ("Niveau før", "Level before"),
-    "level_after": ("Niveau efter", "Level after"),
-    "round": ("Runde", "Round"),
-    "count": ("Antal risici", "Number of risks"),
-    "to_treat": ("Risici der skal håndteres", "Risks to treat"),
-    "level_dist": ("Fordeling på niveauer pr. runde", "Level distribution per round"),
-    "migration": ("Bevægelser mellem runder", "Movement between rounds"),
-    "trend_by": ("Risici der skal håndteres pr. runde", "Risks to treat per round"),
-    "ttt": ("Antal runder på et niveau der skal håndteres", "Rounds at a level that calls for treatment"),
-    "risks": ("Risici", "Risks"),
-    "asset_type": ("Aktivtype", "Asset type"),
-    "area": ("Område", "Area"),
-    "perspective": ("Perspektiv", "Perspective"),
-    "municipality": ("Kommunen", "Municipality"),
-    "data_subject": ("De registrerede", "Data subjects"),
-    "society": ("Samfundet", "Society"),
-    "inherent": ("Iboende", "Inherent"),
-    "residual": ("Rest", "Residual"),
-}
-# CIA letters: English C, I, A; Danish FIT (fortrolighed, integritet, tilgængelighed).
-_PROPS = (("c", "C", "F"), ("i", "I", "I"), ("a", "A", "T"))
-
-
-def term(key: str, lang: str) -> str:
-    """The text of ``key`` (a change, perspective, stage, heading ...) in ``lang``."""
-    da, en = _TEXT.get(key, (key, key))
-    return en if lang == "en" else da
+# The texts are in the catalogue: data/text/trend.toml (this module's) and common.toml (shared terms).
+PERSPECTIVE_KEYS = {p: f"common.{p}" for p in PERSPECTIVES}
+STAGE_KEYS = {s: f"common.{s}" for s in STAGES}
+BY_KEYS = {"area": "common.area", "asset_type": "trend.asset_type"}  # trend_by's groups
 
 
 # -- levels across matrices ----------------------------------------------------------------
@@ -450,7 +415,8 @@ def _compare(
     like_changed = both & _differs(c["likelihood_old"], c["likelihood_new"])
     cons_changed = both & _differs(c["consequence_old"], c["consequence_new"])
     props_en, props_da = [], []
-    for p, en, da in _PROPS:
+    for p in ("c", "i", "a"):  # CIA letters: English C, I, A; Danish FIT
+        da, en = pair(f"common.cia_{p}")
         d = both & _differs(c[f"consequence_{p}_old"], c[f"consequence_{p}_new"])
         props_en.append(np.where(d, en, ""))
         props_da.append(np.where(d, da, ""))
@@ -529,7 +495,7 @@ def _compare(
     props = changed_props_da if lang != "en" else changed_props
 
     def moved(key: str, col: str) -> Callable[[np.ndarray], np.ndarray]:
-        return lambda r: term(key, lang) + " " + _arrow(c[f"{col}_old"].iloc[r], c[f"{col}_new"].iloc[r])
+        return lambda r: t(f"trend.reason_{key}", lang) + " " + _arrow(c[f"{col}_old"].iloc[r], c[f"{col}_new"].iloc[r])
 
     def consequence(r: np.ndarray) -> np.ndarray:
         p = props[r].astype(object)
@@ -539,22 +505,22 @@ def _compare(
         added = out["controls_added"].iloc[r].to_numpy(dtype=object)
         removed = out["controls_removed"].iloc[r].to_numpy(dtype=object)
         ctrl = _join([np.where(added != "", "+" + added, ""), np.where(removed != "", "−" + removed, "")])
-        return term("controls", lang) + np.where(ctrl != "", " (" + ctrl + ")", "")
+        return t("trend.reason_controls", lang) + np.where(ctrl != "", " (" + ctrl + ")", "")
 
     # Each part is built only for the rows it applies to (most rows have none).
     parts = [
-        np.where(only_new, term("new", lang), ""),
-        np.where(only_old, term("gone", lang), ""),
-        np.where(closed_in_new, term("closed", lang), ""),
+        np.where(only_new, t("trend.reason_new", lang), ""),
+        np.where(only_old, t("trend.reason_gone", lang), ""),
+        np.where(closed_in_new, t("trend.reason_closed", lang), ""),
         _text_where(asset_moved, moved("asset_changed", "asset_id")),
         _text_where(threat_moved, moved("threat_changed", "threat_id")),
         _text_where(like_changed, moved("likelihood", "likelihood")),
         _text_where(cons_changed | (props != ""), consequence),
         _text_where(out["residual_controls_changed"].to_numpy(), controls),
-        np.where(matrix_moved, f"{term('matrix', lang)} ({name_old} → {name_new})", ""),
+        np.where(matrix_moved, f"{t('trend.reason_matrix', lang)} ({name_old} → {name_new})", ""),
     ]
     reason = _join(parts)
-    reason = np.where(reason == "", term("unchanged", lang), reason)
+    reason = np.where(reason == "", t("trend.reason_unchanged", lang), reason)
     reason = pd.Series(reason, index=out.index, dtype="string")
     out["reason"] = reason.str[:1].str.upper() + reason.str[1:]
     rid = c["risk_id"]
@@ -586,7 +552,7 @@ def migration_matrix(
     """
     c = comparison[(comparison["perspective"] == perspective) & (comparison["stage"] == stage)]
     levels = [str(x) for x in comparison["level_new"].cat.categories]
-    new_label, closed_label = term("row_new", lang), term("col_closed", lang)
+    new_label, closed_label = t("trend.row_new", lang), t("trend.col_closed", lang)
     change = c["change"].astype("string")
     src = np.where(change == "new", new_label, c["level_old"].astype("string").fillna("").to_numpy(dtype=object))
     dst = np.where(change == "closed", closed_label, c["level_new"].astype("string").fillna("").to_numpy(dtype=object))
@@ -594,8 +560,8 @@ def migration_matrix(
     cols = pd.Categorical(dst, categories=[*levels, closed_label])
     table = pd.crosstab(rows, cols, dropna=False)
     table = table.reindex(index=[new_label, *levels], columns=[*levels, closed_label], fill_value=0)
-    table.index.name = term("level_before", lang)
-    table.columns.name = term("level_after", lang)
+    table.index.name = t("trend.level_before", lang)
+    table.columns.name = t("trend.level_after", lang)
     return table.astype("int64")
 
 
@@ -905,75 +871,10 @@ def level_colours(history: pd.DataFrame) -> dict[str, str]:
     return dict(zip(pairs["level"].astype(str), pairs["colour"].astype(str), strict=True))
 
 
-_REPORT_TEXT: dict[str, tuple[str, str]] = {
-    "title": ("Trendrapport", "Trend report"),
-    "sec_distribution": ("Niveauer pr. runde", "Levels per round"),
-    "sec_migration": ("Bevægelser mellem runder", "Movement between rounds"),
-    "sec_movers": ("Største bevægelser", "Top movers"),
-    "sec_areas": ("Udvikling pr. område og aktivtype", "Trends per area and asset type"),
-    "sec_ttt": ("Tid til håndtering", "Time to treatment"),
-    "store": ("Lager", "Store"),
-    "package_version": ("Pakkeversion", "Package version"),
-    "parameter": ("Parameter", "Parameter"),
-    "field": ("Felt", "Field"),
-    "value": ("Værdi", "Value"),
-    "rounds": ("Runder", "Rounds"),
-    "version": ("Version", "Version"),
-    "date": ("Dato", "Date"),
-    "approved_by": ("Godkendt af", "Approved by"),
-    "approved_date": ("Godkendt", "Approved"),
-    "matrix": ("Matrix", "Matrix"),
-    "sha256": ("SHA-256", "SHA-256"),
-    "source": ("Fil", "File"),
-    "municipality_name": ("Kommune", "Municipality"),
-    "one_round": (
-        "Lageret har kun én runde i det valgte interval; bevægelser kræver mindst to.",
-        "The store has only one round in the chosen range; movement needs at least two.",
-    ),
-    "migration_first_last": ("Fra første til sidste runde", "From the first to the last round"),
-    "escalated_n": ("Eskalationer: {n} risici er steget i niveau", "Escalations: {n} risks rose in level"),
-    "de_escalated_n": ("{n} risici er faldet i niveau", "{n} risks fell in level"),
-    "risk_id": ("Risiko-ID", "Risk ID"),
-    "asset": ("Aktiv", "Asset"),
-    "threat": ("Trussel", "Threat"),
-    "level_old": ("Niveau før", "Level before"),
-    "level_new": ("Niveau efter", "Level after"),
-    "score_old": ("Score før", "Score before"),
-    "score_new": ("Score efter", "Score after"),
-    "reason": ("Årsag", "Reason"),
-    "change": ("Ændring", "Change"),
-    "escalated": ("Forværret", "Escalated"),
-    "de-escalated": ("Forbedret", "De-escalated"),
-    "unchanged": ("Uændret niveau", "Level unchanged"),
-    "rounds_at_level": ("Runder i træk", "Consecutive rounds"),
-    "first_round": ("Fra runde", "From round"),
-    "last_round": ("Til runde", "To round"),
-    "longest": ("Længste forløb", "Longest run"),
-    "still_open": ("Stadig åben", "Still open"),
-    "level_last": ("Seneste niveau", "Latest level"),
-    "yes": ("Ja", "Yes"),
-    "no": ("Nej", "No"),
-    "to_treat_col": ("Skal håndteres", "To treat"),
-    "risks_col": ("Risici", "Risks"),
-    "mean_score": ("Gns. score", "Mean score"),
-    "first": ("Første runde", "First round"),
-    "last": ("Sidste runde", "Last round"),
-    "n_rounds": ("Antal runder", "Number of rounds"),
-    "details": ("Kilde og parametre", "Source and parameters"),
-    "more_plain": ("… og {n} flere", "… and {n} more"),
-}
-
-
-def report_term(key: str, lang: str) -> str:
-    """A trend report text (falling back to :func:`term`) in ``lang``."""
-    da, en = _REPORT_TEXT.get(key, _TEXT.get(key, (key, key)))
-    return en if lang == "en" else da
-
-
 def trend_title(municipality: str, labels: Sequence[str], lang: str = "da") -> str:
     """The trend report's title: "Trendrapport – <municipality> <first> – <last>"."""
     span = f"{labels[0]} – {labels[-1]}" if len(labels) else ""
-    return f"{report_term('title', lang)} – {municipality} {span}".strip()
+    return f"{t('trend.title', lang)} – {municipality} {span}".strip()
 
 
 def trend_headline(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
@@ -982,13 +883,13 @@ def trend_headline(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     a level that calls for treatment in the first and the last round."""
     labels = rounds_in(history)
     if not labels:
-        return pd.DataFrame(columns=[report_term("field", lang), report_term("first", lang), report_term("last", lang)])
+        return pd.DataFrame(columns=[t("common.field", lang), t("trend.first", lang), t("trend.last", lang)])
     first, last = labels[0], labels[-1]
     per_round = history.groupby("round", observed=True)["risk_id"].nunique()
     rows = [
-        (report_term("rounds", lang), first, last),
-        (report_term("n_rounds", lang), len(labels), ""),
-        (term("risks", lang), int(per_round.get(first, 0)), int(per_round.get(last, 0))),
+        (t("trend.rounds", lang), first, last),
+        (t("trend.n_rounds", lang), len(labels), ""),
+        (t("common.risks", lang), int(per_round.get(first, 0)), int(per_round.get(last, 0))),
     ]
     active = _active(history, "residual", include_closed=False)
     treat = active[_treat_mask(active)]
@@ -996,12 +897,12 @@ def trend_headline(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     for persp in [p for p in PERSPECTIVES if (history["perspective"] == p).any()]:
         rows.append(
             (
-                f"{term('to_treat', lang)} – {term(persp, lang)}",
+                f"{t('trend.to_treat', lang)} – {t(PERSPECTIVE_KEYS[persp], lang)}",
                 int(counts.get((persp, first), 0)),
                 int(counts.get((persp, last), 0)),
             )
         )
-    return pd.DataFrame(rows, columns=[report_term("field", lang), report_term("first", lang), report_term("last", lang)])
+    return pd.DataFrame(rows, columns=[t("common.field", lang), t("trend.first", lang), t("trend.last", lang)])
 
 
 def movers_table(
@@ -1010,7 +911,7 @@ def movers_table(
     """Top movers (residual stage, both perspectives) as a display table; ``level_names``
     maps the stored (Danish) level names to the ones to show."""
     top = movers(comparison, n=n, lang=lang)
-    persp = top["perspective"].astype("string").map(lambda p: term(p, lang))
+    persp = top["perspective"].astype("string").map(lambda p: t(PERSPECTIVE_KEYS[p], lang))
 
     def level(col: str) -> pd.Series:
         values = top[col].astype("string")
@@ -1018,15 +919,15 @@ def movers_table(
 
     return pd.DataFrame(
         {
-            report_term("risk_id", lang): top["risk_id"],
-            report_term("asset", lang): top["asset_name"] if "asset_name" in top.columns else top["asset_id"],
-            term("perspective", lang): persp,
-            report_term("level_old", lang): level("level_old"),
-            report_term("level_new", lang): level("level_new"),
-            report_term("score_old", lang): top["score_old"],
-            report_term("score_new", lang): top["score_new"],
-            report_term("change", lang): top["change"].astype("string").map(lambda c: report_term(c, lang)),
-            report_term("reason", lang): top["reason"],
+            t("common.risk_id", lang): top["risk_id"],
+            t("common.asset", lang): top["asset_name"] if "asset_name" in top.columns else top["asset_id"],
+            t("common.perspective", lang): persp,
+            t("trend.level_before", lang): level("level_old"),
+            t("trend.level_after", lang): level("level_new"),
+            t("trend.score_before", lang): top["score_old"],
+            t("trend.score_after", lang): top["score_new"],
+            t("common.change", lang): top["change"].astype("string").map(lambda c: t(f"common.{c}", lang)),
+            t("common.change_reason", lang): top["reason"],
         }
     )
 
@@ -1047,12 +948,12 @@ def time_to_treatment_table(history: pd.DataFrame, lang: str = "da", n: int | No
     )
     return pd.DataFrame(
         {
-            report_term("risk_id", lang): ttt["risk_id"],
-            report_term("asset", lang): asset,
-            term("perspective", lang): ttt["perspective"].astype("string").map(lambda p: term(p, lang)),
-            report_term("rounds_at_level", lang): ttt["rounds"],
-            report_term("first_round", lang): ttt["first_round"].astype("string"),
-            report_term("longest", lang): ttt["longest"],
-            report_term("level_last", lang): ttt["level_last"].astype("string").map(level_text).astype("string"),
+            t("common.risk_id", lang): ttt["risk_id"],
+            t("common.asset", lang): asset,
+            t("common.perspective", lang): ttt["perspective"].astype("string").map(lambda p: t(PERSPECTIVE_KEYS[p], lang)),
+            t("trend.rounds_at_level", lang): ttt["rounds"],
+            t("trend.first_round", lang): ttt["first_round"].astype("string"),
+            t("trend.longest", lang): ttt["longest"],
+            t("trend.level_last", lang): ttt["level_last"].astype("string").map(level_text).astype("string"),
         }
     )

@@ -17,18 +17,21 @@ import numpy as np
 import pandas as pd
 
 from ..comparison import (
+    BY_KEYS,
+    PERSPECTIVE_KEYS,
+    STAGE_KEYS,
     consecutive_comparisons,
     level_colours,
     level_names,
     level_order,
     rounds_in,
-    term,
     time_to_treatment,
     trend,
     trend_by,
 )
 from ..layout import label as vocab_label
 from ..scoring import PERSPECTIVES
+from ..text import t
 from .escape import esc
 from .theme import SEMANTIC, apply
 
@@ -42,7 +45,7 @@ def level_distribution_figure(history: pd.DataFrame, stage: str = "residual", la
     persps = [p for p in PERSPECTIVES if (data["perspective"] == p).any()]
     names, colours = level_names(history, lang), level_colours(history)
     fig = make_subplots(rows=1, cols=max(len(persps), 1), shared_yaxes=True,
-                        subplot_titles=[esc(term(p, lang)) for p in persps])  # fmt: skip
+                        subplot_titles=[esc(t(PERSPECTIVE_KEYS[p], lang)) for p in persps])  # fmt: skip
     for col, persp in enumerate(persps, start=1):
         d = data[data["perspective"] == persp]
         for level in data["level"].cat.categories:
@@ -60,8 +63,8 @@ def level_distribution_figure(history: pd.DataFrame, stage: str = "residual", la
                 row=1,
                 col=col,
             )
-    fig.update_layout(barmode="stack", title=esc(f"{term('level_dist', lang)} ({term(stage, lang).lower()})"),
-                      yaxis_title=esc(term("count", lang)), legend_traceorder="reversed")  # fmt: skip
+    fig.update_layout(barmode="stack", title=esc(f"{t('trend.level_dist', lang)} ({t(STAGE_KEYS[stage], lang).lower()})"),
+                      yaxis_title=esc(t("trend.number_of_risks", lang)), legend_traceorder="reversed")  # fmt: skip
     return apply(fig)  # the reports' one plotly template
 
 
@@ -80,7 +83,7 @@ def migration_sankey_figure(
     comps = comparisons if comparisons is not None else consecutive_comparisons(history, lang=lang)
     comps = comps[(comps["perspective"] == perspective) & (comps["stage"] == stage)]
     names, colours = level_names(history, lang), level_colours(history)
-    new_label, closed_label = term("row_new", lang), term("col_closed", lang)
+    new_label, closed_label = t("trend.row_new", lang), t("trend.col_closed", lang)
     change = comps["change"].astype("string")
     src_level = np.where(change == "new", new_label, comps["level_old"].astype("string").fillna("").to_numpy(dtype=object))
     dst_level = np.where(change == "closed", closed_label, comps["level_new"].astype("string").fillna("").to_numpy(dtype=object))
@@ -115,7 +118,7 @@ def migration_sankey_figure(
                   "value": flows["n"].tolist()},  # fmt: skip
         )
     )
-    fig.update_layout(title=esc(f"{term('migration', lang)} – {term(perspective, lang)} ({term(stage, lang).lower()})"))
+    fig.update_layout(title=esc(f"{t('trend.migration', lang)} – {t(PERSPECTIVE_KEYS[perspective], lang)} ({t(STAGE_KEYS[stage], lang).lower()})"))
     return apply(fig)  # the reports' one plotly template
 
 
@@ -144,9 +147,9 @@ def trend_by_figure(
             )
         )
     fig.update_layout(
-        title=esc(f"{term('trend_by', lang)} – {term(by, lang)}, {term(perspective, lang)}"),
-        xaxis_title=esc(term("round", lang)),
-        yaxis_title=esc(term("to_treat", lang)),
+        title=esc(f"{t('trend.trend_by', lang)} – {t(BY_KEYS[by], lang)}, {t(PERSPECTIVE_KEYS[perspective], lang)}"),
+        xaxis_title=esc(t("common.round", lang)),
+        yaxis_title=esc(t("trend.to_treat", lang)),
     )
     return apply(fig)  # the reports' one plotly template
 
@@ -187,7 +190,7 @@ def trend_by_small_multiples(
     fig.update_xaxes(showticklabels=True, tickangle=-45, tickfont={"size": 9}, row=rows)
     fig.update_annotations(font={"size": 11})
     fig.update_layout(
-        title=esc(f"{term('trend_by', lang)} – {term(by, lang)}, {term(perspective, lang)}"),
+        title=esc(f"{t('trend.trend_by', lang)} – {t(BY_KEYS[by], lang)}, {t(PERSPECTIVE_KEYS[perspective], lang)}"),
         height=170 * rows + 110, width=1000, showlegend=False,
     )
     return apply(fig)  # the reports' one plotly template
@@ -200,10 +203,10 @@ def time_to_treatment_figure(history: pd.DataFrame, stage: str = "residual", lan
 
     ttt = time_to_treatment(history, stage)
     fig = go.Figure()
-    for still_open, name in ((True, ("Stadig åben", "Still open")), (False, ("Håndteret", "Treated"))):
+    for still_open, name in ((True, "trend.still_open"), (False, "trend.treated")):
         d = ttt[ttt["still_open"] == still_open]["rounds"].value_counts().sort_index()
-        fig.add_trace(go.Bar(x=d.index.to_list(), y=d.to_list(), name=esc(name[1] if lang == "en" else name[0]),
+        fig.add_trace(go.Bar(x=d.index.to_list(), y=d.to_list(), name=esc(t(name, lang)),
                              marker_color=SEMANTIC["warning" if still_open else "good"]))  # never red for the treated
-    fig.update_layout(barmode="stack", title=esc(term("ttt", lang)), xaxis_title=esc(term("ttt", lang)),
-                      yaxis_title=esc(term("risks", lang)))  # fmt: skip
+    fig.update_layout(barmode="stack", title=esc(t("trend.ttt", lang)), xaxis_title=esc(t("trend.ttt", lang)),
+                      yaxis_title=esc(t("common.risks", lang)))  # fmt: skip
     return apply(fig)  # the reports' one plotly template

@@ -16,13 +16,13 @@ import pandas as pd
 
 from ..committee import change_display, change_list, escalations
 from ..comparison import (
+    BY_KEYS,
+    PERSPECTIVE_KEYS,
     compare_history,
     level_names,
     level_order,
     migration_matrix,
-    report_term,
     rounds_in,
-    term,
     time_to_treatment_table,
     trend,
     trend_headline,
@@ -31,6 +31,7 @@ from ..comparison import (
 from ..figures.rounds import level_distribution_figure, time_to_treatment_figure, trend_by_small_multiples
 from ..scoring import PERSPECTIVES
 from ..store import list_rounds, store_path, trend_history
+from ..text import t
 from ..version import __version__
 from . import html as H
 from . import render, safe
@@ -45,9 +46,9 @@ def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], 
     labels = rounds_in(history)
     cur = listing[(listing["municipality"] == mun) & ~listing["superseded"].fillna(False) & listing["round"].isin(labels)]
     rows = [
-        (report_term("store", lang), path.name),
-        (report_term("municipality_name", lang), mun),
-        (report_term("rounds", lang), ", ".join(labels)),
+        (t("trend.store", lang), path.name),
+        (t("common.municipality_name", lang), mun),
+        (t("trend.rounds", lang), ", ".join(labels)),
     ]
     for r in cur.itertuples(index=False):
         date = "" if pd.isna(r.date) else pd.Timestamp(r.date).strftime("%Y-%m-%d")
@@ -55,16 +56,16 @@ def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], 
         by = "" if pd.isna(r.approved_by) else str(r.approved_by)
         rows.append(
             (
-                f"{term('round', lang)} {r.round}",
-                f"{report_term('version', lang)} {r.version}; {report_term('date', lang)} {date}; {report_term('approved_by', lang)} {by} {approved}; "
-                f"{report_term('matrix', lang)} {r.matrix}; {report_term('source', lang)} {'' if pd.isna(r.source_name) else r.source_name}; "
-                f"{report_term('sha256', lang)} {'' if pd.isna(r.sha256) else r.sha256}",
+                f"{t('common.round', lang)} {r.round}",
+                f"{t('trend.version', lang)} {r.version}; {t('trend.date', lang)} {date}; {t('common.approved_by', lang)} {by} {approved}; "
+                f"{t('common.matrix', lang)} {r.matrix}; {t('common.file', lang)} {'' if pd.isna(r.source_name) else r.source_name}; "
+                f"{t('common.sha256', lang)} {'' if pd.isna(r.sha256) else r.sha256}",
             )
         )
-    rows.append((report_term("package_version", lang), __version__))
+    rows.append((t("common.package_version", lang), __version__))
     for k, v in params.items():
-        rows.append((f"{report_term('parameter', lang)}: {k}", "" if v is None else str(v)))
-    return pd.DataFrame(rows, columns=[report_term("field", lang), report_term("value", lang)])
+        rows.append((f"{t('common.parameter', lang)}: {k}", "" if v is None else str(v)))
+    return pd.DataFrame(rows, columns=[t("common.field", lang), t("common.value", lang)])
 
 
 TREND_ROWS = 25  # rows of the trend report's capped tables
@@ -73,7 +74,7 @@ TREND_ROWS = 25  # rows of the trend report's capped tables
 def _section(key: str, parts: list[dict[str, Any]], lang: str) -> str:
     """A trend report section: the one section wrapper around the parts rendered by
     ``templates/trend_parts.html.j2`` (each part: heading, paragraph, html, empty)."""
-    return H.section(report_term(key, lang), render("trend_parts.html.j2", parts=parts), key)
+    return H.section(t(f"trend.{key}", lang), render("trend_parts.html.j2", parts=parts), key)
 
 
 def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, params: dict[str, Any] | None = None,
@@ -83,7 +84,7 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     ``name``: header, distribution, migration, movers, areas, time_to_treatment."""
 
     def capped(frame: pd.DataFrame, table_id: str) -> Any:
-        return safe(H.table(frame, cap=TREND_ROWS, more=report_term("more_plain", lang), table_id=table_id,
+        return safe(H.table(frame, cap=TREND_ROWS, more=t("common.more_plain", lang), table_id=table_id,
                             sortable=True, lang=lang))  # fmt: skip
 
     def table(frame: pd.DataFrame, table_id: str) -> Any:
@@ -103,15 +104,15 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
             title=trend_title(mun, labels, lang),
             generated=safe(H.generated_line(lang)),
             headline=table(trend_headline(history, lang), "headline"),
-            details=report_term("details", lang),
+            details=t("trend.details", lang),
             provenance=table(prov, "provenance"),
         )
     if name == "distribution":
-        t = trend(history)
-        wide = t.pivot_table(index=["perspective", "round"], columns="level", values="count", observed=True, aggfunc="sum")
+        counts = trend(history)
+        wide = counts.pivot_table(index=["perspective", "round"], columns="level", values="count", observed=True, aggfunc="sum")
         wide = wide.reset_index()  # perspective (categorical) and round order kept
-        wide["perspective"] = wide["perspective"].astype("string").map(lambda p: term(p, lang))
-        wide = wide.rename(columns={"perspective": term("perspective", lang), "round": term("round", lang)})
+        wide["perspective"] = wide["perspective"].astype("string").map(lambda p: t(PERSPECTIVE_KEYS[p], lang))
+        wide = wide.rename(columns={"perspective": t("common.perspective", lang), "round": t("common.round", lang)})
         level_text = level_names(history, lang)
         wide.columns = [level_text.get(str(c), str(c)) for c in wide.columns]
         return _section("sec_distribution", [
@@ -119,7 +120,7 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
             {"html": table(wide, "level-counts")},
         ], lang)  # fmt: skip
     if name in ("migration", "movers") and not two:
-        return _section(f"sec_{name}", [{"empty": report_term("one_round", lang)}], lang)
+        return _section(f"sec_{name}", [{"empty": t("trend.one_round", lang)}], lang)
     if name == "migration":
         parts = []
         comp = compare_history(history, lang=lang)
@@ -131,8 +132,8 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
             mm = mm.rename(index=level_text, columns=level_text).reset_index()
             mm.columns = [first_col, *[str(c) for c in mm.columns[1:]]]
             parts.append({
-                "heading": term(persp, lang),
-                "paragraph": f"{report_term('migration_first_last', lang)} ({labels[0]} → {labels[-1]})",
+                "heading": t(PERSPECTIVE_KEYS[persp], lang),
+                "paragraph": f"{t('trend.migration_first_last', lang)} ({labels[0]} → {labels[-1]})",
                 "html": table(mm, f"migration-{persp}"),
             })  # fmt: skip
         return _section("sec_migration", parts, lang)
@@ -143,13 +144,13 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
         parts = [{"paragraph": f"{labels[0]} → {labels[-1]}"}]
         for key, rows, tid in (("escalated_n", up, "movers-up"), ("de_escalated_n", down, "movers-down")):
             parts.append({
-                "heading": report_term(key, lang).format(n=rows["risk_id"].nunique()),
+                "heading": t(f"trend.{key}", lang, n=rows["risk_id"].nunique()),
                 "html": capped(change_display(rows, names, lang), tid),
             })  # fmt: skip
         return _section("sec_movers", parts, lang)
     if name == "areas":
         parts = [
-            {"heading": term(by, lang), "html": figure(trend_by_small_multiples(history, by=by, lang=lang), f"fig-trend-{by}")}
+            {"heading": t(BY_KEYS[by], lang), "html": figure(trend_by_small_multiples(history, by=by, lang=lang), f"fig-trend-{by}")}
             for by in ("area", "asset_type")
             if by in history.columns
         ]
