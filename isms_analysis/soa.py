@@ -35,115 +35,76 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .catalogue import THEME_LABELS, THEMES, annex_a
-from .layout import SOA_SOURCES, SOA_STATUSES, VOCABULARIES
+from .catalogue import THEMES, annex_a
+from .layout import SOA_SOURCES, SOA_STATUSES, VOCABULARIES, label
 from .matrix import RiskMatrix
 from .matrix import matrix as get_matrix
+from .text import pair, t
 
 SOA_STATUS_KEYS = tuple(SOA_STATUSES)
 OWN = "own"
 
-# Headings for every analysis column this module and wheel.py produce: key -> (da, en).
-HEADINGS: dict[str, tuple[str, str]] = {
-    "control_id": ("Kontrol-ID", "Control ID"),
-    "title": ("Titel", "Title"),
-    "theme": ("Tema", "Theme"),
-    "applicable": ("Relevant", "Applicable"),
-    "justification": ("Begrundelse", "Justification"),
-    "source": ("Kilde", "Source"),
-    "status": ("Status", "Status"),
-    "responsible": ("Ansvarlig", "Responsible"),
-    "risks": ("Risici", "Risks"),
-    "risk_id": ("Risiko-ID", "Risk ID"),
-    "via": ("Kilde til kobling", "Link found in"),
-    "flag": ("Kontrol", "Check"),
-    "message": ("Bemærkning", "Note"),
-    "reason": ("Årsag", "Reason"),
-    "level": ("Niveau", "Level"),
-    "score": ("Risikoscore", "Risk score"),
-    "perspective": ("Perspektiv", "Perspective"),
-    "treatment": ("Håndtering", "Treatment"),
-    "n_risks": ("Antal risici", "Number of risks"),
-    "inherent": ("Iboende score i alt", "Inherent score, total"),
-    "residual": ("Restscore i alt", "Residual score, total"),
-    "reduction": ("Reduktion", "Reduction"),
-    "reduction_shared": ("Reduktion (delt)", "Reduction (shared)"),
-    "residual_level": ("Restrisikoniveau", "Residual level"),
-    "residual_score": ("Restscore", "Residual score"),
-    "activity_id": ("Aktivitet-ID", "Activity ID"),
-    "activity": ("Aktivitet", "Activity"),
-    "category": ("Kategori", "Category"),
-    "frequency": ("Frekvens", "Frequency"),
-    "month": ("Måned", "Month"),
-    "last_done": ("Senest udført", "Last done"),
-    "next_due": ("Næste frist", "Next due"),
-    "due_date": ("Frist", "Due date"),
-    "overdue": ("Overskredet", "Overdue"),
-    "days_overdue": ("Dage over frist", "Days overdue"),
-    "problem": ("Datafejl", "Data problem"),
-    "carried_over": ("Fra tidligere kvartal", "From an earlier quarter"),
-    "wheel_status": ("Registreret status", "Recorded status"),
-    "controls": ("Kontroller", "Controls"),
-    "action_id": ("Handling-ID", "Action ID"),
-    "type": ("Type", "Type"),
-    "deadline": ("Frist", "Deadline"),
-    "count": ("Antal", "Count"),
-    "open": ("Åbne", "Open"),
-    "done": ("Afsluttede", "Done"),
-    "total": ("I alt", "Total"),
+# The texts are in the catalogue (data/text/soa.toml; shared terms in common.toml). These
+# map each key to its catalogue key; the public tables below give (da, en) pairs.
+HEADING_KEYS: dict[str, str] = {
+    **{k: f"soa.{k}" for k in (
+        "control_id", "title", "applicable", "justification", "via", "flag", "reduction", "reduction_shared",
+        "residual_score", "activity_id", "activity", "frequency", "month", "last_done", "next_due", "due_date",
+        "overdue", "problem", "carried_over", "wheel_status", "type", "open", "done",
+    )},
+    **{k: f"common.{k}" for k in (
+        "theme", "source", "status", "responsible", "risks", "risk_id", "level", "score", "perspective",
+        "treatment", "residual_level", "days_overdue", "controls", "action_id", "deadline", "count", "total",
+        "category", "number_of_risks",
+    )},
+    "message": "common.note",
+    "reason": "common.change_reason",
+    "n_risks": "common.number_of_risks",
+    "inherent": "soa.inherent_total",
+    "residual": "soa.residual_total",
+}  # fmt: skip
+COVERAGE_KEYS: dict[str, str] = {k: f"soa.coverage_{k}" for k in (
+    "in_soa", "applicable", "not_applicable", "applicability_missing", "implemented", "partly", "planned",
+    "not_started", "status_missing", "missing_from_soa",
+)}  # fmt: skip
+ROW_KEYS: dict[str, str] = {
+    **{k: f"common.theme_{k}" for k in THEMES},
+    "annex_a": "soa.row_annex_a",
+    OWN: "soa.row_own",
+    "total": "common.total",
 }
+GAP_KEYS: dict[str, str] = {
+    "annex_a": "soa.gap_annex_a",
+    "not_applicable": "soa.coverage_not_applicable",
+    "implemented": "soa.coverage_implemented",
+    "gap": "soa.gap_gap",
+    "missing_from_soa": "soa.gap_missing_from_soa",
+    "gap_pct": "soa.gap_gap_pct",
+    "priority": "soa.gap_priority",
+}
+FLAG_KEYS: dict[str, str] = {k: f"soa.flag_{k}" for k in (
+    "not_applicable_without_justification", "applicable_without_responsible", "applicability_missing",
+    "missing_from_soa", "duplicate_control",
+)}  # fmt: skip
+GAP_REASON_KEYS: dict[str, str] = {k: f"soa.gap_reason_{k}" for k in (
+    "no_control", "unknown_control", "not_applicable", "not_started",
+)}  # fmt: skip
+VIA_KEYS: dict[str, str] = {"risk": "common.risks", "soa": "soa.via_soa", "both": "soa.via_both"}
+_PAIRS = {"HEADINGS": HEADING_KEYS, "COVERAGE_COLUMNS": COVERAGE_KEYS, "ROW_LABELS": ROW_KEYS,
+          "GAP_COLUMNS": GAP_KEYS, "FLAG_MESSAGES": FLAG_KEYS, "GAP_REASONS": GAP_REASON_KEYS, "VIA_LABELS": VIA_KEYS}  # fmt: skip
 
-# Coverage columns: key -> (da, en).
-COVERAGE_COLUMNS: dict[str, tuple[str, str]] = {
-    "in_soa": ("I SoA", "In SoA"),
-    "applicable": ("Relevante", "Applicable"),
-    "not_applicable": ("Ikke relevante", "Not applicable"),
-    "applicability_missing": ("Relevans ikke angivet", "Applicability not given"),
-    "implemented": ("Implementeret", "Implemented"),
-    "partly": ("Delvist implementeret", "Partly implemented"),
-    "planned": ("Planlagt", "Planned"),
-    "not_started": ("Ikke startet", "Not started"),
-    "status_missing": ("Status mangler", "Status missing"),
-    "missing_from_soa": ("Mangler i SoA", "Missing from SoA"),
-}
-ROW_LABELS: dict[str, tuple[str, str]] = {
-    **THEME_LABELS,
-    "annex_a": ("Annex A i alt", "Annex A, total"),
-    OWN: ("Egne foranstaltninger", "Own controls"),
-    "total": ("I alt", "Total"),
-}
-GAP_COLUMNS: dict[str, tuple[str, str]] = {
-    "annex_a": ("Kontroller i Annex A", "Controls in Annex A"),
-    "not_applicable": ("Ikke relevante", "Not applicable"),
-    "implemented": ("Implementeret", "Implemented"),
-    "gap": ("Ikke implementeret", "Not implemented"),
-    "missing_from_soa": ("Heraf mangler i SoA", "Of which missing from SoA"),
-    "gap_pct": ("Mangel i %", "Gap in %"),
-    "priority": ("Prioritet", "Priority"),
-}
-FLAG_MESSAGES: dict[str, tuple[str, str]] = {
-    "not_applicable_without_justification": (
-        "Ikke relevant, men uden begrundelse",
-        "Not applicable, but no justification",
-    ),
-    "applicable_without_responsible": ("Relevant, men uden ansvarlig", "Applicable, but no responsible person"),
-    "applicability_missing": ("Det er ikke angivet, om kontrollen er relevant", "Applicability not given"),
-    "missing_from_soa": ("Annex A-kontrol mangler i SoA", "Annex A control missing from the SoA"),
-    "duplicate_control": ("Kontrol-ID står flere gange i SoA", "Control ID appears more than once in the SoA"),
-}
-GAP_REASONS: dict[str, tuple[str, str]] = {
-    "no_control": ("Skal mitigeres, men ingen kontrol er knyttet", "To be mitigated, but no control is linked"),
-    "unknown_control": ("Kontrollen findes ikke i SoA", "The control is not in the SoA"),
-    "not_applicable": ("Kontrollen er markeret ikke relevant i SoA", "The control is marked not applicable in the SoA"),
-    "not_started": ("Kontrollen er ikke startet", "The control has not been started"),
-}
-VIA_LABELS = {
-    "risk": ("Risici", "Risks"),
-    "soa": ("SoA", "SoA"),
-    "both": ("Begge", "Both"),
-}
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
+
+def __getattr__(name: str) -> dict[str, tuple[str, str]]:
+    """``HEADINGS``, ``COVERAGE_COLUMNS``, ``ROW_LABELS``, ``GAP_COLUMNS``, ``FLAG_MESSAGES``,
+    ``GAP_REASONS``, ``VIA_LABELS``: key -> (da, en), from the text catalogue."""
+    if name in _PAIRS:
+        return {k: pair(key) for k, key in _PAIRS[name].items()}
+    raise AttributeError(name)
+
+
+def labels_of(keys: dict[str, str], lang: str = "da") -> dict[str, str]:
+    """``{key: text in lang}`` for a table of catalogue keys (e.g. :data:`COVERAGE_KEYS`)."""
+    return {k: t(key, lang) for k, key in keys.items()}
 
 
 # -- shared helpers ------------------------------------------------------------------------
@@ -233,13 +194,13 @@ def display(frame: pd.DataFrame, lang: str = "da", values: dict[str, str] | None
     out = frame.copy()
     for col, vocab in (values or {}).items():
         if col in out.columns:
-            labels = {k: _pick(v, lang) for k, v in VOCABULARIES[vocab].items()}
+            labels = {k: label(vocab, k, lang) for k in VOCABULARIES[vocab]}
             out[col] = out[col].astype("string").map(lambda x, lb=labels: lb.get(x, x) if x is not pd.NA else x)
     for col in out.columns:
         if out[col].dtype == "boolean" or out[col].dtype == bool:
-            yes, no = ("Yes", "No") if lang == "en" else ("Ja", "Nej")
+            yes, no = t("common.yes", lang), t("common.no", lang)
             out[col] = out[col].map({True: yes, False: no}).astype("string")
-    return out.rename(columns={k: _pick(v, lang) for k, v in HEADINGS.items()})
+    return out.rename(columns=labels_of(HEADING_KEYS, lang))
 
 
 # -- coverage ------------------------------------------------------------------------------
@@ -267,7 +228,7 @@ def _coverage_counts(soa: pd.DataFrame | None) -> pd.DataFrame:
     rows = [by.loc[list(THEMES)], by.loc[list(THEMES)].sum().rename("annex_a").to_frame().T]
     rows += [by.loc[[OWN]], by.sum().rename("total").to_frame().T]
     out = pd.concat(rows)
-    return out[list(COVERAGE_COLUMNS)].astype(np.int64)
+    return out[list(COVERAGE_KEYS)].astype(np.int64)
 
 
 def coverage(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
@@ -282,8 +243,8 @@ def coverage(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
     status missing, missing from the SoA.
     """
     counts = _coverage_counts(soa)
-    counts.index = pd.Index([_pick(ROW_LABELS[k], lang) for k in counts.index], name=_pick(HEADINGS["theme"], lang))
-    counts.columns = [_pick(COVERAGE_COLUMNS[k], lang) for k in counts.columns]
+    counts.index = pd.Index([t(ROW_KEYS[k], lang) for k in counts.index], name=t("common.theme", lang))
+    counts.columns = [t(COVERAGE_KEYS[k], lang) for k in counts.columns]
     return counts
 
 
@@ -325,8 +286,8 @@ def gap_view(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
     )
     out["priority"] = out["gap_pct"].rank(method="min", ascending=False).astype(np.int64)
     out = out.sort_values(["priority", "gap"], ascending=[True, False], kind="stable")
-    out.index = pd.Index([_pick(ROW_LABELS[k], lang) for k in out.index], name=_pick(HEADINGS["theme"], lang))
-    out.columns = [_pick(GAP_COLUMNS[k], lang) for k in out.columns]
+    out.index = pd.Index([t(ROW_KEYS[k], lang) for k in out.index], name=t("common.theme", lang))
+    out.columns = [t(GAP_KEYS[k], lang) for k in out.columns]
     return out
 
 
@@ -354,7 +315,7 @@ def soa_flags(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
         pd.DataFrame({"control_id": missing["control_id"], "title": missing[title_col], "flag": "missing_from_soa"})
     )
     out = pd.concat(parts, ignore_index=True).astype("string")
-    out["message"] = out["flag"].map({k: _pick(v, lang) for k, v in FLAG_MESSAGES.items()}).astype("string")
+    out["message"] = out["flag"].map(labels_of(FLAG_KEYS, lang)).astype("string")
     return _control_sort(out, then=["flag"])
 
 
@@ -426,7 +387,7 @@ def treatment_gaps(
     )
     j = j.assign(reason=reason)
     out = j.loc[j["reason"] != "", ["risk_id", "level", "score", "perspective", "control_id", "reason"]]
-    out = out.assign(message=out["reason"].map({k: _pick(v, lang) for k, v in GAP_REASONS.items()}))
+    out = out.assign(message=out["reason"].map(labels_of(GAP_REASON_KEYS, lang)))
     out = out.astype({"risk_id": "string", "control_id": "string", "reason": "string", "message": "string"})
     return out.sort_values(["risk_id", "control_id"], kind="stable", na_position="first").reset_index(drop=True)
 

@@ -49,19 +49,23 @@ from .layout import ACTION_STATUSES
 from .matrix import RiskMatrix
 from .matrix import matrix as get_matrix
 from .soa import explode_ids, level_index, normalise_control_ids, worst_level
+from .text import pair
 
 PERIODS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
-OCCURRENCE_STATUSES = {
-    "done": ("Udført", "Done"),
-    "due": ("Kommende", "Due"),
-    "overdue": ("Overskredet", "Overdue"),
-}
-PROBLEMS = {
-    "last_done_in_future": ("Senest udført ligger efter rapportdatoen", "Last done is after the report date"),
-    "frequency_missing": ("Frekvens mangler", "Frequency missing"),
-    "month_missing": ("Måned mangler", "Month missing"),
-    "done_without_date": ("Status udført, men dato mangler", "Status done, but no date"),
-}
+# Texts in the catalogue (data/text/wheel.toml): each key's catalogue key.
+OCCURRENCE_KEYS = {k: f"wheel.occurrence_{k}" for k in ("done", "due", "overdue")}
+PROBLEM_KEYS = {k: f"wheel.problem_{k}" for k in (
+    "last_done_in_future", "frequency_missing", "month_missing", "done_without_date",
+)}  # fmt: skip
+
+
+def __getattr__(name: str) -> dict[str, tuple[str, str]]:
+    """``OCCURRENCE_STATUSES`` and ``PROBLEMS``: key -> (da, en), from the text catalogue."""
+    if name == "OCCURRENCE_STATUSES":
+        return {k: pair(key) for k, key in OCCURRENCE_KEYS.items()}
+    if name == "PROBLEMS":
+        return {k: pair(key) for k, key in PROBLEM_KEYS.items()}
+    raise AttributeError(name)
 NOT_DONE = -(10**6)  # month number of "never"
 
 

@@ -23,8 +23,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..i18n import t
 from ..matrix import RiskMatrix, resolve_matrix
+from ..text import t
 from .escape import esc, escape
 from .theme import FONT, register
 
@@ -39,7 +39,7 @@ def _id_list(ids: pd.Series, lang: str) -> str:
     lines = [", ".join(shown[i : i + IDS_PER_LINE]) for i in range(0, len(shown), IDS_PER_LINE)]
     if len(vals) > MAX_HOVER_IDS:
         more = len(vals) - MAX_HOVER_IDS
-        lines.append(f"+ {more} {'flere' if lang != 'en' else 'more'}")
+        lines.append(t("figures.more_ids", lang, n=more))
     return "<br>".join(lines)
 
 
@@ -93,14 +93,13 @@ def _heatmap_trace(scores: pd.DataFrame, m: RiskMatrix, perspective: str, stage:
     text = np.char.add(np.char.add(np.char.add("<b>", counts.astype(str)), "</b><br>"), names.astype(str))
     x = [f"{li}<br>{esc(lab)}" for li, lab in enumerate(m.likelihood_labels(lang), start=1)]
     y = [f"{c} {esc(lab)}" for c, lab in enumerate(m.consequence_labels(lang), start=1)]
-    persp, stg = esc(t(perspective, lang)), esc(t(stage, lang))
-    count_word = "risici" if lang != "en" else "risks"
+    persp, stg = esc(t(f"common.{perspective}", lang)), esc(t(f"common.{stage}", lang))
     hover = np.empty(counts.shape, dtype=object)
     for ci in range(counts.shape[0]):  # at most a 4x4 (or 5x5) grid
         for li in range(counts.shape[1]):
             head = (
                 f"<b>{persp} – {stg}</b><br>{y[ci]} × {x[li].replace('<br>', ' ')} = {scores_[ci, li]} ({names[ci, li]})"
-                f"<br>{counts[ci, li]} {count_word}"
+                f"<br>{t('figures.n_risks', lang, n=counts[ci, li])}"
             )
             hover[ci, li] = head + (f"<br>{ids[ci, li]}" if ids[ci, li] else "")
     return go.Heatmap(
@@ -145,14 +144,14 @@ def heatmap(
     m = resolve_matrix(scores, matrix)
     fig = go.Figure(_heatmap_trace(scores, m, perspective, stage, lang))
     fig.update_layout(
-        title={"text": esc(title) if title else f"{esc(t(perspective, lang))} – {esc(t(stage, lang))}"},
+        title={"text": esc(title) if title else f"{esc(t(f'common.{perspective}', lang))} – {esc(t(f'common.{stage}', lang))}"},
         template=register(),
         width=620,
         height=520,
         margin={"l": 130, "r": 20, "t": 60, "b": 80},
     )
-    fig.update_xaxes(title_text=esc(t("likelihood", lang)), side="bottom", showgrid=False, tickangle=0)
-    fig.update_yaxes(title_text=esc(t("consequence", lang)), showgrid=False)
+    fig.update_xaxes(title_text=esc(t("common.likelihood", lang)), side="bottom", showgrid=False, tickangle=0)
+    fig.update_yaxes(title_text=esc(t("common.consequence", lang)), showgrid=False)
     return fig
 
 
@@ -162,7 +161,7 @@ def heatmap_panel(
     """The 2x2 panel: rows municipality / data subjects, columns inherent / residual."""
     m = resolve_matrix(scores, matrix)
     combos = [(p, s) for p in ("municipality", "data_subject") for s in ("inherent", "residual")]
-    titles = [f"{esc(t(p, lang))} – {esc(t(s, lang))}" for p, s in combos]
+    titles = [f"{esc(t(f'common.{p}', lang))} – {esc(t(f'common.{s}', lang))}" for p, s in combos]
     fig = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.14, vertical_spacing=0.2)
     for k, (p, s) in enumerate(combos):
         fig.add_trace(_heatmap_trace(scores, m, p, s, lang), row=k // 2 + 1, col=k % 2 + 1)
@@ -173,8 +172,8 @@ def heatmap_panel(
         font={"size": 11},
         margin={"l": 120, "r": 20, "t": 50, "b": 70},
     )
-    fig.update_xaxes(title_text=esc(t("likelihood", lang)), showgrid=False, tickfont={"size": 10}, tickangle=0)
-    fig.update_yaxes(title_text=esc(t("consequence", lang)), showgrid=False, tickfont={"size": 10})
+    fig.update_xaxes(title_text=esc(t("common.likelihood", lang)), showgrid=False, tickfont={"size": 10}, tickangle=0)
+    fig.update_yaxes(title_text=esc(t("common.consequence", lang)), showgrid=False, tickfont={"size": 10})
     return fig
 
 
@@ -184,7 +183,7 @@ def level_bars(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = No
     persps = [p for p in ("municipality", "data_subject", "society") if (scores["perspective"] == p).any()] or [
         "municipality"
     ]
-    fig = make_subplots(rows=1, cols=len(persps), shared_yaxes=True, subplot_titles=[esc(t(p, lang)) for p in persps])
+    fig = make_subplots(rows=1, cols=len(persps), shared_yaxes=True, subplot_titles=[esc(t(f"common.{p}", lang)) for p in persps])
     names = [esc(n) for n in m.level_names(lang)]
     colours = [lv.colour for lv in m.levels]
     codes = scores["level"].cat.codes.to_numpy()
@@ -198,7 +197,7 @@ def level_bars(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = No
                 go.Bar(
                     x=names,
                     y=counts,
-                    name=esc(t(stage, lang)),
+                    name=esc(t(f"common.{stage}", lang)),
                     legendgroup=stage,
                     showlegend=k == 0,
                     text=[str(c) for c in counts],
@@ -208,7 +207,7 @@ def level_bars(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = No
                         "line": {"color": "#222", "width": 1},
                         "pattern": {"shape": pattern, "fgcolor": "#222", "solidity": 0.3},
                     },
-                    hovertemplate="%{x}: %{y}<extra>" + esc(t(stage, lang)) + "</extra>",
+                    hovertemplate="%{x}: %{y}<extra>" + esc(t(f"common.{stage}", lang)) + "</extra>",
                 ),
                 row=1,
                 col=k + 1,
@@ -221,8 +220,8 @@ def level_bars(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = No
         margin={"l": 70, "r": 20, "t": 50, "b": 70},
         legend={"orientation": "h", "y": -0.2, "x": 0},
     )
-    fig.update_xaxes(title_text=esc(t("level", lang)))
-    fig.update_yaxes(title_text=esc("Antal risici" if lang != "en" else "Number of risks"), col=1, gridcolor="#ddd")
+    fig.update_xaxes(title_text=esc(t("common.level", lang)))
+    fig.update_yaxes(title_text=esc(t("common.number_of_risks", lang)), col=1, gridcolor="#ddd")
     return fig
 
 
@@ -250,18 +249,18 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
             mode="lines",
             line={"color": "#777", "dash": "dash", "width": 1},
             hoverinfo="skip",
-            name=esc("Samme score" if lang != "en" else "Same score"),
+            name=esc(t("figures.same_score", lang)),
         )
     )
     kinds = (
-        ("up", "triangle-up", "#d62728", "De registrerede højere" if lang != "en" else "Data subjects higher"),
-        ("same", "circle", "#888888", "Ens" if lang != "en" else "Equal"),
-        ("down", "triangle-down", "#1f77b4", "Kommunen højere" if lang != "en" else "Municipality higher"),
+        ("up", "triangle-up", "#d62728", t("figures.data_subjects_higher", lang)),
+        ("same", "circle", "#888888", t("figures.equal", lang)),
+        ("down", "triangle-down", "#1f77b4", t("figures.municipality_higher", lang)),
     )
     if len(g):
         which = np.where(g["d"] > g["m"], "up", np.where(g["d"] == g["m"], "same", "down"))
         size = 14 + 30 * np.sqrt(g["count"].to_numpy(float) / max(1, g["count"].max()))
-        xl, yl = esc(t("municipality", lang)), esc(t("data_subject", lang))
+        xl, yl = esc(t("common.municipality", lang)), esc(t("common.data_subject", lang))
         for key, symbol, colour, label in kinds:
             sel = which == key
             if not sel.any():
@@ -269,7 +268,7 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
             sub = g[sel]
             hover = (
                 f"{xl}: " + sub["m"].astype(str) + f"<br>{yl}: " + sub["d"].astype(str)
-                + "<br>" + sub["count"].astype(str) + (" risici" if lang != "en" else " risks")
+                + "<br>" + sub["count"].map(lambda n: t("figures.n_risks", lang, n=n))
                 + "<br>" + sub["ids"].astype(str)
             )  # fmt: skip
             fig.add_trace(
@@ -299,8 +298,8 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
         height=620,
         margin={"l": 70, "r": 20, "t": 40, "b": 60},
         legend={"orientation": "h", "y": -0.12, "x": 0},
-        xaxis={**axis, "title": {"text": esc(f"Score – {t('municipality', lang)} ({t(stage, lang).lower()})")}},
-        yaxis={**axis, "title": {"text": esc(f"Score – {t('data_subject', lang)} ({t(stage, lang).lower()})")}},
+        xaxis={**axis, "title": {"text": esc(f"Score – {t('common.municipality', lang)} ({t(f'common.{stage}', lang).lower()})")}},
+        yaxis={**axis, "title": {"text": esc(f"Score – {t('common.data_subject', lang)} ({t(f'common.{stage}', lang).lower()})")}},
     )
     return fig
 

@@ -64,7 +64,7 @@ def level_distribution_figure(history: pd.DataFrame, stage: str = "residual", la
                 col=col,
             )
     fig.update_layout(barmode="stack", title=esc(f"{t('trend.level_dist', lang)} ({t(STAGE_KEYS[stage], lang).lower()})"),
-                      yaxis_title=esc(t("trend.number_of_risks", lang)), legend_traceorder="reversed")  # fmt: skip
+                      yaxis_title=esc(t("common.number_of_risks", lang)), legend_traceorder="reversed")  # fmt: skip
     return apply(fig)  # the reports' one plotly template
 
 

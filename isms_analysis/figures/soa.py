@@ -12,8 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..catalogue import THEMES
-from ..layout import SOA_STATUSES
-from ..soa import COVERAGE_COLUMNS, OWN, ROW_LABELS
+from ..layout import SOA_STATUSES, label
+from ..soa import COVERAGE_KEYS, OWN, ROW_KEYS, labels_of
+from ..text import t
 from .theme import register
 
 # Colours and print patterns of the SoA statuses (figures must read in black and white).
@@ -27,24 +28,20 @@ STATUS_STYLE: dict[str, tuple[str, str]] = {
 }
 
 
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
-
-
-def _resolve(frame: pd.DataFrame, table: dict[str, tuple[str, str]]) -> tuple[dict[str, str], str]:
+def _resolve(frame: pd.DataFrame, keys: dict[str, str]) -> tuple[dict[str, str], str]:
     """Map keys to the frame's (Danish or English) headings; returns (key -> column, lang)."""
-    lang = "en" if any(v[1] in frame.columns and v[1] != v[0] for v in table.values()) else "da"
-    return {k: _pick(v, lang) for k, v in table.items() if _pick(v, lang) in frame.columns}, lang
+    da, en = labels_of(keys, "da"), labels_of(keys, "en")
+    lang = "en" if any(en[k] in frame.columns and en[k] != da[k] for k in keys) else "da"
+    names = en if lang == "en" else da
+    return {k: v for k, v in names.items() if v in frame.columns}, lang
 
 
 def coverage_figure(coverage_frame: pd.DataFrame) -> go.Figure:
     """A stacked horizontal bar per theme (and own controls) of the SoA's status:
     implemented, partly, planned, not started, status missing, not applicable. Colour,
     pattern and the count printed on each segment, so it reads in black and white."""
-    cols, lang = _resolve(coverage_frame, COVERAGE_COLUMNS)
-    keep_rows = [_pick(ROW_LABELS[k], lang) for k in (*THEMES, OWN)]
+    cols, lang = _resolve(coverage_frame, COVERAGE_KEYS)
+    keep_rows = [t(ROW_KEYS[k], lang) for k in (*THEMES, OWN)]
     frame = coverage_frame.loc[[r for r in keep_rows if r in coverage_frame.index]]
     y = [html.escape(str(r)) for r in frame.index]
     stacked = [
@@ -68,7 +65,7 @@ def coverage_figure(coverage_frame: pd.DataFrame) -> go.Figure:
                 textfont={"color": "#000000"},
             )
         )
-    title = "SoA: status per tema" if lang != "en" else "SoA: status per theme"
+    title = t("soa.fig_coverage_title", lang)
     fig.update_layout(
         barmode="stack",
         title=title,
@@ -76,7 +73,7 @@ def coverage_figure(coverage_frame: pd.DataFrame) -> go.Figure:
         height=420,
         template=register(),
         xaxis={
-            "title": "Antal kontroller" if lang != "en" else "Number of controls",
+            "title": t("soa.fig_number_of_controls", lang),
             "tickformat": "d",
             "rangemode": "tozero",
             **({"dtick": 1} if stack_max <= 10 else {}),
@@ -102,9 +99,9 @@ def effectiveness_figure(effectiveness_frame: pd.DataFrame, top: int = 10, lang:
     chosen = total.head(top).index
     f = f[f["control_id"].isin(chosen)]
     first = f.drop_duplicates("control_id").set_index("control_id")
-    status_labels = {k: _pick(v, lang) for k, v in SOA_STATUSES.items()}
-    unknown = "status ukendt" if lang != "en" else "status unknown"
-    label = {
+    status_labels = {k: label("soa_status", k, lang) for k in SOA_STATUSES}
+    unknown = t("soa.fig_status_unknown", lang)
+    bar_label = {
         cid: html.escape(
             f"{cid} {_short(first.at[cid, 'title'] if pd.notna(first.at[cid, 'title']) else '')} "
             f"({status_labels.get(first.at[cid, 'status'], unknown) if pd.notna(first.at[cid, 'status']) else unknown})"
@@ -112,8 +109,6 @@ def effectiveness_figure(effectiveness_frame: pd.DataFrame, top: int = 10, lang:
         for cid in chosen
     }
     styles = {"municipality": ("#1f77b4", ""), "data_subject": ("#ff7f0e", "/"), "society": ("#7f7f7f", ".")}
-    persp_names = {"municipality": ("Kommunen", "Municipality"), "data_subject": ("De registrerede", "Data subjects"),
-                   "society": ("Samfundet", "Society")}  # fmt: skip
     fig = go.Figure()
     for persp, (colour, pattern) in styles.items():
         part = f[f["perspective"] == persp].set_index("control_id").reindex(chosen)
@@ -122,8 +117,8 @@ def effectiveness_figure(effectiveness_frame: pd.DataFrame, top: int = 10, lang:
         values = part["reduction"].fillna(0).to_numpy()
         fig.add_trace(
             go.Bar(
-                name=_pick(persp_names[persp], lang),
-                y=[label[c] for c in chosen],
+                name=t(f"common.{persp}", lang),
+                y=[bar_label[c] for c in chosen],
                 x=values,
                 orientation="h",
                 marker={"color": colour, "line": {"color": "#333333", "width": 1}, "pattern": {"shape": pattern}},
@@ -133,17 +128,11 @@ def effectiveness_figure(effectiveness_frame: pd.DataFrame, top: int = 10, lang:
         )
     fig.update_layout(
         barmode="group",
-        title=(
-            f"Kontroller med størst risikoreduktion (top {top})"
-            if lang != "en"
-            else f"Controls with the largest risk reduction (top {top})"
-        ),
+        title=t("soa.fig_effect_title", lang, top=top),
         width=900,
         height=200 + 45 * max(len(chosen), 1),
         template=register(),
-        xaxis_title="Reduktion i risikoscore (iboende − rest)"
-        if lang != "en"
-        else "Score reduction (inherent − residual)",
+        xaxis_title=t("soa.fig_effect_axis", lang),
         yaxis={"autorange": "reversed"},
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
         margin={"l": 380, "r": 40, "t": 100, "b": 60},

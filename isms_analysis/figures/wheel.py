@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 
 from ..dates import to_day
 from ..layout import MONTHS_DA, MONTHS_EN
-from ..wheel import OCCURRENCE_STATUSES, activity_labels, year_calendar
+from ..text import t
+from ..wheel import OCCURRENCE_KEYS, activity_labels, year_calendar
 from .theme import register
 
 
@@ -42,7 +43,7 @@ def wheel_figure(
                 x=[month_names[m % 12] for m in part["month_no"]],
                 y=labels[part["row"].to_numpy()] if len(part) else [],
                 mode="markers+text",
-                name=OCCURRENCE_STATUSES[key][1 if lang == "en" else 0],
+                name=t(OCCURRENCE_KEYS[key], lang),
                 marker={"color": colour, "symbol": symbol, "size": 16, "line": {"color": "#000000", "width": 1}},
                 text=[mark] * len(part),
                 textposition="middle right",
@@ -53,7 +54,7 @@ def wheel_figure(
         fig.add_vline(x=day.month - 1.5 + (day.day - 1) / day.days_in_month, line_dash="dash", line_color="#555555")
     n = max(len(wheel), 1)
     fig.update_layout(
-        title=f"Årshjul {year}" if lang != "en" else f"Annual wheel {year}",
+        title=t("wheel.fig_title", lang, year=year),
         width=900,
         height=int(min(220 + 32 * n, 1400)),
         template=register(),
