@@ -21,6 +21,7 @@ import typer
 from .cli_i18n import LocalisedGroup
 from .errors import UserError
 from .terminal import printable
+from .text import t
 from .version import __version__
 
 app = typer.Typer(
@@ -186,12 +187,8 @@ def validate(
         if format == "text":
             if len(problems):
                 _out(format_problems(problems, lang))
-            if lang == "en":
-                verdict = "invalid" if n_err else "valid"
-                _out(f"{f.name}: {verdict} ({n_err} errors, {n_warn} warnings)")
-            else:
-                verdict = "ugyldig" if n_err else "gyldig"
-                _out(f"{f.name}: {verdict} ({n_err} fejl, {n_warn} advarsler)")
+            verdict = t("cli.out_invalid" if n_err else "cli.out_valid", lang)
+            _out(t("cli.out_valid_line", lang, file=f.name, verdict=verdict, errors=n_err, warnings=n_warn))
     if format == "json":
         _out(json.dumps(report, ensure_ascii=False, indent=2, default=str), json=True)
     raise typer.Exit(worst)
@@ -226,7 +223,7 @@ def score(
         _out(summarise(scores, lang).to_string())
         summary = decision_summary(decisions(assessment, scores, lang=lang, matrix=used), lang)
         summary = summary[summary["count"] > 0].set_index("label")["count"]
-        summary.index.name = "Beslutninger (risiko × perspektiv)" if lang != "en" else "Decisions (risk × perspective)"
+        summary.index.name = t("cli.out_decisions_heading", lang)
         _out("\n" + summary.to_string())
         return
     from .register import write_register
@@ -291,16 +288,9 @@ def import_(
     check_writable(store)  # a read-only store folder fails here, not at COMMIT after all the work
     assessment = read_workbook(file, mapping=mapping)  # invalid -> ValidationFailed (exit 1) with every problem
     if not assessment.meta.get("approved_by") or not assessment.meta.get("approved_date"):
-        _err(
-            "Advarsel: runden er ikke markeret som godkendt (Godkendt af / Godkendt dato i arket Om)."
-            if lang != "en"
-            else "Warning: the round is not marked as approved (Approved by / Approval date on the About sheet)."
-        )
+        _err(t("cli.out_not_approved", lang))
     info = import_round(assessment, store, replace=replace)
-    if lang == "en":
-        _out(f"Stored {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risks) in {info['store']}")
-    else:
-        _out(f"Gemt {info['municipality']} {info['round']} version {info['version']} ({info['risks']} risici) i {info['store']}")
+    _out(t("cli.out_stored", lang, **{k: info[k] for k in ("municipality", "round", "version", "risks", "store")}))
 
 
 @app.command("rounds")
@@ -316,36 +306,30 @@ def rounds_(
     if format not in ("text", "json"):
         raise UserError("--format skal være text eller json.", "--format must be text or json.")
     if not store_path(store).exists():
-        _out(
-            f"Ingen runder: lageret {store_path(store)} findes ikke endnu; gem en runde med 'isms import FIL' "
-            "eller kør 'isms demo'."
-            if lang != "en"
-            else f"No rounds: the store {store_path(store)} does not exist yet; store a round with 'isms import FILE' "
-            "or run 'isms demo'."
-        )
+        _out(t("cli.out_no_store", lang, store=store_path(store)))
         return
     rounds = list_rounds(store, verify=True)  # a store that import would call damaged is reported here too
     if format == "text":
-        _err(f"Lager: {store_path(store)}" if lang != "en" else f"Store: {store_path(store)}")
+        _err(t("cli.out_store", lang, store=store_path(store)))
     if format == "json":
         _out(rounds.to_json(orient="records", date_format="iso", force_ascii=False, indent=2), json=True)
         return
     if rounds.empty:
-        _out(f"Ingen runder i {store_path(store)}." if lang != "en" else f"No rounds in {store_path(store)}.")
+        _out(t("cli.out_no_rounds", lang, store=store_path(store)))
         return
     headers = {
-        "municipality": ("Kommune", "Municipality"), "round": ("Runde", "Round"), "version": ("Version", "Version"),
-        "date": ("Dato", "Date"), "risks": ("Risici", "Risks"), "approved_by": ("Godkendt af", "Approved by"),
-        "approved_date": ("Godkendt", "Approved"), "matrix": ("Matrix", "Matrix"),
-        "superseded": ("Erstattet", "Superseded"), "sha256": ("SHA-256", "SHA-256"),
+        "municipality": "common.municipality_name", "round": "common.round", "version": "cli.out_version",
+        "date": "cli.out_date", "risks": "common.risks", "approved_by": "common.approved_by",
+        "approved_date": "cli.out_approved", "matrix": "cli.out_matrix", "superseded": "cli.out_superseded",
+        "sha256": "common.sha256",
     }  # fmt: skip
     shown = rounds[list(headers)].copy()
     for c in ("date", "approved_date"):
         shown[c] = shown[c].dt.strftime("%Y-%m-%d")
-    yes, no = ("ja", "nej") if lang != "en" else ("yes", "no")
+    yes, no = t("cli.out_yes", lang), t("cli.out_no", lang)
     shown["superseded"] = shown["superseded"].map({True: yes, False: no})
     shown["sha256"] = shown["sha256"].str[:12]
-    shown.columns = [headers[c][1 if lang == "en" else 0] for c in headers]
+    shown.columns = [t(headers[c], lang) for c in headers]
     _out(shown.fillna("").to_string(index=False))
 
 
@@ -501,10 +485,7 @@ def export_benchmark_(
         activities=activities, force=force,
     )  # fmt: skip
     who = extract["municipality"].iloc[0] if len(extract) else ""
-    if lang == "en":
-        _out(f"Wrote {path} ({len(extract)} rows of counts; municipality: {who}). See it with: isms show-extract {path}")
-    else:
-        _out(f"Skrev {path} ({len(extract)} rækker med optællinger; kommune: {who}). Se den med: isms show-extract {path}")
+    _out(t("cli.out_extract_written", lang, path=path, rows=len(extract), who=who))
 
 
 @app.command("show-extract")
@@ -539,7 +520,7 @@ def report_trend(
     from .store import store_path
 
     if not quiet:
-        _err(f"Lager: {store_path(store)}" if lang != "en" else f"Store: {store_path(store)}")
+        _err(t("cli.out_store", lang, store=store_path(store)))
 
     path = run_report(
         "trend",

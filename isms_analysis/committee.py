@@ -4,24 +4,21 @@ committee is asked to decide, the escalations, the threat picture.
 The section tables (:mod:`isms_analysis.sections`) hold every fact in the order the
 data came; this module turns the facts into a document the committee acts on:
 
-- :func:`summary_facts` and :func:`summary_sentences`: 3-6 sentences generated from
-  the data (changes since the previous round, risks above tolerance and where,
-  overdue deadlines, what awaits a decision);
-- :func:`key_figures`: the key figures with their change since the previous round;
-- :func:`pending_items` (numbered) and :func:`recommendations`: "Udvalget indstilles
-  til at:" -- approve the round's risk assessment (if not approved), the action plan
-  and the SoA; decide the pending items; take note of the breaches and the
-  acceptances against advice;
+- :func:`summary_facts` and :func:`round_figures`: the facts behind the summary
+  sentences and the key figures (changes since the previous round, risks above
+  tolerance and where, overdue deadlines, what awaits a decision);
+- :func:`decision_table` (the pending items, numbered as in the recommendation);
 - :func:`escalations` and :func:`change_list`: the changes since the previous round,
   escalations first (all of them, most serious first), then new, closed and
   de-escalated risks with the attribution;
 - :func:`recurring_threats` and :func:`levels_by_area`: the threat picture (which
   threats recur across assets, with the highest and typical residual level).
 
-Every function takes frames and returns a frame or a list of sentences; the levels
-come from the matrix (never hard-coded). Column headings and sentences are Danish by
-default, English with ``lang="en"``; numbers and dates go through
-:mod:`isms_analysis.render.fmt` (Babel).
+Every function takes frames and returns a frame or a dict of facts; the levels come
+from the matrix (never hard-coded). Column headings are Danish by default, English with
+``lang="en"``. The sentences made from these facts (summary, recommendation, key
+figures with numbers and dates as the reader writes them) are rendering:
+:mod:`isms_analysis.render.committee_text`.
 """
 
 from __future__ import annotations
@@ -33,144 +30,9 @@ import numpy as np
 import pandas as pd
 
 from .assessment import Assessment
-from .decisions import round_approved
 from .decisions import text as decision_text
-from .i18n import t
 from .matrix import RiskMatrix
-from .render.fmt import date as fdate
-from .render.fmt import number
-
-# One catalogue for the texts of the committee's pages: key -> (Danish, English).
-TEXTS: dict[str, tuple[str, str]] = {
-    # sections
-    "sec_summary": ("Sammenfatning", "Summary"),
-    "sec_decisions": ("Beslutninger", "Decisions"),
-    "sec_picture": ("Risikobillede", "Risk picture"),
-    "sec_changes": ("Udvikling siden forrige runde", "Changes since the previous round"),
-    "sec_followup": ("Opfølgning", "Follow-up"),
-    "sec_appendix": ("Bilag", "Appendix"),
-    "toc": ("Indhold", "Contents"),
-    # summary
-    "facts_line": (
-        "{municipality} · runde {round} · vurderet {date}",
-        "{municipality} · round {round} · assessed {date}",
-    ),
-    "s_scope": (
-        "Runden omfatter {risks} risici for {assets} aktiver.",
-        "The round covers {risks} risks for {assets} assets.",
-    ),
-    "s_changes": (
-        "Siden runde {prev} er {up} risici steget og {down} faldet i niveau efter håndtering; {new} er nye, og {closed} er lukket.",
-        "Since round {prev}, {up} risks rose and {down} fell in level after treatment; {new} are new and {closed} were closed.",
-    ),
-    "s_no_previous": (
-        "Der er ingen forrige runde at sammenligne med.",
-        "There is no previous round to compare with.",
-    ),
-    "s_above": (
-        "{n} risici ligger over tolerancen efter håndtering, flest inden for {areas}.",
-        "{n} risks are above tolerance after treatment, most of them in {areas}.",
-    ),
-    "s_above_none": (
-        "Ingen risici ligger over tolerancen efter håndtering.",
-        "No risk is above tolerance after treatment.",
-    ),
-    "s_top": (
-        "Efter håndtering ligger {parts}.",
-        "After treatment, {parts}.",
-    ),
-    "s_top_part": ("{n} på {level}", "{n} are at {level}"),
-    "s_top_none": ("ingen risici på {level}", "none are at {level}"),
-    "s_overdue": (
-        "Pr. {date} har {risks} risici og {actions} handlinger i handlingsplanen overskredet deres frist.",
-        "On {date}, {risks} risks and {actions} actions of the action plan are past their deadline.",
-    ),
-    "s_overdue_none": (
-        "Pr. {date} har ingen risici eller handlinger overskredet deres frist.",
-        "On {date}, no risk or action is past its deadline.",
-    ),
-    "and": ("og", "and"),
-    "recommend": ("Udvalget indstilles til at:", "The committee is recommended to:"),
-    "r_approve_round": (
-        "godkende rundens risikovurdering ({n} risici inden for tolerancen godkendes samlet)",
-        "approve the round's risk assessment ({n} risks within tolerance are approved together)",
-    ),
-    "r_approve_round_plain": ("godkende rundens risikovurdering", "approve the round's risk assessment"),
-    "r_approve_actions": ("godkende handlingsplanen", "approve the action plan"),
-    "r_approve_soa": (
-        "godkende anvendelseserklæringen (SoA)",
-        "approve the Statement of Applicability (SoA)",
-    ),
-    "r_decide": (
-        "træffe beslutning om {n} sager, der afventer udvalget (nr. {span} under Beslutninger): {groups}",
-        "decide {n} items awaiting the committee (no. {span} under Decisions): {groups}",
-    ),
-    "r_decide_one": (
-        "træffe beslutning om én sag, der afventer udvalget (nr. 1 under Beslutninger): {groups}",
-        "decide one item awaiting the committee (no. 1 under Decisions): {groups}",
-    ),
-    "r_group": ("{proposal} (nr. {numbers})", "{proposal} (no. {numbers})"),
-    "r_note_breaches": (
-        "tage til efterretning, at {n} risici er accepteret uden den fornødne bemyndigelse",
-        "take note that {n} risks were accepted without the necessary authority",
-    ),
-    "r_note_advice": (
-        "tage til efterretning, at {n} risici er accepteret, selv om niveauet ikke bør accepteres",
-        "take note that {n} risks were accepted although the level should not be accepted",
-    ),
-    "r_nothing": (
-        "tage rapporten til efterretning (ingen sager afventer udvalget)",
-        "take note of the report (no items await the committee)",
-    ),
-    # key figures
-    "kf_figure": ("Nøgletal", "Key figure"),
-    "kf_now": ("Nu", "Now"),
-    "kf_change": ("Ændring", "Change"),
-    "kf_assets": ("Aktiver", "Assets"),
-    "kf_risks": ("Risici", "Risks"),
-    "kf_above": ("Risici over tolerancen efter håndtering", "Risks above tolerance after treatment"),
-    "kf_level": ("Risici på {level} efter håndtering", "Risks at {level} after treatment"),
-    "kf_pending": ("Sager til beslutning", "Items for decision"),
-    "kf_breaches": ("Accepter uden bemyndigelse", "Acceptances without authority"),
-    "kf_overdue": ("Risici med overskredet frist", "Risks past their deadline"),
-    # tables
-    "no": ("Nr.", "No."),
-    "risk_id": ("Risiko", "Risk"),
-    "asset": ("Aktiv", "Asset"),
-    "area": ("Område", "Area"),
-    "threat": ("Trussel", "Threat"),
-    "category": ("Kategori", "Category"),
-    "perspective": ("Perspektiv", "Perspective"),
-    "level": ("Niveau", "Level"),
-    "tolerance": ("Tolerance", "Tolerance"),
-    "reason": ("Begrundelse", "Reason"),
-    "proposal": ("Forslag", "Proposal"),
-    "count": ("Antal", "Count"),
-    "level_change": ("Niveau før → nu", "Level before → now"),
-    "score_change": ("Score før → nu", "Score before → now"),
-    "why": ("Årsag", "Cause"),
-    "assets_n": ("Aktiver", "Assets"),
-    "risks_n": ("Risici", "Risks"),
-    "highest": ("Højeste restniveau", "Highest residual level"),
-    "typical": ("Typisk restniveau", "Typical residual level"),
-    "above_n": ("Over tolerancen", "Above tolerance"),
-    "total": ("I alt", "Total"),
-    "new": ("Nye risici", "New risks"),
-    "closed": ("Lukkede risici", "Closed risks"),
-    "de-escalated": ("Faldet i niveau", "Fell in level"),
-    "escalated": ("Steget i niveau", "Rose in level"),
-    "more": (
-        "… og {n} flere (se arket Risici i {file})",
-        "… and {n} more (see the Risks sheet in {file})",
-    ),
-    "more_plain": ("… og {n} flere", "… and {n} more"),
-}
-
-
-def x(key: str, lang: str = "da") -> str:
-    """A text of this module's catalogue in ``lang``."""
-    da, en = TEXTS[key]
-    return en if lang == "en" else da
+from .text import t
 
 
 def _levels(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
@@ -187,29 +49,8 @@ def open_residual(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
     return s[keep.to_numpy(bool)]
 
 
-def _join(parts: Sequence[str], lang: str) -> str:
-    parts = list(parts)
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + f" {x('and', lang)} " + parts[-1]
-
-
-def _span(numbers: Sequence[int]) -> str:
-    """1, 2, 3, 5 -> "1–3, 5"."""
-    out: list[str] = []
-    nums = sorted(int(n) for n in numbers)
-    i = 0
-    while i < len(nums):
-        j = i
-        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
-            j += 1
-        out.append(str(nums[i]) if i == j else (f"{nums[i]}, {nums[j]}" if j == i + 1 else f"{nums[i]}–{nums[j]}"))
-        i = j + 1
-    return ", ".join(out)
-
-
 # -- decisions ---------------------------------------------------------------------------
-def _decision_rows(all_dec: pd.DataFrame, status: str) -> pd.DataFrame:
+def decision_rows(all_dec: pd.DataFrame, status: str) -> pd.DataFrame:
     rows = all_dec[(all_dec["status"].astype("string") == status) & (all_dec["reason"].astype("string") != "round_approval")]
     codes = rows["level"].cat.codes if isinstance(rows["level"].dtype, pd.CategoricalDtype) else 0
     return (
@@ -239,22 +80,22 @@ def decision_table(all_dec: pd.DataFrame, assessment: Assessment, status: str = 
     area, perspective, level, tolerance, reason and proposal."""
     from .sections import risk_info
 
-    rows = _decision_rows(all_dec, status)
+    rows = decision_rows(all_dec, status)
     ri = risk_info(assessment).set_index("risk_id").reindex(rows["risk_id"].astype("string"))
     out = pd.DataFrame(
         {
-            x("risk_id", lang): rows["risk_id"].astype("string").to_numpy(),
-            x("asset", lang): ri["asset"].fillna(pd.Series(rows["asset_id"].astype("string").to_numpy(), index=ri.index)).to_numpy(),
-            x("area", lang): rows["area"].astype("string").to_numpy(),
-            x("perspective", lang): rows["perspective"].astype("string").map(lambda p: t(p, lang)).to_numpy(),
-            x("level", lang): level_labels(rows["level"], matrix, lang),
-            x("tolerance", lang): level_labels(rows["tolerance"], matrix, lang),
-            x("reason", lang): rows["reason"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
-            x("proposal", lang): rows["proposal"].astype("string").to_numpy(),
+            t("committee.risk", lang): rows["risk_id"].astype("string").to_numpy(),
+            t("common.asset", lang): ri["asset"].fillna(pd.Series(rows["asset_id"].astype("string").to_numpy(), index=ri.index)).to_numpy(),
+            t("common.area", lang): rows["area"].astype("string").to_numpy(),
+            t('common.perspective', lang): rows["perspective"].astype("string").map(lambda p: t(f"common.{p}", lang)).to_numpy(),
+            t("common.level", lang): level_labels(rows["level"], matrix, lang),
+            t("common.tolerance", lang): level_labels(rows["tolerance"], matrix, lang),
+            t("common.reason", lang): rows["reason"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
+            t("common.proposal", lang): rows["proposal"].astype("string").to_numpy(),
         }
     )
     if status == "pending":
-        out.insert(0, x("no", lang), np.arange(1, len(out) + 1, dtype=np.int64))
+        out.insert(0, t("common.number", lang), np.arange(1, len(out) + 1, dtype=np.int64))
     return out
 
 
@@ -267,8 +108,8 @@ def decided_counts(all_dec: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     order = [r for r, st in REASONS.items() if st == "decided" and counts.get(r, 0)]
     return pd.DataFrame(
         {
-            x("reason", lang): [decision_text(r, lang) for r in order],
-            x("count", lang): np.array([int(counts[r]) for r in order], dtype=np.int64),
+            t("common.reason", lang): [decision_text(r, lang) for r in order],
+            t("common.count", lang): np.array([int(counts[r]) for r in order], dtype=np.int64),
         }
     )
 
@@ -276,44 +117,7 @@ def decided_counts(all_dec: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
 def decided_table(all_dec: pd.DataFrame, assessment: Assessment, lang: str = "da",
                   matrix: RiskMatrix | None = None) -> pd.DataFrame:  # fmt: skip
     """The decided rows (for the appendix), most serious level first."""
-    return decision_table(all_dec, assessment, "decided", lang=lang, matrix=matrix).drop(columns=[x("proposal", lang)])
-
-
-def recommendations(
-    assessment: Assessment,
-    all_dec: pd.DataFrame,
-    *,
-    lang: str = "da",
-) -> list[str]:
-    """The numbered list under "Udvalget indstilles til at:" (one sentence per item)."""
-    out: list[str] = []
-    reason = all_dec["reason"].astype("string")
-    status = all_dec["status"].astype("string")
-    awaiting = int((reason == "round_approval").sum())
-    if not round_approved(assessment.meta):
-        out.append(x("r_approve_round", lang).format(n=number(awaiting, lang)) if awaiting
-                   else x("r_approve_round_plain", lang))  # fmt: skip
-    if assessment.actions is not None and len(assessment.actions):
-        out.append(x("r_approve_actions", lang))
-    if getattr(assessment, "soa", None) is not None and len(assessment.soa):
-        out.append(x("r_approve_soa", lang))
-    pending = _decision_rows(all_dec, "pending")
-    if len(pending):
-        nums = pd.Series(np.arange(1, len(pending) + 1), index=pending.index)
-        groups = []
-        for proposal, idx in pending.groupby(pending["proposal"].astype("string"), sort=False).groups.items():
-            groups.append(x("r_group", lang).format(proposal=str(proposal).lower(), numbers=_span(nums[idx].tolist())))
-        key = "r_decide_one" if len(pending) == 1 else "r_decide"
-        out.append(x(key, lang).format(n=number(len(pending), lang), span=_span(nums.tolist()), groups="; ".join(groups)))
-    breaches = int((status == "breach").sum())
-    if breaches:
-        out.append(x("r_note_breaches", lang).format(n=number(breaches, lang)))
-    advice = int((reason == "accepted_against_advice").sum())
-    if advice:
-        out.append(x("r_note_advice", lang).format(n=number(advice, lang)))
-    if not out:
-        out.append(x("r_nothing", lang))
-    return out
+    return decision_table(all_dec, assessment, "decided", lang=lang, matrix=matrix).drop(columns=[t("common.proposal", lang)])
 
 
 # -- summary -----------------------------------------------------------------------------
@@ -380,76 +184,17 @@ def summary_facts(
     }
 
 
-def summary_sentences(facts: dict[str, Any], lang: str = "da") -> list[str]:
-    """3-6 sentences for the first page, generated from :func:`summary_facts`."""
-    n = lambda v: number(v, lang)  # noqa: E731 - local shorthand
-    out = [x("s_scope", lang).format(risks=n(facts["risks"]), assets=n(facts["assets"]))]
-    ch = facts["changes"]
-    if ch is None:
-        out.append(x("s_no_previous", lang))
-    else:
-        out.append(x("s_changes", lang).format(prev=facts["previous_round"], up=n(ch["up"]), down=n(ch["down"]),
-                                               new=n(ch["new"]), closed=n(ch["closed"])))  # fmt: skip
-    above: pd.Series = facts["above_by_area"]
-    if int(above.sum()):
-        top = [f"{area} ({n(v)})" for area, v in above.head(3).items()]
-        out.append(x("s_above", lang).format(n=n(above.sum()), areas=_join(top, lang)))
-    else:
-        out.append(x("s_above_none", lang))
-    highest: pd.Series = facts["highest"]
-    names = facts["level_names"]
-    parts = [
-        (x("s_top_part", lang) if v else x("s_top_none", lang)).format(
-            n=n(v), level=(names.get(lv, lv) if lang == "en" else lv)
-        )
-        for lv, v in list(highest.items())[::-1]
-    ]
-    if parts:
-        out.append(x("s_top", lang).format(parts=_join(parts, lang)))
-    day = fdate(facts["as_of"], lang)
-    if facts["overdue_risks"] or facts["overdue_actions"]:
-        out.append(x("s_overdue", lang).format(date=day, risks=n(facts["overdue_risks"]),
-                                               actions=n(facts["overdue_actions"])))  # fmt: skip
-    else:
-        out.append(x("s_overdue_none", lang).format(date=day))
-    return out
-
-
-def key_figures(
-    now: dict[str, int],
-    before: dict[str, int] | None,
-    lang: str = "da",
-) -> pd.DataFrame:
-    """Key figures with their change: ``now`` and ``before`` map a figure's label to
-    its value (``before`` None: no previous round; a figure missing there: no change shown)."""
-    labels = list(now)
-    change: list[Any] = []
-    for k in labels:
-        if before is None or k not in before:
-            change.append("")
-        else:
-            d = int(now[k]) - int(before[k])
-            change.append(("+" if d > 0 else ("−" if d < 0 else "±")) + number(abs(d), lang))
-    return pd.DataFrame(
-        {
-            x("kf_figure", lang): labels,
-            x("kf_now", lang): [number(now[k], lang) for k in labels],
-            x("kf_change", lang): change,
-        }
-    )
-
-
 def round_figures(assessment: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str = "da") -> dict[str, int]:
     """The key figures of one round that can be compared between rounds."""
     out = {
-        x("kf_assets", lang): int(assessment.assets["asset_id"].nunique()),
-        x("kf_risks", lang): int(scores["risk_id"].nunique()),
-        x("kf_above", lang): int(above_tolerance_by_area(scores, m).sum()),
+        t("committee.kf_assets", lang): int(assessment.assets["asset_id"].nunique()),
+        t("committee.kf_risks", lang): int(scores["risk_id"].nunique()),
+        t("committee.kf_above", lang): int(above_tolerance_by_area(scores, m).sum()),
     }
     hl = highest_levels(scores, m)
     names = dict(zip(m.level_names("da"), m.level_names(lang), strict=True))
     for lv, v in list(hl.items())[::-1]:
-        out[x("kf_level", lang).format(level=names[lv])] = int(v)
+        out[t("committee.kf_level", lang).format(level=names[lv])] = int(v)
     return out
 
 
@@ -506,14 +251,14 @@ def change_display(rows: pd.DataFrame, m: RiskMatrix | dict[str, str], lang: str
     asset = rows["asset_name"] if "asset_name" in rows.columns else rows["asset_id"]
     return pd.DataFrame(
         {
-            x("risk_id", lang): rows["risk_id"].astype("string").to_numpy(),
-            x("asset", lang): asset.astype("string").to_numpy(),
-            x("area", lang): rows["area"].astype("string").to_numpy() if "area" in rows else "",
-            x("perspective", lang): rows["perspective"].astype("string").map(lambda p: t(p, lang)).to_numpy(),
-            x("level_change", lang): arrow(rows["level_old"], rows["level_new"]),
-            x("score_change", lang): arrow(rows["score_old"].astype("Int64").astype("string"),
+            t("committee.risk", lang): rows["risk_id"].astype("string").to_numpy(),
+            t("common.asset", lang): asset.astype("string").to_numpy(),
+            t("common.area", lang): rows["area"].astype("string").to_numpy() if "area" in rows else "",
+            t('common.perspective', lang): rows["perspective"].astype("string").map(lambda p: t(f"common.{p}", lang)).to_numpy(),
+            t("committee.level_change", lang): arrow(rows["level_old"], rows["level_new"]),
+            t("committee.score_change", lang): arrow(rows["score_old"].astype("Int64").astype("string"),
                                            rows["score_new"].astype("Int64").astype("string")),  # fmt: skip
-            x("why", lang): rows["reason"].astype("string").fillna("").to_numpy(),
+            t("committee.why", lang): rows["reason"].astype("string").fillna("").to_numpy(),
         }
     )
 
@@ -556,14 +301,14 @@ def recurring_threats(
     names = m.level_names(lang)
     return pd.DataFrame(
         {
-            x("threat", lang): th["name"].reindex(out.index).astype("string").fillna(pd.Series(out.index, index=out.index)).to_numpy(),
-            x("category", lang): (th["category"].reindex(out.index).astype("string").fillna("").to_numpy()
+            t("common.threat", lang): th["name"].reindex(out.index).astype("string").fillna(pd.Series(out.index, index=out.index)).to_numpy(),
+            t("common.category", lang): (th["category"].reindex(out.index).astype("string").fillna("").to_numpy()
                                   if "category" in th else ""),  # fmt: skip
-            x("assets_n", lang): out["assets"].to_numpy(dtype=np.int64),
-            x("risks_n", lang): out["risks"].to_numpy(dtype=np.int64),
-            x("above_n", lang): out["above"].to_numpy(dtype=np.int64),
-            x("highest", lang): [names[i] for i in out["highest"]],
-            x("typical", lang): [names[i] for i in out["typical"]],
+            t("committee.assets_n", lang): out["assets"].to_numpy(dtype=np.int64),
+            t("committee.risks_n", lang): out["risks"].to_numpy(dtype=np.int64),
+            t("committee.above_n", lang): out["above"].to_numpy(dtype=np.int64),
+            t("committee.highest", lang): [names[i] for i in out["highest"]],
+            t("committee.typical", lang): [names[i] for i in out["typical"]],
         }
     ).reset_index(drop=True)
 
@@ -577,8 +322,8 @@ def levels_by_area(scores: pd.DataFrame, m: RiskMatrix, perspective: str, lang: 
     table = pd.crosstab(r["area"].astype("string").fillna("–"), r["level"].astype("string"))
     table = table.reindex(columns=names, fill_value=0).astype(np.int64)
     table = table.sort_values(names[::-1], ascending=False, kind="stable")
-    out = pd.DataFrame({x("area", lang): table.index.to_numpy(dtype=object)})
+    out = pd.DataFrame({t('common.area', lang): table.index.to_numpy(dtype=object)})
     for da_name, shown in zip(names, m.level_names(lang), strict=True):
         out[shown] = table[da_name].to_numpy()
-    out[x("total", lang)] = table.sum(axis=1).to_numpy()
+    out[t("common.total", lang)] = table.sum(axis=1).to_numpy()
     return out

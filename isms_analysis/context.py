@@ -55,15 +55,21 @@ def sample_workbooks(directory: str | Path | None = None) -> list[Path]:
     return sorted(d.glob("eksempel-kommune-*-Q*.xlsx"))
 
 
-def default_workbooks(previous_round: str | Path | None = None) -> tuple[Path, str | Path | None]:
-    """With neither a workbook nor a store: the latest sample workbook and, unless
-    ``previous_round`` is given, the sample's round before it."""
+def require_sample_workbooks() -> list[Path]:
+    """The sample's workbooks (as :func:`sample_workbooks`); ``UserError`` when there are none."""
     found = sample_workbooks()
     if not found:
         raise UserError(
-            "Ingen arbejdsbog eller lager angivet, og eksempeldata findes ikke (kør 'isms sample data/sample').",
-            "No workbook or store given, and no sample data (run 'isms sample data/sample').",
+            "Eksempeldata findes ikke (kør 'isms sample data/sample').",
+            "No sample data (run 'isms sample data/sample').",
         )
+    return found
+
+
+def default_workbooks(previous_round: str | Path | None = None) -> tuple[Path, str | Path | None]:
+    """With neither a workbook nor a store: the latest sample workbook and, unless
+    ``previous_round`` is given, the sample's round before it."""
+    found = require_sample_workbooks()
     if previous_round is None and len(found) > 1:
         previous_round = found[-2]
     return found[-1], previous_round
@@ -162,9 +168,9 @@ def load_context(
     ``activities``: KL's shared processing activities to inherit data-subject
     consequences from (see :mod:`isms_analysis.activities`).
     """
-    from .i18n import check_lang
     from .matrix import MatrixError
     from .scoring import score
+    from .text import check_lang
 
     check_lang(lang)
     params = {

@@ -21,6 +21,7 @@ from typing import Any
 from tqdm import tqdm
 
 from .errors import UserError
+from .text import t
 
 SAMPLE_DIR = Path("data") / "sample"
 
@@ -54,9 +55,7 @@ def run_demo(
     municipality = ""
     for f in tqdm(files, desc="Importerer runder / importing rounds", disable=not progress, unit="runde"):
         municipality = _import_once(f, store, import_round, list_rounds)
-    print(
-        f"Lager: {store}" if lang != "en" else f"Store: {store}", file=sys.stderr
-    )  # the store isms rounds / isms report trend read
+    print(t("cli.out_store", lang, store=store), file=sys.stderr)  # the store isms rounds / isms report trend read
     rounds = list_rounds(store)
     rounds = rounds[(rounds["municipality"] == municipality) & ~rounds["superseded"].fillna(False)]
     latest, previous = rounds["round"].iloc[-1], rounds["round"].iloc[-2]

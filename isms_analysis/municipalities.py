@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -210,7 +211,10 @@ def _readme(all_rounds: list[list[Assessment]], rounds: int, risks: int, seed: i
     return "\n".join(lines)
 
 
-__all__ = ["generate_municipalities", "municipality_names", "sample_benchmark", "write_extracts", "write_municipalities"]
+__all__ = [
+    "benchmark_context", "generate_municipalities", "municipality_names", "sample_benchmark", "write_extracts",
+    "write_municipalities",
+]
 
 
 def sample_benchmark(folder: str | Path | None = None, peers: int = 10, risks: int = 300) -> tuple[Path, str]:
@@ -221,16 +225,10 @@ def sample_benchmark(folder: str | Path | None = None, peers: int = 10, risks: i
     import tempfile
 
     from .benchmark import build_extract, write_extract
-    from .context import sample_workbooks
+    from .context import require_sample_workbooks
     from .workbook import read_workbook
 
-    files = sample_workbooks()
-    if not files:
-        from .errors import UserError
-
-        raise UserError(
-            "Eksempeldata findes ikke (kør 'isms sample data/sample').", "No sample data (run 'isms sample data/sample')."
-        )
+    files = require_sample_workbooks()
     folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="isms-benchmark-"))
     folder.mkdir(parents=True, exist_ok=True)
     write_extracts(generate_municipalities(peers, rounds=len(files), risks=risks, seed=0), folder)
@@ -241,3 +239,20 @@ def sample_benchmark(folder: str | Path | None = None, peers: int = 10, risks: i
         extract = build_extract(a, municipality=name, named=True)
         write_extract(extract, folder / f"{slug(name)}-{str(extract['round'].iloc[0]).replace(' ', '-')}.parquet")
     return folder, name
+
+
+def benchmark_context(
+    extracts: str | Path | None = None,
+    municipality: str | None = None,
+    round: str | None = None,  # noqa: A002 - the parameter name users see
+    k: int = 5,
+    lang: str = "da",
+) -> Any:
+    """The peer report's :class:`~isms_analysis.benchmark.BenchmarkContext` over the
+    extracts in ``extracts``; without extracts, the bundled sample's rounds next to
+    made-up peers (:func:`sample_benchmark`), to try the report on."""
+    from .benchmark import load_benchmark
+
+    if extracts is None:
+        extracts, municipality = sample_benchmark()
+    return load_benchmark(extracts, municipality=municipality, round=round, k=k, lang=lang)

@@ -586,7 +586,7 @@ def _prepare_benchmark(
     """The peer report's notebook parameters, target folder and title; the extracts,
     municipality, round and k are checked here, before any work."""
     from .benchmark import K_DEFAULT, load_benchmark
-    from .benchmark_report import title
+    from .render.benchmark_report import title
 
     if extracts is None:
         raise UserError("Angiv mappen med udtræk (--extracts MAPPE).", "Give the extract folder (--extracts DIR).")
@@ -603,9 +603,9 @@ def _prepare_benchmark(
 
 
 def _title(municipality: str, round_label: str, lang: str) -> str:
-    from .sections import h
+    from .text import t
 
-    return f"{h('title', lang)} – {municipality} {round_label}"
+    return f"{t('report.title', lang)} – {municipality} {round_label}"
 
 
 def _render(

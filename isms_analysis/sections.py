@@ -38,187 +38,11 @@ from .assessment import Assessment
 from .decisions import committee_items, decision_summary
 from .decisions import decisions as _decide
 from .decisions import text as decision_text
-from .i18n import t
 from .layout import RISK_STATUSES, TREATMENTS
 from .matrix import TREATMENT_CLASSES, RiskMatrix, resolve_matrix
 from .matrix import matrix as get_matrix
 from .scoring import rescore
-
-# Report-specific headings and phrases: key -> (Danish, English).
-LABELS: dict[str, tuple[str, str]] = {
-    "title": ("Risikorapport til informationssikkerhedsudvalget", "Risk report for the information security committee"),
-    "total": ("I alt", "Total"),
-    "change": ("Ændring", "Change"),
-    "previous": ("Forrige runde", "Previous round"),
-    "decision": ("Beslutning", "Decision"),
-    "reason": ("Begrundelse", "Reason"),
-    "proposal": ("Indstilling", "Proposal"),
-    "tolerance": ("Tolerance", "Tolerance"),
-    "review_date": ("Revurderes", "Review date"),
-    "cases_pending": ("Sager der afventer udvalgets beslutning", "Cases awaiting the committee's decision"),
-    "cases_breach": ("Accepter uden bemyndigelse", "Acceptances without authority"),
-    "round_approved_item": ("Godkendelse af runden (runden er godkendt)", "Approval of the round (approved)"),
-    "round_approval_item": (
-        "Godkendelse af runden (omfatter {n} risici inden for tolerancen)",
-        "Approval of the round (covers {n} risks within tolerance)",
-    ),
-    "asset": ("Aktiv", "Asset"),
-    "assets": ("Aktiver", "Assets"),
-    "risks_overdue": ("Risici med overskredet frist", "Risks past their deadline"),
-    "threat": ("Trussel", "Threat"),
-    "score_municipality": ("Score kommunen", "Score municipality"),
-    "score_data_subject": ("Score de registrerede", "Score data subjects"),
-    "level_municipality": ("Niveau kommunen", "Level municipality"),
-    "level_data_subject": ("Niveau de registrerede", "Level data subjects"),
-    "difference": ("Forskel", "Difference"),
-    "highest_level": ("Højeste niveau", "Highest level"),
-    "highest_score": ("Højeste score", "Highest score"),
-    "residual_level": ("Restniveau", "Residual level"),
-    "accepted_by": ("Accepteret af", "Accepted by"),
-    "accepted_date": ("Accepteret dato", "Acceptance date"),
-    "controls": ("Foranstaltninger", "Controls"),
-    "days_overdue": ("Dage over frist", "Days overdue"),
-    "no_decision": ("Ingen beslutning", "No decision"),
-    "no_status": ("Ingen status", "No status"),
-    "risks": ("Risici", "Risks"),
-    "severity": ("Alvorlighed", "Severity"),
-    "file": ("Fil", "File"),
-    "sheet": ("Ark", "Sheet"),
-    "cell": ("Celle", "Cell"),
-    "message": ("Besked", "Message"),
-    "value": ("Værdi", "Value"),
-    "field": ("Felt", "Field"),
-    "label": ("Betegnelse", "Label"),
-    "colour": ("Farve", "Colour"),
-    "treatment_class": ("Håndteringsklasse", "Treatment class"),
-    "advice": ("Anbefaling", "Advice"),
-    "scores_in_level": ("Scorer", "Scores"),
-    "rule": ("Regel", "Rule"),
-    "description": ("Beskrivelse", "Description"),
-    "max_accepted_level": ("Maks. accepteret niveau", "Max accepted level"),
-    "action_id": ("Handling-ID", "Action ID"),
-    "action": ("Handling", "Action"),
-    "responsible": ("Ansvarlig", "Responsible"),
-    # treatment classes
-    "acceptable": ("Acceptabel", "Acceptable"),
-    "may_accept": ("Kan accepteres af ledelsen", "Management may accept"),
-    "should_treat": ("Bør håndteres", "Should be treated"),
-    "must_treat": ("Skal håndteres straks", "Must be treated at once"),
-    # provenance
-    "municipality_name": ("Kommune", "Municipality"),
-    "round": ("Runde", "Round"),
-    "assessment_date": ("Vurderingsdato", "Assessment date"),
-    "approved_by": ("Godkendt af", "Approved by"),
-    "approved_date": ("Godkendt dato", "Approval date"),
-    "input_file": ("Inputfil", "Input file"),
-    "sha256": ("SHA-256", "SHA-256"),
-    "size": ("Størrelse (bytes)", "Size (bytes)"),
-    "matrix": ("Risikomatrix", "Risk matrix"),
-    "package_version": ("isms-analysis version", "isms-analysis version"),
-    "parameter": ("Parameter", "Parameter"),
-    "as_of": ("Opgjort pr.", "As of"),
-    "generated": ("Dannet", "Generated"),
-    "none": ("Ingen.", "None."),
-    "yes": ("Ja", "Yes"),
-    "no": ("Nej", "No"),
-    # section headings
-    "sec_key_figures": ("Nøgletal", "Key figures"),
-    "sec_heatmaps": ("Risikomatricer", "Risk matrices"),
-    "sec_decisions": ("Beslutninger til udvalget", "Decisions for the committee"),
-    "sec_top_risks": ("De største risici", "Top risks"),
-    "sec_perspectives": ("Kommunen og de registrerede side om side", "Municipality and data subjects side by side"),
-    "sec_treatment": ("Risikohåndtering og handlingsplan", "Risk treatment and action plan"),
-    "sec_data_quality": ("Datakvalitet", "Data quality"),
-    "sec_appendix": ("Bilag: metode", "Appendix: method"),
-    "sub_levels": ("Risici pr. niveau", "Risks per level"),
-    "sub_treatment_options": ("Valgte håndteringer", "Treatment options chosen"),
-    "sub_overdue": ("Overskredne frister", "Overdue deadlines"),
-    "sub_overdue_actions": ("Handlingsplan: overskredne handlinger", "Action plan: overdue actions"),
-    "sub_unchanged": (
-        "Planlagte foranstaltninger der ikke ændrer restniveauet",
-        "Planned controls that leave the residual level unchanged",
-    ),
-    "sub_matrix": ("Risikomatrix", "Risk matrix"),
-    "sub_scales": ("Skalaer", "Scales"),
-    "sub_level_table": ("Niveauer og håndtering", "Levels and treatment"),
-    "sub_rules": ("Regler", "Rules"),
-    "sub_tolerance": (
-        "Risikoprofil (tolerance pr. område og perspektiv)",
-        "Risk profile (tolerance per area and perspective)",
-    ),
-    "intro_perspectives": (
-        "Risici hvor konsekvensen for de registrerede giver en højere score end for kommunen (iboende risiko).",
-        "Risks where the consequence for the data subjects gives a higher score than for the municipality "
-        "(inherent risk).",
-    ),
-    "intro_top": (
-        "Sorteret efter det højeste af de to perspektivers iboende niveau. Klik på en kolonneoverskrift for at sortere.",
-        "Ordered by the higher of the two perspectives' inherent level. Click a column heading to sort.",
-    ),
-    "intro_decisions": (
-        "Udvalgets liste (indstilling): {pending} sager afventer en beslutning, og {breaches} sager er accepteret "
-        "uden den fornødne bemyndigelse. {decided} sager er allerede besluttet og vises kun som antal. En sag er én "
-        "risiko i ét perspektiv (kommunen eller de registrerede); risici inden for tolerancen godkendes samlet med "
-        "runden som én sag.",
-        "The committee's list: {pending} cases await a decision, and {breaches} cases were accepted without the "
-        "necessary authority. {decided} cases are already decided and only counted. A case is one risk in one "
-        "perspective (the municipality or the data subjects); risks within tolerance are approved together with "
-        "the round, as one case.",
-    ),
-    "more": ("flere", "more"),
-    "scale_value": ("Værdi", "Value"),
-    # capped detail tables
-    "more_register": (
-        "… og {n} flere (se det scorede register: isms score -o)",
-        "… and {n} more (see the scored register: isms score -o)",
-    ),
-    "more_plain": ("… og {n} flere", "… and {n} more"),
-    "more_validate": (
-        "… og {n} flere (se alle med: isms validate)",
-        "… and {n} more (see all with: isms validate)",
-    ),
-    "more_workbook": (
-        "… og {n} flere (se handlingsplanen i arbejdsbogen)",
-        "… and {n} more (see the action plan in the workbook)",
-    ),
-    # changes since the previous round
-    "sec_changes": ("Ændringer siden forrige runde", "Changes since the previous round"),
-    "no_previous": (
-        "Der er ingen forrige runde at sammenligne med.",
-        "There is no previous round to compare with.",
-    ),
-    "intro_changes": (
-        "Sammenlignet med runde {prev}. Restrisiko; en risiko tælles én gang pr. perspektiv.",
-        "Compared with round {prev}. Residual risk; a risk counts once per perspective.",
-    ),
-    "new": ("Nye", "New"),
-    "closed": ("Lukkede", "Closed"),
-    "escalated": ("Forværret", "Escalated"),
-    "de-escalated": ("Forbedret", "De-escalated"),
-    "unchanged": ("Uændret niveau", "Level unchanged"),
-    "sub_migration": ("Bevægelser mellem niveauer", "Movement between levels"),
-    "intro_migration": (
-        "Rækker: niveau i forrige runde; kolonner: niveau nu.",
-        "Rows: level in the previous round; columns: level now.",
-    ),
-    "sub_movers": ("Største bevægelser og årsagen", "Top movers and the reason"),
-    "sub_identity": (
-        "Risici hvor aktiv eller trussel er skiftet under samme ID",
-        "Risks whose asset or threat changed under the same ID",
-    ),
-    "asset_before": ("Aktiv før", "Asset before"),
-    "asset_after": ("Aktiv nu", "Asset now"),
-    "threat_before": ("Trussel før", "Threat before"),
-    "threat_after": ("Trussel nu", "Threat now"),
-}
-
-
-def h(key: str, lang: str = "da") -> str:
-    """A report heading: the module's own labels first, then the shared vocabulary."""
-    if key in LABELS:
-        da, en = LABELS[key]
-        return en if lang == "en" else da
-    return t(key, lang)
+from .text import t
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -246,7 +70,7 @@ def _vocab_labels(values: pd.Series, vocabulary: dict[str, tuple[str, str]], lan
 
 def _perspective_labels(values: pd.Series, lang: str) -> pd.Series:
     s = values.astype("string")
-    return s.map({p: t(p, lang) for p in ("municipality", "data_subject", "society")}).astype("string")
+    return s.map({p: t(f"common.{p}", lang) for p in ("municipality", "data_subject", "society")}).astype("string")
 
 
 def _date_text(values: pd.Series) -> pd.Series:
@@ -340,20 +164,20 @@ def key_figures(
     names = m.level_names(lang)
     out = pd.DataFrame(
         {
-            h("perspective", lang): [t(p, lang) for p in counts.index.get_level_values(0)],
-            h("stage", lang): [t(s, lang) for s in counts.index.get_level_values(1)],
+            t('common.perspective', lang): [t(f"common.{p}", lang) for p in counts.index.get_level_values(0)],
+            t('common.stage', lang): [t(f"common.{s}", lang) for s in counts.index.get_level_values(1)],
         }
     )
     values = counts.to_numpy()
     for i, name in enumerate(names):
         out[name] = values[:, i]
-    out[h("total", lang)] = values.sum(axis=1)
+    out[t("common.total", lang)] = values.sum(axis=1)
     if previous is not None:
         prev = _counts(levelled(previous, m), m).reindex(counts.index, fill_value=0).to_numpy()
         diff = values - prev
         for i, name in enumerate(names):
             out[f"Δ {name}"] = diff[:, i]
-        out[f"Δ {h('total', lang)}"] = diff.sum(axis=1)
+        out[f"Δ {t('common.total', lang)}"] = diff.sum(axis=1)
     return out
 
 
@@ -370,13 +194,13 @@ def headline(
     items = committee_items(all_decisions(scores, assessment, matrix=matrix, as_of=as_of, lang=lang))
     od = overdue(scores, assessment, as_of=as_of, matrix=matrix, lang=lang)
     rows = [
-        (h("assets", lang), int(assessment.assets["asset_id"].nunique())),
-        (h("risks", lang), int(scores["risk_id"].nunique())),
-        (h("cases_pending", lang), items["pending"]),
-        (h("cases_breach", lang), items["breaches"]),
-        (h("risks_overdue", lang), len(od)),
+        (t("report.assets", lang), int(assessment.assets["asset_id"].nunique())),
+        (t("common.risks", lang), int(scores["risk_id"].nunique())),
+        (t("report.cases_pending", lang), items["pending"]),
+        (t("report.cases_breach", lang), items["breaches"]),
+        (t("report.risks_overdue", lang), len(od)),
     ]
-    return pd.DataFrame(rows, columns=[h("field", lang), h("count", lang)])
+    return pd.DataFrame(rows, columns=[t("common.field", lang), t("common.count", lang)])
 
 
 # -- decisions ---------------------------------------------------------------------------
@@ -423,21 +247,21 @@ def decisions(
     ri = risk_info(assessment).set_index("risk_id").reindex(listed["risk_id"])
     out = pd.DataFrame(
         {
-            h("decision", lang): listed["status"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
-            h("reason", lang): listed["reason"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
-            h("proposal", lang): listed["proposal"].to_numpy(),
-            h("risk_id", lang): listed["risk_id"].to_numpy(),
-            h("asset", lang): ri["asset"].to_numpy(),
-            h("area", lang): ri["area"].to_numpy(),
-            h("perspective", lang): _perspective_labels(listed["perspective"], lang).to_numpy(),
-            h("level", lang): _level_names(listed["level"].cat.codes.to_numpy(), m, lang),
-            h("tolerance", lang): _level_names(listed["tolerance"].cat.codes.to_numpy(), m, lang),
-            h("score", lang): listed["score"].astype("Int16").to_numpy(),
-            h("treatment", lang): _vocab_labels(ri["treatment"], TREATMENTS, lang).to_numpy(),
-            h("owner", lang): listed["owner"].to_numpy(),
-            h("accepted_by", lang): listed["accepted_by"].to_numpy(),
-            h("review_date", lang): _date_text(listed["review_date"]).to_numpy(),
-            h("deadline", lang): _date_text(listed["deadline"]).to_numpy(),
+            t("report.decision", lang): listed["status"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
+            t("common.reason", lang): listed["reason"].astype("string").map(lambda k: decision_text(k, lang)).to_numpy(),
+            t("common.proposal", lang): listed["proposal"].to_numpy(),
+            t("common.risk_id", lang): listed["risk_id"].to_numpy(),
+            t("common.asset", lang): ri["asset"].to_numpy(),
+            t("common.area", lang): ri["area"].to_numpy(),
+            t("common.perspective", lang): _perspective_labels(listed["perspective"], lang).to_numpy(),
+            t("common.level", lang): _level_names(listed["level"].cat.codes.to_numpy(), m, lang),
+            t("common.tolerance", lang): _level_names(listed["tolerance"].cat.codes.to_numpy(), m, lang),
+            t("common.score", lang): listed["score"].astype("Int16").to_numpy(),
+            t("common.treatment", lang): _vocab_labels(ri["treatment"], TREATMENTS, lang).to_numpy(),
+            t("common.owner", lang): listed["owner"].to_numpy(),
+            t("report.accepted_by", lang): listed["accepted_by"].to_numpy(),
+            t("report.review_date", lang): _date_text(listed["review_date"]).to_numpy(),
+            t("common.deadline", lang): _date_text(listed["deadline"]).to_numpy(),
         }
     )
     return out.reset_index(drop=True)
@@ -450,13 +274,13 @@ def decision_counts(all_decisions_frame: pd.DataFrame, lang: str = "da") -> pd.D
     summary = decision_summary(all_decisions_frame, lang)
     approval = summary["reason"] == "round_approval"
     n = int(summary.loc[approval, "count"].sum())
-    summary.loc[approval, "label"] = h("round_approval_item" if n else "round_approved_item", lang).format(n=n)
+    summary.loc[approval, "label"] = (t("report.round_approval_item", lang, n=n) if n else t("report.round_approved_item", lang))
     summary.loc[approval, "count"] = 1 if n else 0
     return pd.DataFrame(
         {
-            h("decision", lang): summary["status"].map(lambda k: decision_text(k, lang)),
-            h("reason", lang): summary["label"],
-            h("count", lang): summary["count"].astype(np.int64),
+            t("report.decision", lang): summary["status"].map(lambda k: decision_text(k, lang)),
+            t("common.reason", lang): summary["label"],
+            t("common.count", lang): summary["count"].astype(np.int64),
         }
     )
 
@@ -471,7 +295,7 @@ def decision_details(
     meeting: per kind present, its key, its label, its ``per_kind`` most serious rows
     (the order of :func:`decisions`) without the decision column, and how many rows
     are not shown."""
-    col = h("decision", lang)
+    col = t("report.decision", lang)
     out = []
     for kind in DECISION_KINDS:
         label = decision_text(kind, lang)
@@ -516,18 +340,18 @@ def top_risks(
     ri = risk_info(assessment).set_index("risk_id").reindex(wide["risk_id"])
     return pd.DataFrame(
         {
-            h("risk_id", lang): wide["risk_id"].to_numpy(),
-            h("asset", lang): ri["asset"].to_numpy(),
-            h("threat", lang): ri["threat"].to_numpy(),
-            h("area", lang): ri["area"].to_numpy(),
-            h("score_municipality", lang): pd.array(wide["score_municipality_inherent"], dtype="Int16"),
-            h("score_data_subject", lang): pd.array(wide["score_data_subject_inherent"], dtype="Int16"),
-            h("highest_level", lang): _level_names(wide["_lvl"], m, lang),
-            h("owner", lang): ri["owner"].to_numpy(),
-            h("treatment", lang): _vocab_labels(ri["treatment"], TREATMENTS, lang).to_numpy(),
-            h("residual_level", lang): _level_names(wide["_rlvl"], m, lang),
-            h("deadline", lang): _date_text(ri["deadline"]).to_numpy(),
-            h("status", lang): _vocab_labels(ri["status"], RISK_STATUSES, lang).to_numpy(),
+            t("common.risk_id", lang): wide["risk_id"].to_numpy(),
+            t("common.asset", lang): ri["asset"].to_numpy(),
+            t("common.threat", lang): ri["threat"].to_numpy(),
+            t("common.area", lang): ri["area"].to_numpy(),
+            t("report.score_municipality", lang): pd.array(wide["score_municipality_inherent"], dtype="Int16"),
+            t("report.score_data_subject", lang): pd.array(wide["score_data_subject_inherent"], dtype="Int16"),
+            t("report.highest_level", lang): _level_names(wide["_lvl"], m, lang),
+            t("common.owner", lang): ri["owner"].to_numpy(),
+            t("common.treatment", lang): _vocab_labels(ri["treatment"], TREATMENTS, lang).to_numpy(),
+            t("common.residual_level", lang): _level_names(wide["_rlvl"], m, lang),
+            t("common.deadline", lang): _date_text(ri["deadline"]).to_numpy(),
+            t("common.status", lang): _vocab_labels(ri["status"], RISK_STATUSES, lang).to_numpy(),
         }
     ).reset_index(drop=True)
 
@@ -568,14 +392,14 @@ def perspectives(
     ri = risk_info(assessment).set_index("risk_id").reindex(w["risk_id"])
     return pd.DataFrame(
         {
-            h("risk_id", lang): w["risk_id"].to_numpy(),
-            h("asset", lang): ri["asset"].to_numpy(),
-            h("area", lang): ri["area"].to_numpy(),
-            h("score_municipality", lang): pd.array(w["score_municipality_inherent"], dtype="Int16"),
-            h("level_municipality", lang): _level_names(w["level_municipality_inherent"], m, lang),
-            h("score_data_subject", lang): pd.array(w["score_data_subject_inherent"], dtype="Int16"),
-            h("level_data_subject", lang): _level_names(w["level_data_subject_inherent"], m, lang),
-            h("difference", lang): w["_diff"].astype("Int16").to_numpy(),
+            t("common.risk_id", lang): w["risk_id"].to_numpy(),
+            t("common.asset", lang): ri["asset"].to_numpy(),
+            t("common.area", lang): ri["area"].to_numpy(),
+            t("report.score_municipality", lang): pd.array(w["score_municipality_inherent"], dtype="Int16"),
+            t("report.level_municipality", lang): _level_names(w["level_municipality_inherent"], m, lang),
+            t("report.score_data_subject", lang): pd.array(w["score_data_subject_inherent"], dtype="Int16"),
+            t("report.level_data_subject", lang): _level_names(w["level_data_subject_inherent"], m, lang),
+            t('report.difference', lang): w["_diff"].astype("Int16").to_numpy(),
         }
     ).reset_index(drop=True)
 
@@ -595,16 +419,16 @@ def treatment_options(scores: pd.DataFrame, assessment: Assessment, *, lang: str
         status_keys = status_keys[:-1]
     labels_t = {
         **{k: (en if lang == "en" else da) for k, (da, en) in TREATMENTS.items()},
-        "__none__": h("no_decision", lang),
+        "__none__": t("report.no_decision", lang),
     }
     labels_s = {
         **{k: (en if lang == "en" else da) for k, (da, en) in RISK_STATUSES.items()},
-        "__none__": h("no_status", lang),
+        "__none__": t("report.no_status", lang),
     }
-    out = pd.DataFrame({h("treatment", lang): [labels_t[k] for k in treat_keys]})
+    out = pd.DataFrame({t('common.treatment', lang): [labels_t[k] for k in treat_keys]})
     for k in status_keys:
         out[labels_s[k]] = table[k].to_numpy(dtype=np.int64)
-    out[h("total", lang)] = table.sum(axis=1).to_numpy(dtype=np.int64)
+    out[t("common.total", lang)] = table.sum(axis=1).to_numpy(dtype=np.int64)
     return out
 
 
@@ -650,18 +474,18 @@ def overdue(
     days = (day - deadline[late]).dt.days.to_numpy()
     out = pd.DataFrame(
         {
-            h("risk_id", lang): wide["risk_id"].to_numpy()[late],
-            h("asset", lang): ri["asset"].to_numpy()[late],
-            h("owner", lang): ri["owner"].to_numpy()[late],
-            h("treatment", lang): _vocab_labels(ri["treatment"], TREATMENTS, lang).to_numpy()[late],
-            h("status", lang): _vocab_labels(ri["status"], RISK_STATUSES, lang).to_numpy()[late],
-            h("deadline", lang): _date_text(deadline).to_numpy()[late],
-            h("days_overdue", lang): days.astype(np.int64),
-            h("residual_level", lang): _level_names(rlvl[late], m, lang),
+            t("common.risk_id", lang): wide["risk_id"].to_numpy()[late],
+            t("common.asset", lang): ri["asset"].to_numpy()[late],
+            t("common.owner", lang): ri["owner"].to_numpy()[late],
+            t("common.treatment", lang): _vocab_labels(ri["treatment"], TREATMENTS, lang).to_numpy()[late],
+            t("common.status", lang): _vocab_labels(ri["status"], RISK_STATUSES, lang).to_numpy()[late],
+            t("common.deadline", lang): _date_text(deadline).to_numpy()[late],
+            t("common.days_overdue", lang): days.astype(np.int64),
+            t("common.residual_level", lang): _level_names(rlvl[late], m, lang),
         }
     )
     return out.sort_values(
-        [h("days_overdue", lang), h("risk_id", lang)], ascending=[False, True], kind="stable"
+        [t("common.days_overdue", lang), t("common.risk_id", lang)], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
 
 
@@ -669,7 +493,8 @@ def overdue_actions(assessment: Assessment, *, as_of: Any = None, lang: str = "d
     """Actions of the action plan (Handlingsplan sheet) not done whose deadline has passed."""
     from .layout import ACTION_STATUSES
 
-    cols = [h(k, lang) for k in ("action_id", "action", "risks", "responsible", "deadline", "status", "days_overdue")]
+    cols = [t(f"common.{k}", lang) for k in ("action_id", "risks", "responsible", "deadline", "status", "days_overdue")]
+    cols.insert(1, t("report.action", lang))
     acts = assessment.actions
     if acts is None or len(acts) == 0 or "deadline" not in acts.columns:
         return pd.DataFrame(columns=cols)
@@ -725,16 +550,16 @@ def unchanged_by_controls(
     sel = has_controls & not_closed & same & relevant
     out = pd.DataFrame(
         {
-            h("risk_id", lang): wide["risk_id"].to_numpy()[sel],
-            h("asset", lang): ri["asset"].to_numpy()[sel],
-            h("owner", lang): ri["owner"].to_numpy()[sel],
-            h("controls", lang): ri["controls"].to_numpy()[sel],
-            h("highest_level", lang): _level_names(lvl[sel], m, lang),
-            h("highest_score", lang): sc[sel].astype(np.int64),
+            t("common.risk_id", lang): wide["risk_id"].to_numpy()[sel],
+            t("common.asset", lang): ri["asset"].to_numpy()[sel],
+            t("common.owner", lang): ri["owner"].to_numpy()[sel],
+            t("common.controls", lang): ri["controls"].to_numpy()[sel],
+            t("report.highest_level", lang): _level_names(lvl[sel], m, lang),
+            t("report.highest_score", lang): sc[sel].astype(np.int64),
         }
     )
     return out.sort_values(
-        [h("highest_score", lang), h("risk_id", lang)], ascending=[False, True], kind="stable"
+        [t("report.highest_score", lang), t("common.risk_id", lang)], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
 
 
@@ -761,11 +586,7 @@ def data_quality(scores: pd.DataFrame | None, assessment: Assessment, *, lang: s
         bad = scores[scores["residual_above_inherent"].to_numpy(bool)]
         ids = pd.Index(bad["risk_id"].astype("string").unique()).sort_values()
         if len(ids):
-            text = (
-                "Restrisikoen er større end den iboende risiko"
-                if lang != "en"
-                else "The residual risk is higher than the inherent risk"
-            )
+            text = t("report.residual_above_inherent_message", lang)
             from .layout import RISKS
 
             extra = pd.DataFrame(
@@ -782,14 +603,14 @@ def data_quality(scores: pd.DataFrame | None, assessment: Assessment, *, lang: s
     rows = rows.assign(_o=order.to_numpy()).sort_values(["_o"], kind="stable").drop(columns="_o")
     return pd.DataFrame(
         {
-            h("severity", lang): rows["severity"]
-            .map({"error": t("error", lang), "warning": t("warning", lang)})
+            t("report.severity", lang): rows["severity"]
+            .map({"error": t("common.error", lang), "warning": t("common.warning", lang)})
             .fillna(rows["severity"])
             .to_numpy(),
-            h("file", lang): rows["file"].to_numpy(),
-            h("sheet", lang): rows["sheet"].to_numpy(),
-            h("cell", lang): rows["cell"].to_numpy(),
-            h("message", lang): rows["message"].to_numpy(),
+            t("common.file", lang): rows["file"].to_numpy(),
+            t("report.sheet", lang): rows["sheet"].to_numpy(),
+            t("report.cell", lang): rows["cell"].to_numpy(),
+            t("common.message", lang): rows["message"].to_numpy(),
         }
     ).reset_index(drop=True)
 
@@ -833,10 +654,10 @@ def change_counts(comparison: pd.DataFrame, *, stage: str = "residual", lang: st
     table = pd.crosstab(c["perspective"].astype("string"), c["change"].astype("string"))
     present = [p for p in ("municipality", "data_subject", "society") if p in table.index]
     table = table.reindex(index=present, columns=list(CHANGE_COLUMNS), fill_value=0).astype(np.int64)
-    out = pd.DataFrame({h("perspective", lang): [t(p, lang) for p in present]})
+    out = pd.DataFrame({t('common.perspective', lang): [t(f"common.{p}", lang) for p in present]})
     for k in CHANGE_COLUMNS:
-        out[h(k, lang)] = table[k].to_numpy()
-    out[h("total", lang)] = table.sum(axis=1).to_numpy()
+        out[t(f"common.{k}", lang)] = table[k].to_numpy()
+    out[t("common.total", lang)] = table.sum(axis=1).to_numpy()
     return out
 
 
@@ -899,14 +720,14 @@ def identity_changes(
 
     out = pd.DataFrame(
         {
-            h("risk_id", lang): c["risk_id"].astype("string").to_numpy(),
-            h("asset_before", lang): named(c["asset_id_old"], previous, "assets", "asset_id"),
-            h("asset_after", lang): named(c["asset_id_new"], current, "assets", "asset_id"),
-            h("threat_before", lang): named(c["threat_id_old"], previous, "threats", "threat_id"),
-            h("threat_after", lang): named(c["threat_id_new"], current, "threats", "threat_id"),
+            t("common.risk_id", lang): c["risk_id"].astype("string").to_numpy(),
+            t("report.asset_before", lang): named(c["asset_id_old"], previous, "assets", "asset_id"),
+            t("report.asset_after", lang): named(c["asset_id_new"], current, "assets", "asset_id"),
+            t("report.threat_before", lang): named(c["threat_id_old"], previous, "threats", "threat_id"),
+            t("report.threat_after", lang): named(c["threat_id_new"], current, "threats", "threat_id"),
         }
     )
-    return out.sort_values(h("risk_id", lang), kind="stable").reset_index(drop=True)
+    return out.sort_values(t("common.risk_id", lang), kind="stable").reset_index(drop=True)
 
 
 # -- appendix ---------------------------------------------------------------------------------
@@ -927,7 +748,7 @@ def appendix_scales(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") ->
     cons = list(m.consequence_labels(lang)) + [""] * (n - m.n_consequence)
     like = list(m.likelihood_labels(lang)) + [""] * (n - m.n_likelihood)
     return pd.DataFrame(
-        {h("scale_value", lang): range(1, n + 1), h("consequence", lang): cons, h("likelihood", lang): like}
+        {t('report.scale_value', lang): range(1, n + 1), t("common.consequence", lang): cons, t("common.likelihood", lang): like}
     )
 
 
@@ -938,11 +759,11 @@ def appendix_levels(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") ->
     scores_by_level = cells.groupby("level_index")["score"].apply(lambda s: ", ".join(str(x) for x in sorted(set(s))))
     return pd.DataFrame(
         {
-            h("level", lang): m.level_names(lang),
-            h("scores_in_level", lang): [scores_by_level.get(i, "") for i in range(len(m.levels))],
-            h("colour", lang): [lv.colour for lv in m.levels],
-            h("treatment_class", lang): [h(lv.treatment, lang) for lv in m.levels],
-            h("advice", lang): [lv.advice(lang) for lv in m.levels],
+            t("common.level", lang): m.level_names(lang),
+            t("report.scores_in_level", lang): [scores_by_level.get(i, "") for i in range(len(m.levels))],
+            t("report.colour", lang): [lv.colour for lv in m.levels],
+            t('report.treatment_class', lang): [t(f"report.{lv.treatment}", lang) for lv in m.levels],
+            t("report.advice", lang): [lv.advice(lang) for lv in m.levels],
         }
     )
 
@@ -953,81 +774,12 @@ def appendix_rules(matrix: str | Path | RiskMatrix = "kl", lang: str = "da") -> 
     vh = " / ".join(str(s) for s in m.very_high_scores)
     tol = m.levels[m.level_index(m.default_tolerance)].name(lang)
     lv_treat = ", ".join(lv.name(lang) for lv in m.levels if TREATMENT_CLASSES.index(lv.treatment) >= 2)
-    if lang == "en":
-        rules = [
-            (
-                "Two perspectives",
-                "Each risk is scored for the municipality and, where personal data is "
-                "involved, for the data subjects. The two scores are reported separately.",
-            ),
-            (
-                "Consequence",
-                "Per perspective, the highest of the confidentiality, integrity and availability consequences.",
-            ),
-            ("Risk score", "Consequence × likelihood; the level is read from the matrix cell."),
-            ("Residual risk", "Residual likelihood and consequence after treatment; blank means unchanged."),
-            (
-                "Treatment",
-                f"Levels that should or must be treated: {lv_treat}. Management should not accept them; "
-                "an acceptance is advice not followed and is shown to the committee.",
-            ),
-            (
-                "Critical assets",
-                "Acceptance of a risk on a critical asset is made by top management (the Roles sheet) "
-                "and names who accepted it and when; otherwise it is a breach.",
-            ),
-            (
-                "Data subjects",
-                f"Consequence {m.very_high_consequence} for the data subjects with score {vh} is "
-                "flagged for possible reduction although the event is unlikely.",
-            ),
-            (
-                "Risk profile",
-                f"The committee's tolerance per area and, optionally, perspective; areas without one use {tol}.",
-            ),
-            (
-                "Screening",
-                f"Assets with consequence at most {m.screening_max_consequence} in a perspective may be screened out.",
-            ),
-        ]
-    else:
-        rules = [
-            (
-                "To perspektiver",
-                "Hver risiko scores for kommunen og, hvor der er personoplysninger, for de "
-                "registrerede. De to scorer rapporteres hver for sig.",
-            ),
-            (
-                "Konsekvens",
-                "Pr. perspektiv den højeste af konsekvenserne for fortrolighed, integritet og tilgængelighed.",
-            ),
-            ("Risikoscore", "Konsekvens × sandsynlighed; niveauet aflæses i matricens celle."),
-            ("Restrisiko", "Restsandsynlighed og restkonsekvens efter håndtering; tom betyder uændret."),
-            (
-                "Håndtering",
-                f"Niveauer der bør eller skal håndteres: {lv_treat}. Ledelsen bør ikke acceptere dem; "
-                "en accept er et fravalg af anbefalingen og vises for udvalget.",
-            ),
-            (
-                "Kritiske aktiver",
-                "Accept af en risiko på et kritisk aktiv foretages af topledelsen (arket Roller) og "
-                "angiver hvem der har accepteret og hvornår; ellers er accepten sket uden bemyndigelse.",
-            ),
-            (
-                "De registrerede",
-                f"Konsekvens {m.very_high_consequence} for de registrerede med score {vh} markeres, "
-                "så en reduktion overvejes, selv om hændelsen er usandsynlig.",
-            ),
-            (
-                "Risikoprofil",
-                f"Udvalgets tolerance pr. område og evt. perspektiv; områder uden angivelse bruger {tol}.",
-            ),
-            (
-                "Frasortering",
-                f"Aktiver med konsekvens højst {m.screening_max_consequence} i et perspektiv kan frasorteres.",
-            ),
-        ]
-    return pd.DataFrame(rules, columns=[h("rule", lang), h("description", lang)])
+    fields = {"lv_treat": lv_treat, "very_high_scores": vh, "tolerance": tol,
+              "very_high_consequence": m.very_high_consequence, "screening_max": m.screening_max_consequence}
+    names = ("perspectives", "consequence", "score", "residual", "treatment", "critical", "data_subjects", "profile",
+             "screening")
+    rules = [(t(f"report.rule_{n}", lang), t(f"report.rule_{n}_text", lang).format(**fields)) for n in names]
+    return pd.DataFrame(rules, columns=[t("report.rule", lang), t("report.description", lang)])
 
 
 def appendix_tolerance(assessment: Assessment, lang: str = "da") -> pd.DataFrame:
@@ -1035,7 +787,7 @@ def appendix_tolerance(assessment: Assessment, lang: str = "da") -> pd.DataFrame
     profile sets one; blank means both)."""
     p = assessment.profile
     if p is None or len(p) == 0:
-        return pd.DataFrame(columns=[h("area", lang), h("max_accepted_level", lang)])
+        return pd.DataFrame(columns=[t("common.area", lang), t("report.max_accepted_level", lang)])
     try:
         m = get_matrix(assessment.meta.get("matrix") or "kl")
     except ValueError:  # an unknown matrix is reported elsewhere; show the levels as written
@@ -1049,12 +801,12 @@ def appendix_tolerance(assessment: Assessment, lang: str = "da") -> pd.DataFrame
 
     out = pd.DataFrame(
         {
-            h("area", lang): p["area"].to_numpy(),
-            h("max_accepted_level", lang): [name(v) for v in p["max_accepted_level"]],  # keys as level names
+            t("common.area", lang): p["area"].to_numpy(),
+            t("report.max_accepted_level", lang): [name(v) for v in p["max_accepted_level"]],  # keys as level names
         }
     )
     if "perspective" in p.columns and p["perspective"].notna().any():
-        out[h("perspective", lang)] = _perspective_labels(p["perspective"], lang).fillna("").to_numpy()
+        out[t("common.perspective", lang)] = _perspective_labels(p["perspective"], lang).fillna("").to_numpy()
     return out
 
 
@@ -1074,16 +826,16 @@ def provenance(assessment: Assessment, params: dict[str, Any] | None = None, lan
         return str(v)
 
     rows = [
-        (h("municipality_name", lang), text(meta.get("municipality"))),
-        (h("round", lang), text(meta.get("round"))),
-        (h("assessment_date", lang), text(meta.get("assessment_date"))),
-        (h("approved_by", lang), text(meta.get("approved_by"))),
-        (h("approved_date", lang), text(meta.get("approved_date"))),
-        (h("input_file", lang), text(src.get("name"))),
-        (h("sha256", lang), text(src.get("sha256"))),
-        (h("size", lang), text(src.get("size"))),
-        (h("package_version", lang), __version__),
+        (t("common.municipality_name", lang), text(meta.get("municipality"))),
+        (t("common.round", lang), text(meta.get("round"))),
+        (t("report.assessment_date", lang), text(meta.get("assessment_date"))),
+        (t("common.approved_by", lang), text(meta.get("approved_by"))),
+        (t("common.approved_date", lang), text(meta.get("approved_date"))),
+        (t("report.input_file", lang), text(src.get("name"))),
+        (t("common.sha256", lang), text(src.get("sha256"))),
+        (t("report.size", lang), text(src.get("size"))),
+        (t("common.package_version", lang), __version__),
     ]
     for k, v in (params or {}).items():
-        rows.append((f"{h('parameter', lang)}: {k}", text(v)))
-    return pd.DataFrame(rows, columns=[h("field", lang), h("value", lang)])
+        rows.append((f"{t('common.parameter', lang)}: {k}", text(v)))
+    return pd.DataFrame(rows, columns=[t("common.field", lang), t("common.value", lang)])

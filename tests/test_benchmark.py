@@ -225,7 +225,7 @@ def test_k_anonymity_four_extracts_suppressed(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="Mindst 3 kommuner"):
         bm.compare(own, peers, who, own["round"].iloc[0], k=2)
     # the report says so
-    from isms_analysis.benchmark_report import section_html
+    from isms_analysis.render.benchmark_report import section_html
 
     ctx = bm.load_benchmark(tmp_path, municipality=who, k=5)
     html = section_html("risks", ctx) + section_html("soa", ctx) + section_html("actions", ctx)

@@ -19,6 +19,7 @@ from isms_analysis.decisions import REASONS, STATUSES
 from isms_analysis.layout import VOCABULARIES
 from isms_analysis.matrix import TREATMENT_CLASSES
 from isms_analysis.matrix import matrix as get_matrix
+from isms_analysis.render import committee_text as T
 from isms_analysis.render import css_string, fmt
 from isms_analysis.render.committee_report import ORDER, html
 
@@ -104,7 +105,7 @@ def test_recommendation_numbers_the_pending_items_and_groups_them_by_proposal():
         ("R6", "decided", "accepted_against_advice", "Over middel", 12, ""),
         ("R7", "decided", "within_tolerance", "Lav", 3, ""),
     ])  # fmt: skip
-    items = C.recommendations(_A(approved=False), dec)
+    items = T.recommendations(_A(approved=False), dec)
     assert items[0] == "godkende rundens risikovurdering (1 risici inden for tolerancen godkendes samlet)"
     assert items[1:3] == ["godkende handlingsplanen", "godkende anvendelseserklæringen (SoA)"]
     # most serious first: R1 (Høj) is no. 1, then R3 (9) and R2 (8)
@@ -114,7 +115,7 @@ def test_recommendation_numbers_the_pending_items_and_groups_them_by_proposal():
     assert items[5] == "tage til efterretning, at 1 risici er accepteret, selv om niveauet ikke bør accepteres"
     # an approved round without action plan or SoA and nothing pending: only take note
     quiet = _decisions([("R7", "decided", "within_tolerance", "Lav", 3, "")])
-    assert C.recommendations(_A(approved=True, actions=False, soa=False), quiet) == [
+    assert T.recommendations(_A(approved=True, actions=False, soa=False), quiet) == [
         "tage rapporten til efterretning (ingen sager afventer udvalget)"
     ]
 
@@ -137,10 +138,10 @@ def test_pending_table_numbers_rows_as_the_recommendation(contexts):
 
 
 def test_span_and_key_figure_changes():
-    assert C._span([1, 2, 3, 5, 7, 8]) == "1–3, 5, 7, 8"
-    kf = C.key_figures({"Risici": 1500, "Aktiver": 65}, {"Risici": 1489, "Aktiver": 66})
+    assert T.span([1, 2, 3, 5, 7, 8]) == "1–3, 5, 7, 8"
+    kf = T.key_figures({"Risici": 1500, "Aktiver": 65}, {"Risici": 1489, "Aktiver": 66})
     assert kf["Nu"].tolist() == ["1.500", "65"] and kf["Ændring"].tolist() == ["+11", "−1"]
-    assert C.key_figures({"Risici": 3}, None)["Ændring"].tolist() == [""]
+    assert T.key_figures({"Risici": 3}, None)["Ændring"].tolist() == [""]
 
 
 # -- escalations first -------------------------------------------------------------------------
@@ -316,14 +317,14 @@ def test_summary_sentences_from_the_facts():
         "highest": pd.Series([26, 0], index=["Over middel", "Høj"]), "overdue_risks": 10, "overdue_actions": 11,
         "as_of": dt.date(2026, 9, 30), "level_names": {"Over middel": "Above medium", "Høj": "High"},
     }  # fmt: skip
-    assert C.summary_sentences(facts) == [
+    assert T.summary_sentences(facts) == [
         "Runden omfatter 1.500 risici for 65 aktiver.",
         "Siden runde 2026 Q2 er 22 risici steget og 19 faldet i niveau efter håndtering; 45 er nye, og 83 er lukket.",
         "158 risici ligger over tolerancen efter håndtering, flest inden for IT (67), Sundhed (59) og Jobcenter (28).",
         "Efter håndtering ligger ingen risici på Høj og 26 på Over middel.",
         "Pr. 30. september 2026 har 10 risici og 11 handlinger i handlingsplanen overskredet deres frist.",
     ]
-    en = C.summary_sentences({**facts, "changes": None, "overdue_risks": 0, "overdue_actions": 0}, "en")
+    en = T.summary_sentences({**facts, "changes": None, "overdue_risks": 0, "overdue_actions": 0}, "en")
     assert en[1] == "There is no previous round to compare with."
     assert en[3] == "After treatment, none are at High and 26 are at Above medium."
     assert en[4] == "On 30 September 2026, no risk or action is past its deadline."

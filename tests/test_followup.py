@@ -8,7 +8,7 @@ import re
 import pandas as pd
 
 from isms_analysis import Assessment, score
-from isms_analysis.followup import followup_sections_html
+from isms_analysis.render.followup import followup_sections_html
 
 EVIL = "<script>alert(1)</script>"
 
@@ -122,7 +122,7 @@ def test_followup_sections_without_optional_sheets() -> None:
 
 
 def test_long_tables_are_cut_with_a_note() -> None:
-    from isms_analysis import followup
+    from isms_analysis.render import followup
 
     frame = pd.DataFrame({"risk_id": ["R-1", "R-2", "R-3"], "title": [EVIL, "b", "c"]})
     out = followup._table(frame, "da", "t", limit=2)

@@ -163,10 +163,10 @@ def test_decisions_from_the_rule_set(case):
     ]
     assert set(d["Beslutning"]) == {"Afventer beslutning"}
     r1 = d.iloc[0]
-    assert (r1["Aktiv"], r1["Risikoejer"], r1["Frist"], r1["Niveau"], r1["Tolerance"], r1["Indstilling"]) == (
+    assert (r1["Aktiv"], r1["Risikoejer"], r1["Frist"], r1["Niveau"], r1["Tolerance"], r1["Forslag"]) == (
         "Journal <b>system</b>", "Anna", "2026-06-30", "Høj", "Lav", "Håndteres straks",
     )  # fmt: skip
-    assert d.iloc[3]["Indstilling"] == "Overvej foranstaltninger, der nedbringer risikoen for de registrerede"
+    assert d.iloc[3]["Forslag"] == "Overvej foranstaltninger, der nedbringer risikoen for de registrerede"
     counts = R.decision_counts(R.all_decisions(s, a))
     assert counts["Antal"].tolist() == [1, 1, 1, 0, 0, 2, 0, 0, 0, 0, 1, 2]
     assert counts["Begrundelse"].iloc[1] == "Godkendelse af runden (omfatter 4 risici inden for tolerancen)"

@@ -28,7 +28,8 @@ import pandas as pd
 from .. import committee as C
 from .. import sections as R
 from ..context import ReportContext
-from ..i18n import t
+from ..text import has, t
+from . import committee_text as T
 from . import fmt, render, safe, static
 from . import html as H
 
@@ -42,76 +43,16 @@ SECTION_IDS = {
     "appendix": "appendix-section",
 }
 HEADINGS = {
-    "summary": "sec_summary",
-    "decisions": "sec_decisions",
-    "picture": "sec_picture",
-    "changes": "sec_changes",
-    "followup": "sec_followup",
-    "appendix": "sec_appendix",
+    "summary": "committee.sec_summary",
+    "decisions": "committee.sec_decisions",
+    "picture": "committee.sec_picture",
+    "changes": "committee.sec_changes",
+    "followup": "committee.sec_followup",
+    "appendix": "committee.sec_appendix",
 }
 ESCALATION_ROWS = 10  # escalations shown before "og N flere"
 THREAT_ROWS = 6
 HEATMAP_HEIGHT = 380  # px: the four matrices and the area tables share a printed page
-
-TEXTS: dict[str, tuple[str, str]] = {
-    "page": ("Side", "Page"),
-    "title_short": ("Risikorapport", "Risk report"),
-    "intro_decisions": (
-        "Sagerne er nummereret som i indstillingen. Forslaget følger niveauet og reglerne i bilaget.",
-        "The items are numbered as in the recommendation. The proposal follows the level and the rules in the appendix.",
-    ),
-    "sub_pending": ("Sager, der afventer udvalget", "Items awaiting the committee"),
-    "sub_breaches": ("Til efterretning: accepteret uden bemyndigelse", "For information: accepted without authority"),
-    "sub_decided": ("Besluttet (til orientering)", "Decided (for information)"),
-    "decided_note": (
-        "Listen over de besluttede risici står i bilaget.",
-        "The list of decided risks is in the appendix.",
-    ),
-    "no_pending": ("Ingen sager afventer udvalget.", "No items await the committee."),
-    "sub_heatmaps": ("Risikomatricer", "Risk matrices"),
-    "sub_areas": ("Restrisiko pr. område", "Residual risk per area"),
-    "intro_areas": (
-        "Åbne risici efter håndtering, talt pr. område og niveau.",
-        "Open risks after treatment, counted per area and level.",
-    ),
-    "sub_threats": ("Trusler, der går igen på tværs af aktiver", "Threats that recur across assets"),
-    "intro_threats": (
-        "Hvilke trusler synes mest oplagte? Pr. trussel: antal aktiver og risici, hvor mange der ligger over "
-        "tolerancen, og det højeste og typiske (median) restniveau. Hver risiko tæller med sit højeste perspektiv.",
-        "Which threats seem most obvious? Per threat: the number of assets and risks, how many are above "
-        "tolerance, and the highest and typical (median) residual level. Each risk counts with its higher perspective.",
-    ),
-    "sub_escalations": ("Eskalationer: {n} risici er steget i niveau", "Escalations: {n} risks rose in level"),
-    "intro_escalations": (
-        "Risici, hvis niveau efter håndtering er steget siden runde {prev}, de alvorligste først.",
-        "Risks whose level after treatment rose since round {prev}, the most serious first.",
-    ),
-    "no_escalations": ("Ingen risici er steget i niveau.", "No risk rose in level."),
-    "sub_migration": ("Bevægelser mellem niveauer", "Movement between levels"),
-    "intro_migration": (
-        "Rækker: niveau i forrige runde; kolonner: niveau nu (efter håndtering).",
-        "Rows: level in the previous round; columns: level now (after treatment).",
-    ),
-    "sub_overdue_actions": ("Handlinger med overskredet frist", "Actions past their deadline"),
-    "more_actions": ("… og {n} flere (se arket Handlingsplan i arbejdsbogen)", "… and {n} more (see the Action plan sheet in the workbook)"),
-    "sub_wheel": ("Årshjulets aktiviteter i kvartalet ({start} – {end})", "The annual wheel's activities this quarter ({start} – {end})"),
-    "sub_soa": ("SoA: status pr. tema", "SoA: status per theme"),
-    "sub_method": ("Metode og risikomatrix", "Method and risk matrix"),
-    "sub_profile": ("Risikoprofil: højeste accepterede niveau pr. område", "Risk profile: highest accepted level per area"),
-    "sub_decided_list": ("Besluttede risici", "Decided risks"),
-    "sub_quality": ("Datakvalitet (til koordinatoren)", "Data quality (for the coordinator)"),
-    "sub_provenance": ("Datagrundlag og parametre", "Data and parameters"),
-    "show": ("Vis", "Show"),
-    "none": ("Ingen.", "None."),
-}
-
-
-def _t(key: str, lang: str) -> str:
-    if key in TEXTS:
-        da, en = TEXTS[key]
-        return en if lang == "en" else da
-    return C.x(key, lang)
-
 
 _MEMO: dict[int, tuple[Any, dict[str, Any]]] = {}
 
@@ -141,14 +82,14 @@ def _table(frame: pd.DataFrame, ctx: ReportContext, table_id: str, cap: int | No
     flere" saying where the rest is: the Risks sheet of the round's workbook
     (``register``), the text ``more`` names (e.g. the action plan), or nothing more."""
     file = _memo(ctx)["file"]
-    key = more or ("more" if register and file else "more_plain")
-    text = _t(key, ctx.lang).replace("{file}", str(file))
+    key = more or ("committee.more" if register and file else "common.more_plain")
+    text = t(key, ctx.lang).replace("{file}", str(file))
     return H.table(frame, table_id=table_id, sortable=sortable, lang=ctx.lang,
                    cap=ctx.max_rows if cap is None else cap, more=text)  # fmt: skip
 
 
 def _section(name: str, ctx: ReportContext, parts: list[dict[str, Any]], extra_class: str = "") -> str:
-    return render("section.html.j2", sid=SECTION_IDS[name], heading=C.x(HEADINGS[name], ctx.lang), parts=parts,
+    return render("section.html.j2", sid=SECTION_IDS[name], heading=t(HEADINGS[name], ctx.lang), parts=parts,
                   extra_class=extra_class)  # fmt: skip
 
 
@@ -169,23 +110,23 @@ def html(name: str, ctx: ReportContext) -> str:
 def _head(ctx: ReportContext) -> str:
     lang, meta = ctx.lang, ctx.assessment.meta
     municipality, round_ = str(meta.get("municipality") or ""), str(meta.get("round") or "")
-    title = f"{R.h('title', lang)} – {municipality} {round_}"
-    toc = [(SECTION_IDS[k], f"{i}. {C.x(HEADINGS[k], lang)}") for i, k in enumerate(ORDER[:-1], start=1)]
-    toc.append((SECTION_IDS["appendix"], C.x("sec_appendix", lang)))
+    title = f"{t('report.title', lang)} – {municipality} {round_}"
+    toc = [(SECTION_IDS[k], f"{i}. {t(HEADINGS[k], lang)}") for i, k in enumerate(ORDER[:-1], start=1)]
+    toc.append((SECTION_IDS["appendix"], t("committee.sec_appendix", lang)))
     return render(
         "head.html.j2",
         css=safe(H.css() + static("committee.css")),
         plotlyjs=safe(H.plotlyjs()),
         sort_js=safe(H.sort_js()),
         title=title,
-        facts_line=C.x("facts_line", lang).format(municipality=municipality, round=round_,
+        facts_line=t("committee.facts_line", lang).format(municipality=municipality, round=round_,
                                                   date=fmt.date(meta.get("assessment_date"), lang)),  # fmt: skip
         generated=safe(H.generated_line(lang)),
         toc=toc,
-        toc_label=C.x("toc", lang),
+        toc_label=t("committee.toc", lang),
         running=f"{municipality} · {round_}",
-        title_short=_t("title_short", lang),
-        page_word=_t("page", lang),
+        title_short=t("committee.title_short", lang),
+        page_word=t("committee.page", lang),
     )
 
 
@@ -206,18 +147,18 @@ def _summary(ctx: ReportContext) -> str:
                             overdue_risks=od_risks, overdue_actions=od_actions, as_of=ctx.as_of)  # fmt: skip
     items = R.committee_items(memo["all_decisions"])
     now = C.round_figures(a, s, m, lang)
-    now[C.x("kf_pending", lang)] = items["pending"] - (1 if items["awaiting_round_approval"] else 0)
-    now[C.x("kf_breaches", lang)] = items["breaches"]
-    now[C.x("kf_overdue", lang)] = od_risks
+    now[t("committee.kf_pending", lang)] = items["pending"] - (1 if items["awaiting_round_approval"] else 0)
+    now[t("committee.kf_breaches", lang)] = items["breaches"]
+    now[t("committee.kf_overdue", lang)] = od_risks
     before = C.round_figures(ctx.previous, ctx.previous_scores, m, lang) if ctx.previous is not None else None
-    kf = C.key_figures(now, before, lang)
+    kf = T.key_figures(now, before, lang)
     return render(
         "summary.html.j2",
-        heading=C.x("sec_summary", lang),
-        sentences=C.summary_sentences(facts, lang),
+        heading=t("committee.sec_summary", lang),
+        sentences=T.summary_sentences(facts, lang),
         key_figures=safe(H.table(kf, table_id="key-figures", lang=lang)),
-        recommend=C.x("recommend", lang),
-        items=C.recommendations(a, memo["all_decisions"], lang=lang),
+        recommend=t("committee.recommend", lang),
+        items=T.recommendations(a, memo["all_decisions"], lang=lang),
     )
 
 
@@ -225,16 +166,16 @@ def _decisions(ctx: ReportContext) -> str:
     a, lang = ctx.assessment, ctx.lang
     dec = _memo(ctx)["all_decisions"]
     pending = C.decision_table(dec, a, "pending", lang=lang, matrix=ctx.matrix)
-    breaches = C.decision_table(dec, a, "breach", lang=lang, matrix=ctx.matrix).drop(columns=[C.x("proposal", lang)])
+    breaches = C.decision_table(dec, a, "breach", lang=lang, matrix=ctx.matrix).drop(columns=[t("common.proposal", lang)])
     parts: list[dict[str, Any]] = [
-        {"heading": f"{_t('sub_pending', lang)} ({fmt.number(len(pending), lang)})",
-         "paragraphs": [_t("intro_decisions", lang)] if len(pending) else [_t("no_pending", lang)],
+        {"heading": f"{t('committee.sub_pending', lang)} ({fmt.number(len(pending), lang)})",
+         "paragraphs": [t("committee.intro_decisions", lang)] if len(pending) else [t("committee.no_pending", lang)],
          "html": safe(_table(pending, ctx, "decisions-pending", cap=max(ctx.max_rows, 40), sortable=True)) if len(pending) else ""},
     ]  # fmt: skip
     if len(breaches):
-        parts.append({"heading": f"{_t('sub_breaches', lang)} ({fmt.number(len(breaches), lang)})",
+        parts.append({"heading": f"{t('committee.sub_breaches', lang)} ({fmt.number(len(breaches), lang)})",
                       "paragraphs": [], "html": safe(_table(breaches, ctx, "decisions-breach"))})  # fmt: skip
-    parts.append({"heading": _t("sub_decided", lang), "paragraphs": [_t("decided_note", lang)], "muted": True,
+    parts.append({"heading": t("committee.sub_decided", lang), "paragraphs": [t("committee.decided_note", lang)], "muted": True,
                   "html": safe(H.table(C.decided_counts(dec, lang), table_id="decided-counts", lang=lang))})  # fmt: skip
     return _section("decisions", ctx, parts)
 
@@ -258,14 +199,14 @@ def _picture(ctx: ReportContext) -> str:
         if not (s["perspective"].astype("string") == persp).any():
             continue
         table = C.levels_by_area(s, m, persp, lang)
-        areas += f"<div><h4>{H.esc(t(persp, lang))}</h4>{_table(table, ctx, f'areas-{persp}', register=False)}</div>"
+        areas += f"<div><h4>{H.esc(t(f'common.{persp}', lang))}</h4>{_table(table, ctx, f'areas-{persp}', register=False)}</div>"
     threats = C.recurring_threats(s, a, m, lang=lang)
     parts = [
-        {"heading": _t("sub_areas", lang), "paragraphs": [_t("intro_areas", lang)],
+        {"heading": t("committee.sub_areas", lang), "paragraphs": [t("committee.intro_areas", lang)],
          "html": safe(f'<div class="isms-side">{areas}</div>')},
-        {"heading": _t("sub_threats", lang), "id": "threats", "paragraphs": [_t("intro_threats", lang)],
+        {"heading": t("committee.sub_threats", lang), "id": "threats", "paragraphs": [t("committee.intro_threats", lang)],
          "html": safe(_table(threats, ctx, "recurring-threats", cap=THREAT_ROWS))},
-        {"heading": _t("sub_heatmaps", lang), "paragraphs": [],
+        {"heading": t("committee.sub_heatmaps", lang), "paragraphs": [],
          "html": safe(H.figure(_compact_panel(figures.heatmap_panel(s, m, lang=lang)), "fig-heatmaps"))},
     ]  # fmt: skip
     return _section("picture", ctx, parts)
@@ -275,28 +216,29 @@ def _changes(ctx: ReportContext) -> str:
     m, lang = ctx.matrix, ctx.lang
     comp = _memo(ctx)["comparison"]
     if comp is None:
-        return _section("changes", ctx, [{"heading": "", "paragraphs": [R.h("no_previous", lang)]}])
+        return _section("changes", ctx, [{"heading": "", "paragraphs": [t("report.no_previous", lang)]}])
     prev = str(ctx.previous.meta.get("round") or ctx.previous.source.get("name") or "")
     esc_rows = C.escalations(comp, m)
     parts: list[dict[str, Any]] = [
-        {"heading": _t("sub_escalations", lang).format(n=fmt.number(esc_rows["risk_id"].nunique(), lang)),
+        {"heading": t("committee.sub_escalations", lang).format(n=fmt.number(esc_rows["risk_id"].nunique(), lang)),
          "id": "escalations",
-         "paragraphs": [_t("intro_escalations", lang).format(prev=prev)] if len(esc_rows)
-         else [_t("no_escalations", lang)],
+         "paragraphs": [t("committee.intro_escalations", lang).format(prev=prev)] if len(esc_rows)
+         else [t("committee.no_escalations", lang)],
          "html": safe(_table(C.change_display(esc_rows, m, lang), ctx, "escalations", cap=ESCALATION_ROWS))
          if len(esc_rows) else ""},
     ]  # fmt: skip
-    for kind, tid in (("new", "changes-new"), ("closed", "changes-closed"), ("de-escalated", "changes-down")):
+    for kind, tid, heading in (("new", "changes-new", "common.new_risks"), ("closed", "changes-closed", "common.closed_risks"),
+                               ("de-escalated", "changes-down", "committee.fell_in_level")):  # fmt: skip
         rows = C.change_list(comp, kind, m)
-        parts.append({"heading": f"{C.x(kind, lang)} ({fmt.number(rows['risk_id'].nunique(), lang)})", "paragraphs": [],
+        parts.append({"heading": f"{t(heading, lang)} ({fmt.number(rows['risk_id'].nunique(), lang)})", "paragraphs": [],
                       "html": safe(_table(C.change_display(rows, m, lang), ctx, tid, cap=3)) if len(rows)
-                      else safe(f'<p class="isms-empty">{H.esc(_t("none", lang))}</p>')})  # fmt: skip
+                      else safe(f'<p class="isms-empty">{H.esc(t("common.none", lang))}</p>')})  # fmt: skip
     mig = ""
     present = [p for p in ("municipality", "data_subject") if (comp["perspective"] == p).any()]
     for persp in present:
         table = R.change_migration(comp, persp, m, lang=lang)
-        mig += f"<div><h4>{H.esc(t(persp, lang))}</h4>{H.table(table, table_id=f'change-migration-{persp}', lang=lang)}</div>"
-    parts.append({"heading": _t("sub_migration", lang), "paragraphs": [_t("intro_migration", lang)],
+        mig += f"<div><h4>{H.esc(t(f'common.{persp}', lang))}</h4>{H.table(table, table_id=f'change-migration-{persp}', lang=lang)}</div>"
+    parts.append({"heading": t("committee.sub_migration", lang), "paragraphs": [t("committee.intro_migration", lang)],
                   "html": safe(f'<div class="isms-side">{mig}</div>')})  # fmt: skip
     return _section("changes", ctx, parts)
 
@@ -309,7 +251,6 @@ def _followup(ctx: ReportContext) -> str:
     quarter's årshjul activities, the residual risks not verified, SoA per theme."""
     from .. import soa as S
     from .. import wheel as W
-    from ..followup import _x as fx
     from ..layout import ACTION_STATUSES
 
     a, lang, cap = ctx.assessment, ctx.lang, FOLLOWUP_ROWS
@@ -325,49 +266,34 @@ def _followup(ctx: ReportContext) -> str:
             ids = overdue["risks"].astype("string").fillna("").str.split(r"\s*;\s*", regex=True)
             overdue = overdue.assign(risks=ids.map(lambda v: "; ".join(v[:3]) + (f" (+{len(v) - 3})" if len(v) > 3 else "")))
         overdue = S.display(overdue, lang, {"status": "action_status"})
-        parts.append({"heading": fx("sec_actions", lang), "paragraphs": [],
+        parts.append({"heading": t("followup.sec_actions", lang), "paragraphs": [],
                       "html": safe(H.table(S.display(by_status, lang), table_id="actions-by-status", lang=lang))})  # fmt: skip
-        parts.append({"heading": f"{_t('sub_overdue_actions', lang)} ({fmt.number(len(overdue), lang)})",
+        parts.append({"heading": f"{t('committee.sub_overdue_actions', lang)} ({fmt.number(len(overdue), lang)})",
                       "paragraphs": [],
-                      "html": safe(_table(overdue, ctx, "actions-overdue", cap=cap, more="more_actions"))})  # fmt: skip
+                      "html": safe(_table(overdue, ctx, "actions-overdue", cap=cap, more="committee.more_actions"))})  # fmt: skip
     else:
-        parts.append({"heading": fx("sec_actions", lang), "paragraphs": [fx("no_actions", lang)]})
+        parts.append({"heading": t("followup.sec_actions", lang), "paragraphs": [t("followup.no_actions", lang)]})
     if a.wheel is not None:
         q = W.due_in_quarter(a.wheel, ctx.as_of)
         start, end = W.quarter_of(ctx.as_of)
         shown = q.drop(columns=[c for c in ("carried_over", "wheel_status", "controls", "category") if c in q.columns])
         shown = shown.assign(status=shown["status"].map({k: v[i] for k, v in W.OCCURRENCE_STATUSES.items()}))
         shown = S.display(shown, lang, {"frequency": "frequency"})
-        parts.append({"heading": _t("sub_wheel", lang).format(start=fmt.date(start, lang), end=fmt.date(end, lang)),
+        parts.append({"heading": t("committee.sub_wheel", lang).format(start=fmt.date(start, lang), end=fmt.date(end, lang)),
                       "paragraphs": [], "html": safe(_table(shown, ctx, "wheel-quarter", cap=cap, register=False))})  # fmt: skip
         un = W.unverified_residuals(ctx.scores, a.risks, a.wheel, ctx.as_of)
-        body = f"<p>{H.esc(fx('intro_unverified', lang).format(n=un.attrs.get('count', len(un))))}</p>"
+        body = f"<p>{H.esc(t('followup.intro_unverified', lang).format(n=un.attrs.get('count', len(un))))}</p>"
         if len(un):
             un = un.assign(residual_level=un["residual_level"].astype("string").map(
                 {lv.name_da: lv.name(lang) for lv in ctx.matrix.levels}),
-                perspective=un["perspective"].astype("string").map(lambda p: t(p, lang)))  # fmt: skip
+                perspective=un["perspective"].astype("string").map(lambda p: t(f"common.{p}", lang)))  # fmt: skip
             body += _table(S.display(un, lang), ctx, "unverified-residuals", cap=cap)
-        parts.append({"heading": fx("sec_unverified", lang), "paragraphs": [], "html": safe(body)})
+        parts.append({"heading": t("followup.sec_unverified", lang), "paragraphs": [], "html": safe(body)})
     if a.soa is not None:
         cov = S.coverage(a.soa, lang).reset_index()
-        parts.append({"heading": _t("sub_soa", lang), "paragraphs": [],
+        parts.append({"heading": t("committee.sub_soa", lang), "paragraphs": [],
                       "html": safe(H.table(cov, table_id="soa-coverage", lang=lang))})  # fmt: skip
     return _section("followup", ctx, parts)
-
-
-PARAMETER_NAMES: dict[str, tuple[str, str]] = {
-    "workbook": ("Arbejdsbog", "Workbook"),
-    "store": ("Lager", "Store"),
-    "round": ("Runde", "Round"),
-    "previous_round": ("Forrige runde", "Previous round"),
-    "municipality": ("Kommune", "Municipality"),
-    "lang": ("Sprog", "Language"),
-    "matrix": ("Risikomatrix", "Risk matrix"),
-    "as_of": ("Dato for frister", "Date for deadlines"),
-    "max_rows": ("Rækker pr. tabel", "Rows per table"),
-    "activities": ("KL's fælles behandlingsaktiviteter", "KL's shared processing activities"),
-}
-LANGUAGES = {"da": ("dansk", "Danish"), "en": ("engelsk", "English")}
 
 
 def provenance(assessment: Any, params: dict[str, Any] | None, lang: str = "da") -> pd.DataFrame:
@@ -376,26 +302,29 @@ def provenance(assessment: Any, params: dict[str, Any] | None, lang: str = "da")
     and date in ``lang`` (the parameters under their Danish or English names)."""
     from ..version import __version__
 
-    i = 1 if lang == "en" else 0
     meta, src = assessment.meta, assessment.source
     rows: list[tuple[str, str]] = [
-        (R.h("municipality_name", lang), str(meta.get("municipality") or "")),
-        (R.h("round", lang), str(meta.get("round") or "")),
-        (R.h("assessment_date", lang), fmt.date(meta.get("assessment_date"), lang)),
-        (R.h("approved_by", lang), str(meta.get("approved_by") or "")),
-        (R.h("approved_date", lang), fmt.date(meta.get("approved_date"), lang)),
-        (R.h("input_file", lang), str(src.get("name") or "")),
+        (t("common.municipality_name", lang), str(meta.get("municipality") or "")),
+        (t("common.round", lang), str(meta.get("round") or "")),
+        (t("report.assessment_date", lang), fmt.date(meta.get("assessment_date"), lang)),
+        (t("common.approved_by", lang), str(meta.get("approved_by") or "")),
+        (t("common.approved_date", lang), fmt.date(meta.get("approved_date"), lang)),
+        (t("report.input_file", lang), str(src.get("name") or "")),
         ("SHA-256", str(src.get("sha256") or "")),
-        (("Størrelse", "Size")[i], f"{fmt.number(src.get('size'), lang)} bytes" if src.get("size") else ""),
-        (("Programversion", "Program version")[i], __version__),
+        (t('committee.size', lang), f"{fmt.number(src.get('size'), lang)} bytes" if src.get("size") else ""),
+        (t("common.package_version", lang), __version__),
     ]
     for key, value in (params or {}).items():
         if key in ("municipality", "round") or value is None or value == "":
             continue  # shown above
-        shown = fmt.date(value, lang) if key == "as_of" else (LANGUAGES.get(value, (value, value))[i] if key == "lang"
-                                                               else str(value))  # fmt: skip
-        rows.append((PARAMETER_NAMES.get(key, (key, key))[i], shown))
-    return pd.DataFrame(rows, columns=[R.h("field", lang), R.h("value", lang)])
+        if key == "as_of":
+            shown = fmt.date(value, lang)
+        elif key == "lang" and has(f"committee.language_{value}"):
+            shown = t(f"committee.language_{value}", lang)
+        else:
+            shown = str(value)
+        rows.append((t(f"committee.param_{key}", lang) if has(f"committee.param_{key}") else key, shown))
+    return pd.DataFrame(rows, columns=[t("common.field", lang), t("common.value", lang)])
 
 
 def _appendix(ctx: ReportContext) -> str:
@@ -403,15 +332,15 @@ def _appendix(ctx: ReportContext) -> str:
 
     s, a, m, lang = ctx.scores, ctx.assessment, ctx.matrix, ctx.lang
     desc = m.description_en if lang == "en" else m.description_da
-    levels = R.appendix_levels(m, lang).drop(columns=[R.h("colour", lang)])
+    levels = R.appendix_levels(m, lang).drop(columns=[t("report.colour", lang)])
     method = (
         (f"<p>{H.esc(desc)}</p>" if desc else "")
         + H.table(R.appendix_matrix(m, lang), table_id="appendix-matrix", lang=lang)
-        + f"<h4>{H.esc(R.h('sub_scales', lang))}</h4>"
+        + f"<h4>{H.esc(t('report.sub_scales', lang))}</h4>"
         + H.table(R.appendix_scales(m, lang), table_id="appendix-scales", lang=lang)
-        + f"<h4>{H.esc(R.h('sub_level_table', lang))}</h4>"
+        + f"<h4>{H.esc(t('report.sub_level_table', lang))}</h4>"
         + H.table(levels, table_id="appendix-levels", lang=lang)
-        + f"<h4>{H.esc(R.h('sub_rules', lang))}</h4>"
+        + f"<h4>{H.esc(t('report.sub_rules', lang))}</h4>"
         + H.table(R.appendix_rules(m, lang), table_id="appendix-rules", lang=lang)
         + appendix_html(a, lang)
     )
@@ -419,15 +348,15 @@ def _appendix(ctx: ReportContext) -> str:
     quality = R.data_quality(s, a, lang=lang)
     prov = provenance(a, ctx.params, lang)
     parts = [
-        {"heading": _t("sub_method", lang), "paragraphs": [], "html": safe(method)},
-        {"heading": _t("sub_profile", lang), "paragraphs": [],
+        {"heading": t("committee.sub_method", lang), "paragraphs": [], "html": safe(method)},
+        {"heading": t("committee.sub_profile", lang), "paragraphs": [],
          "html": safe(H.table(R.appendix_tolerance(a, lang), table_id="appendix-tolerance", lang=lang))},
-        {"heading": _t("sub_decided_list", lang), "paragraphs": [],
+        {"heading": t("committee.sub_decided_list", lang), "paragraphs": [],
          "html": safe(_table(C.decided_table(dec, a, lang, ctx.matrix), ctx, "decided-list"))},
-        {"heading": _t("sub_quality", lang), "paragraphs": [],
+        {"heading": t("committee.sub_quality", lang), "paragraphs": [],
          "html": safe(_table(quality, ctx, "data-quality", register=False))},
-        {"heading": _t("sub_provenance", lang), "paragraphs": [],
-         "details": {"summary": _t("show", lang),
+        {"heading": t("committee.sub_provenance", lang), "paragraphs": [],
+         "details": {"summary": t("committee.show", lang),
                      "html": safe(f'<div class="isms-provenance">{H.table(prov, table_id="provenance", lang=lang)}</div>')}},
     ]  # fmt: skip
     return _section("appendix", ctx, parts, extra_class="isms-appendix")

@@ -23,12 +23,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..text import t
 from . import fmt, static
 
 PLOTLYJS_BUNDLE = "plotly-cartesian.min.js"  # vendored in isms_analysis/render/static/ with its licence
 
-_NONE = {"da": "Ingen.", "en": "None."}
-_GENERATED = {"da": "Dannet", "en": "Generated"}
 
 
 def esc(value: Any) -> str:
@@ -65,7 +64,7 @@ def table(
         hidden = len(frame) - min(len(frame), n)
         frame = frame.head(n)
     if len(frame) == 0:
-        out = f'<p class="isms-empty">{esc(_NONE.get(lang, _NONE["da"]))}</p>'
+        out = f'<p class="isms-empty">{esc(t("common.none", lang))}</p>'
     else:
         classes = ["isms-table"] + (["sortable"] if sortable else [])
         shown = fmt.display_frame(frame, lang)  # numbers and dates as the reader writes them (Babel)
@@ -109,7 +108,7 @@ def generated_line(lang: str = "da") -> str:
     """The report's one time-dependent line (UTC; ``SOURCE_DATE_EPOCH`` fixes it)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     now = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    word = _GENERATED.get(lang, _GENERATED["da"])
+    word = t("report.generated", lang)
     return f'<p class="isms-generated" id="isms-generated">{esc(word)}: {fmt.date(now.date(), lang)} {now:%H:%M} UTC</p>'
 
 

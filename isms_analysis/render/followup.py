@@ -17,63 +17,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import soa as S
-from . import wheel as W
-from .assessment import Assessment
-from .figures import coverage_figure, effectiveness_figure, wheel_figure
-from .i18n import t
-from .layout import ACTION_STATUSES
-from .matrix import RiskMatrix
-from .render import html as H
-from .scoring import rescore
-
-TEXT: dict[str, tuple[str, str]] = {
-    "sec_soa": ("SoA: implementering af kontroller", "SoA: implementation of controls"),
-    "sec_effect": ("Kontroller med størst effekt", "Controls with the largest effect"),
-    "sec_wheel": ("Årshjul: status for kvartalet", "Annual wheel: status for the quarter"),
-    "sec_actions": ("Handlingsplan: status", "Action plan: status"),
-    "sec_unverified": ("Restrisici der ikke er verificeret", "Residual risks not verified"),
-    "no_soa": ("Projektmappen har ingen SoA.", "The workbook has no SoA."),
-    "no_wheel": ("Projektmappen har intet årshjul.", "The workbook has no annual wheel."),
-    "no_actions": ("Projektmappen har ingen handlingsplan.", "The workbook has no action plan."),
-    "none": ("Ingen.", "None."),
-    "sub_own": ("Egne foranstaltninger (uden for Annex A)", "Own controls (beyond Annex A)"),
-    "sub_gaps": (
-        "Risici der skal mitigeres, men hvis kontrol mangler eller ikke er startet",
-        "Risks to be mitigated whose control is missing or not started",
-    ),
-    "sub_soa_flags": ("Mangler i SoA'en", "Gaps in the SoA"),
-    "intro_effect": (
-        "Reduktion = iboende score − restscore, summeret over de risici kontrollen håndterer. "
-        "For planlagte kontroller er det den reduktion, de vil give.",
-        "Reduction = inherent score − residual score, summed over the risks the control treats. "
-        "For planned controls it is the reduction they would bring.",
-    ),
-    "intro_wheel": ("Kvartal: {start} – {end}. Opgjort pr. {as_of}.", "Quarter: {start} – {end}. As of {as_of}."),
-    "wheel_counts": (
-        "Udført: {done}. Kommende: {due}. Overskredet: {overdue}.",
-        "Done: {done}. Due: {due}. Overdue: {overdue}.",
-    ),
-    "wheel_problems": ("Datafejl i årshjulet", "Data problems in the annual wheel"),
-    "sub_by_status": ("Handlinger pr. status", "Actions by status"),
-    "sub_overdue": ("Overskredne handlinger", "Overdue actions"),
-    "sub_by_responsible": ("Handlinger pr. ansvarlig", "Actions per responsible person"),
-    "sub_high": ("Handlinger for risici over middel og høje", "Actions for risks above medium and high"),
-    "intro_unverified": (
-        "{n} risici bygger på en kontrol, hvis kontrol i årshjulet er overskredet. "
-        "Deres restrisiko er ikke verificeret, før kontrollen er udført.",
-        "{n} risks rely on a control whose check in the annual wheel is overdue. "
-        "Their residual risk is not verified until the check is done.",
-    ),
-    "not_given": ("(ikke angivet)", "(not given)"),
-    "flag_count": ("Antal", "Count"),
-    "more_rows": ("Rækker der ikke er vist: {n}.", "Rows not shown: {n}."),
-}
-
-
-def _x(key: str, lang: str) -> str:
-    da, en = TEXT[key]
-    return en if lang == "en" else da
+from .. import soa as S
+from .. import wheel as W
+from ..assessment import Assessment
+from ..figures import coverage_figure, effectiveness_figure, wheel_figure
+from ..layout import ACTION_STATUSES
+from ..matrix import RiskMatrix
+from ..scoring import rescore
+from ..text import t
+from . import html as H
 
 
 def _date_text(values: pd.Series) -> pd.Series:
@@ -88,15 +40,15 @@ def _level_text(values: pd.Series, m: RiskMatrix, lang: str) -> pd.Series:
 
 
 def _perspective_text(values: pd.Series, lang: str) -> pd.Series:
-    return values.astype("string").map(lambda v: t(v, lang) if v is not pd.NA else v).astype("string")
+    return values.astype("string").map(lambda v: t(f"common.{v}", lang) if v is not pd.NA else v).astype("string")
 
 
 def _section(key: str, body: str, lang: str, sid: str) -> str:
-    return H.section(_x(key, lang), body, sid)
+    return H.section(t(f"followup.{key}", lang), body, sid)
 
 
 def _h3(key: str, lang: str) -> str:
-    return f"<h3>{H.esc(_x(key, lang))}</h3>"
+    return f"<h3>{H.esc(t(f'followup.{key}', lang))}</h3>"
 
 
 def _p(text: str) -> str:
@@ -110,18 +62,18 @@ def _table(frame: pd.DataFrame, lang: str, table_id: str, limit: int = MAX_ROWS)
     """An escaped HTML table of at most ``limit`` rows (a line says how many more there are)."""
     shown = frame.astype("object").where(frame.notna(), "")  # missing values print as blanks
     return H.table(shown, table_id=table_id, sortable=min(len(frame), limit) > 5, lang=lang, cap=limit,
-                   more=_x("more_rows", lang))  # fmt: skip
+                   more=t("followup.more_rows", lang))  # fmt: skip
 
 
 # -- sections -----------------------------------------------------------------------------
 def _soa_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str) -> str:
     if a.soa is None:
-        return _section("sec_soa", _p(_x("no_soa", lang)), lang, "soa-section")
+        return _section("sec_soa", _p(t("followup.no_soa", lang)), lang, "soa-section")
     cov = S.coverage(a.soa, lang)
     cov_table = cov.reset_index()
     flags = S.soa_flags(a.soa, lang)
     flag_counts = (
-        flags.groupby("message", sort=False).size().rename(_x("flag_count", lang)).reset_index()
+        flags.groupby("message", sort=False).size().rename(t("followup.flag_count", lang)).reset_index()
         if len(flags)
         else flags.iloc[:0]
     )
@@ -147,14 +99,14 @@ def _soa_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str) 
 def _effect_section(a: Assessment, scores: pd.DataFrame, lang: str, top: int = 10) -> str:
     eff = S.control_effectiveness(scores, a.soa, a.risks, lang=lang)
     if eff.empty:
-        return _section("sec_effect", _p(_x("none", lang)), lang, "control-effect-section")
+        return _section("sec_effect", _p(t("common.none", lang)), lang, "control-effect-section")
     chosen = eff.groupby("control_id")["reduction"].sum().sort_values(ascending=False, kind="stable").head(top)
     rows = eff[eff["control_id"].isin(chosen.index)].copy()
     rows["_order"] = rows["control_id"].map({c: i for i, c in enumerate(chosen.index)})
     rows = rows.sort_values(["_order", "perspective"], kind="stable").drop(columns="_order")
     rows["perspective"] = _perspective_text(rows["perspective"], lang)
     body = (
-        _p(_x("intro_effect", lang))
+        _p(t("followup.intro_effect", lang))
         + H.figure(effectiveness_figure(eff, top=top, lang=lang), "fig-control-effect")
         + _table(S.display(rows, lang, {"status": "soa_status"}), lang, "control-effect")
     )
@@ -163,14 +115,14 @@ def _effect_section(a: Assessment, scores: pd.DataFrame, lang: str, top: int = 1
 
 def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
     if a.wheel is None:
-        return _section("sec_wheel", _p(_x("no_wheel", lang)), lang, "wheel-section")
+        return _section("sec_wheel", _p(t("followup.no_wheel", lang)), lang, "wheel-section")
     start, end = W.quarter_of(as_of)
     q = W.due_in_quarter(a.wheel, as_of)
     counts = q["status"].value_counts()
-    from .render.fmt import date as fdate
+    from .fmt import date as fdate
 
-    intro = _x("intro_wheel", lang).format(start=fdate(start, lang), end=fdate(end, lang), as_of=fdate(as_of, lang))
-    count_line = _x("wheel_counts", lang).format(**{k: int(counts.get(k, 0)) for k in ("done", "due", "overdue")})
+    intro = t("followup.intro_wheel", lang).format(start=fdate(start, lang), end=fdate(end, lang), as_of=fdate(as_of, lang))
+    count_line = t("followup.wheel_counts", lang).format(**{k: int(counts.get(k, 0)) for k in ("done", "due", "overdue")})
     shown = q.assign(
         due_date=_date_text(q["due_date"]),
         last_done=_date_text(q["last_done"]),
@@ -195,16 +147,16 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
 
 def _actions_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: pd.Timestamp, lang: str) -> str:
     if a.actions is None:
-        return _section("sec_actions", _p(_x("no_actions", lang)), lang, "actions-section")
+        return _section("sec_actions", _p(t("followup.no_actions", lang)), lang, "actions-section")
     st = W.action_status(a.actions, as_of)
     i = 1 if lang == "en" else 0
     by_status = st.by_status.assign(
         status=st.by_status["status"].map(
-            lambda v: ACTION_STATUSES[v][i] if v in ACTION_STATUSES else _x("not_given", lang)
+            lambda v: ACTION_STATUSES[v][i] if v in ACTION_STATUSES else t("followup.not_given", lang)
         )
     )
     overdue = st.overdue.assign(deadline=_date_text(st.overdue["deadline"]))
-    by_resp = st.by_responsible.assign(responsible=st.by_responsible["responsible"].fillna(_x("not_given", lang)))
+    by_resp = st.by_responsible.assign(responsible=st.by_responsible["responsible"].fillna(t("followup.not_given", lang)))
     high = W.actions_for_high_risks(a.actions, scores, matrix=m)
     high = high.assign(
         level=_level_text(high["level"].astype("string"), m, lang),
@@ -226,14 +178,14 @@ def _actions_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: 
 
 def _unverified_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: pd.Timestamp, lang: str) -> str:
     if a.wheel is None:
-        return _section("sec_unverified", _p(_x("no_wheel", lang)), lang, "unverified-section")
+        return _section("sec_unverified", _p(t("followup.no_wheel", lang)), lang, "unverified-section")
     un = W.unverified_residuals(scores, a.risks, a.wheel, as_of)
     shown = un.assign(
         residual_level=_level_text(un["residual_level"], m, lang),
         perspective=_perspective_text(un["perspective"], lang),
         due_date=_date_text(un["due_date"]),
     )
-    body = _p(_x("intro_unverified", lang).format(n=un.attrs["count"])) + _table(
+    body = _p(t("followup.intro_unverified", lang).format(n=un.attrs["count"])) + _table(
         S.display(shown, lang), lang, "unverified-residuals"
     )
     return _section("sec_unverified", body, lang, "unverified-section")
@@ -252,14 +204,14 @@ def followup_sections_html(
     status and the residual risks not verified. Figures are embedded without plotly.js
     (the report's header includes it once). ``matrix`` defaults to the one the scores
     were made with."""
-    from .matrix import resolve_matrix
+    from ..matrix import resolve_matrix
 
     m = resolve_matrix(scores, matrix)
     if list(scores["level"].cat.categories) != m.level_names("da"):
         scores = rescore(scores, m)
     if as_of is None or pd.isna(as_of):  # the round's assessment date, else today
         as_of = assessment.meta.get("assessment_date") or dt.date.today()
-    from .dates import to_day
+    from ..dates import to_day
 
     day = to_day(as_of)
     return "".join(

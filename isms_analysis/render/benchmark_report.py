@@ -1,0 +1,271 @@
+"""The peer report ("Hvor står vi?") and the quarterly report's short peer section,
+as DataFrames and escaped HTML. The figures come from :mod:`isms_analysis.benchmark`;
+this module only presents them (Danish by default, English with ``lang="en"``).
+
+A figure with fewer than ``k`` contributing municipalities is never shown: its
+peer columns say "for få kommuner" ("too few municipalities") instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..benchmark import BenchmarkContext
+from ..text import t
+from . import html as H
+
+
+def pct(value: Any) -> str:
+    """A share as a whole percentage ("23 %"); '' for missing."""
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value) * 100:.0f} %"
+
+
+def _theme_label(key: str, lang: str) -> str:
+    from ..catalogue import THEME_LABELS
+
+    if key == "own":
+        return t("benchmark.own_controls", lang)
+    da, en = THEME_LABELS.get(key, (key, key))
+    return en if lang == "en" else da
+
+
+def _group_label(key: str, lang: str) -> str:
+    if key == "*":
+        return t("benchmark.all_groups", lang)
+    if key == "-":
+        return t("benchmark.no_kle", lang)
+    return f"KLE {key}"
+
+
+def display_table(frame: pd.DataFrame, lang: str = "da", dims: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The comparison rows as a table for people: our share and count, the peers'
+    median and middle half, how many municipalities contribute, and a remark."""
+    too_few = t("benchmark.too_few", lang)
+    cols: dict[str, Any] = {}
+    if "kle_group" in dims:
+        cols[t("benchmark.kle_group", lang)] = frame["dim1"].map(lambda g: _group_label(str(g), lang))
+    if "perspective" in dims:
+        cols[t("common.perspective", lang)] = frame["dim2"].map(lambda p: t(f"common.{p}", lang))
+    if "theme" in dims:
+        cols[t("common.theme", lang)] = frame["dim1"].map(lambda g: _theme_label(str(g), lang))
+    if "figure" in dims:
+        cols[t("benchmark.figure", lang)] = [_figure_label(r, lang) for r in frame.to_dict("records")]
+    cols[t("benchmark.ours", lang)] = frame["share"].map(pct)
+    cols[t('benchmark.ours_n', lang)] = [f"{int(a)} / {int(b)}" for a, b in zip(frame["hits"], frame["total"], strict=True)]
+    cols[t("benchmark.median", lang)] = np.where(frame["suppressed"], too_few, frame["median"].map(pct))
+    cols[t("benchmark.iqr", lang)] = np.where(
+        frame["suppressed"], too_few, [f"{pct(a)} – {pct(b)}" for a, b in zip(frame["q1"], frame["q3"], strict=True)]
+    )
+    cols[t("benchmark.peers_n", lang)] = frame["municipalities"].astype("int64")
+    cols[t("benchmark.remark", lang)] = [
+        too_few if s else (t(f"benchmark.{d}", lang) if d else "")
+        for s, d in zip(frame["suppressed"], frame["direction"].fillna(""), strict=True)
+    ]
+    return pd.DataFrame(cols).reset_index(drop=True)
+
+
+def _figure_label(row: dict[str, Any], lang: str) -> str:
+    if row["metric"] == "risk_share":
+        group = _group_label(str(row["dim1"]), lang)
+        perspective = t(f"common.{row['dim2']}", lang).lower()
+        return f"{t('benchmark.risk_short', lang)}: {group}, {perspective}"
+    if row["metric"] == "soa_implemented":
+        return f"SoA: {_theme_label(str(row['dim1']), lang)}"
+    return t("benchmark.overdue_actions", lang)
+
+
+def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Risk figures first (all groups, then by KLE number, then no KLE), SoA themes
+    in Annex A order with own controls last, the action plan last."""
+    from ..catalogue import THEMES
+
+    metric = frame["metric"].map({"risk_share": 0, "soa_implemented": 1, "actions_overdue": 2}).fillna(3)
+    themes = {k: f"{i}" for i, k in enumerate([*THEMES, "own"])}
+    group = frame["dim1"].astype("string").map(lambda g: "0" if g == "*" else ("~" if g == "-" else themes.get(g, f"1{g}")))
+    keyed = frame.assign(_m=metric.to_numpy(), _g=group.to_numpy())
+    return keyed.sort_values(["_m", "_g", "dim2"], kind="stable").drop(columns=["_m", "_g"])
+
+
+def risk_rows(ctx: BenchmarkContext) -> pd.DataFrame:
+    c = ctx.comparison
+    return ordered(c[c["metric"] == "risk_share"])
+
+
+def risk_figure(ctx: BenchmarkContext) -> go.Figure:
+    """Per perspective and KLE main group: our share (diamond), the peers' median
+    (line) and middle half (bar); suppressed groups show only our share."""
+    from ..figures import FONT
+
+    lang = ctx.lang
+    rows = risk_rows(ctx)
+    fig = go.Figure()
+    for k, persp in enumerate(["municipality", "data_subject"]):
+        r = rows[rows["dim2"] == persp]
+        if r.empty:
+            continue
+        y = [f"{_group_label(str(g), lang)} · {t(f'common.{persp}', lang).lower()}" for g in r["dim1"]]
+        shown = ~r["suppressed"].to_numpy(dtype=bool)
+        q1 = r["q1"].to_numpy(dtype=float) * 100
+        q3 = r["q3"].to_numpy(dtype=float) * 100
+        fig.add_trace(
+            go.Bar(
+                y=np.array(y)[shown], x=(q3 - q1)[shown], base=q1[shown], orientation="h",
+                marker_color="#c9d7ea" if k == 0 else "#e7d3c1", name=f"{t('benchmark.iqr', lang)} – {t(f'common.{persp}', lang).lower()}",
+                hovertemplate="%{base:.0f}–%{x:.0f} %<extra></extra>", width=0.6,
+            )
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                y=np.array(y)[shown], x=(r["median"].to_numpy(dtype=float) * 100)[shown], mode="markers",
+                marker={"symbol": "line-ns-open", "size": 14, "color": "#333", "line": {"width": 2}},
+                name=t("benchmark.median", lang), showlegend=k == 0, hovertemplate="%{x:.0f} %<extra></extra>",
+            )
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                y=y, x=r["share"].to_numpy(dtype=float) * 100, mode="markers",
+                marker={"symbol": "diamond", "size": 10, "color": "#1f4e9c" if k == 0 else "#b5531b"},
+                name=f"{t('benchmark.ours', lang)} – {t(f'common.{persp}', lang).lower()}", hovertemplate="%{x:.0f} %<extra></extra>",
+            )
+        )  # fmt: skip
+    n = max(len(rows), 1)
+    from ..figures.theme import register
+
+    fig.update_layout(
+        template=register(), font={"family": FONT, "size": 12}, width=900, height=120 + 22 * n,
+        margin={"l": 260, "r": 20, "t": 30, "b": 40}, barmode="overlay",
+        xaxis={"title": "%", "range": [0, 100]}, yaxis={"autorange": "reversed", "type": "category"},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+    )  # fmt: skip
+    return fig
+
+
+def differ_rows(ctx: BenchmarkContext) -> pd.DataFrame:
+    c = ctx.comparison
+    out = c[c["outside"] & ~c["suppressed"]]
+    return out.sort_values("distance", ascending=False, kind="stable")
+
+
+def headline(ctx: BenchmarkContext) -> pd.DataFrame:
+    lang = ctx.lang
+    rows = [
+        (t("common.municipality_name", lang), ctx.municipality),
+        (t("common.round", lang), ctx.round),
+        (t("benchmark.municipalities_in_round", lang), ctx.municipalities),
+        (t("benchmark.extracts", lang), ctx.extracts),
+        (t("benchmark.k", lang), ctx.k),
+    ]
+    return pd.DataFrame(rows, columns=[t("common.field", lang), t("common.value", lang)])
+
+
+def method_text(ctx: BenchmarkContext) -> list[str]:
+    """The appendix on method and data, paragraph by paragraph."""
+    return [t(f"benchmark.method_{i}", ctx.lang, k=ctx.k) for i in range(1, 5)]
+
+
+def title(municipality: str, round_: str, lang: str = "da") -> str:
+    return f"{t('benchmark.title', lang)} – {municipality} {round_}"
+
+
+def section_html(name: str, ctx: BenchmarkContext) -> str:
+    """One section of the peer report as an escaped HTML fragment.
+
+    ``name``: header, risks, soa, actions, differ, method."""
+    lang = ctx.lang
+
+    def section(key: str, body: str) -> str:
+        return H.section(t(f"benchmark.{key}", lang), body, key)
+
+    c = ctx.comparison
+    if name == "header":
+        prov = pd.DataFrame(
+            [(k, "" if v is None else str(v)) for k, v in ctx.params.items()],
+            columns=[t("common.parameter", lang), t("common.value", lang)],
+        )
+        return (
+            f"{H.head()}"
+            f'<section class="isms-report isms-header" id="header"><h1>{H.esc(title(ctx.municipality, ctx.round, lang))}</h1>'
+            f"{H.generated_line(lang)}"
+            f"{H.table(headline(ctx), table_id='headline', lang=lang)}"
+            f"<details><summary>Parameter</summary>"
+            f'<div class="isms-provenance">{H.table(prov, table_id="provenance", lang=lang)}</div></details>'
+            "</section>"
+        )
+    if name == "risks":
+        rows = risk_rows(ctx)
+        if rows.empty:
+            return section("sec_risks", f'<p class="isms-empty">{H.esc(t("benchmark.no_own", lang))}</p>')
+        body = (
+            f"<p>{H.esc(t('benchmark.intro_risks', lang))}</p>"
+            + H.figure(risk_figure(ctx), "fig-peer-risks")
+            + H.table(display_table(rows, lang, ("kle_group", "perspective")), table_id="peer-risks", sortable=True, lang=lang)
+        )
+        return section("sec_risks", body)
+    if name == "soa":
+        rows = ordered(c[c["metric"] == "soa_implemented"])
+        if rows.empty:
+            return section("sec_soa", f'<p class="isms-empty">{H.esc(t("benchmark.no_own", lang))}</p>')
+        body = f"<p>{H.esc(t('benchmark.intro_soa', lang))}</p>" + H.table(
+            display_table(rows, lang, ("theme",)), table_id="peer-soa", lang=lang
+        )
+        return section("sec_soa", body)
+    if name == "actions":
+        rows = c[c["metric"] == "actions_overdue"]
+        if rows.empty:
+            return section("sec_actions", f'<p class="isms-empty">{H.esc(t("benchmark.no_own", lang))}</p>')
+        body = f"<p>{H.esc(t('benchmark.intro_actions', lang))}</p>" + H.table(
+            display_table(rows, lang), table_id="peer-actions", lang=lang
+        )
+        return section("sec_actions", body)
+    if name == "differ":
+        rows = differ_rows(ctx)
+        if rows.empty:
+            return section("sec_differ", f'<p class="isms-empty">{H.esc(t("benchmark.none_differ", lang))}</p>')
+        body = f"<p>{H.esc(t('benchmark.intro_differ', lang))}</p>" + H.table(
+            display_table(rows, lang, ("figure",)), table_id="peer-differ", lang=lang
+        )
+        return section("sec_differ", body)
+    if name == "method":
+        return section("sec_method", "".join(f"<p>{H.esc(p)}</p>" for p in method_text(ctx)))
+    raise ValueError(f"unknown section {name!r}")
+
+
+SECTIONS = ("header", "risks", "soa", "actions", "differ", "method")
+
+
+def quarterly_section_html(ctx: Any, peers: str | Path, k: int | None = None) -> str:
+    """The quarterly report's short "Sammenlignet med andre kommuner" section: this
+    round's figures (from the assessment in ``ctx``) against the extracts in ``peers``."""
+    from ..benchmark import K_DEFAULT, build_extract, compare, peer_tables, peer_tables_pandas, round_label
+    lang = ctx.lang
+    k = K_DEFAULT if k is None else k
+    mine = build_extract(ctx.assessment, ctx.scores, matrix=ctx.matrix, municipality="\x00self", named=True, as_of=ctx.as_of)
+    own_self, _ = peer_tables_pandas(mine)
+    own_peers, peer_stats = peer_tables(peers)
+    del own_peers
+    label = round_label(ctx.assessment.meta.get("round"), ctx.assessment.meta.get("assessment_date"))
+    cmp = compare(own_self, peer_stats, "\x00self", label, k)
+    in_round = peer_stats.loc[peer_stats["round"] == label, "municipalities"].max()
+    n = 0 if pd.isna(in_round) else int(in_round)
+    overall = ordered(cmp[((cmp["metric"] == "risk_share") & (cmp["dim1"] == "*")) | (cmp["metric"] != "risk_share")])
+    outside = cmp[(cmp["metric"] == "risk_share") & (cmp["dim1"] != "*") & cmp["outside"] & ~cmp["suppressed"]]
+    outside = outside.sort_values("distance", ascending=False, kind="stable").head(5)
+    body = (
+        f"<p>{H.esc(t('benchmark.peers_round', lang).format(n=n, round=label, k=k))}</p>"
+        + H.table(display_table(overall, lang, ("figure",)), table_id="quarterly-peers", lang=lang)
+    )
+    if len(outside):
+        body += f"<h3>{H.esc(t('benchmark.sec_differ', lang))}</h3>" + H.table(
+            display_table(outside, lang, ("figure",)), table_id="quarterly-peers-differ", lang=lang
+        )
+    return H.section(t("benchmark.sec_peers", lang), body, "peers-section")
+
+
+__all__ = ["SECTIONS", "display_table", "quarterly_section_html", "risk_figure", "section_html", "title"]
