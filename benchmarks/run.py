@@ -203,7 +203,7 @@ def bench_report(size: dict, work: Path) -> dict:
 ROLLUP_CHILD = r"""
 import json, resource, sys, time
 from isms_analysis import rescore
-from isms_analysis.rounds import consecutive_comparisons
+from isms_analysis.comparison import consecutive_comparisons
 from isms_analysis.store import load_rounds
 t = time.perf_counter()
 history = load_rounds(sys.argv[1])

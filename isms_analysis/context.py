@@ -364,8 +364,7 @@ def trend_inputs(
     """The trend report's store (made absolute: papermill runs in notebooks/), its
     municipality and round labels, resolved once so the folder name and the content
     cannot disagree. ``unused``: the quarterly report's options, refused when given."""
-    from .rounds import trend_span
-    from .store import store_path
+    from .store import store_path, trend_span
 
     given = [k for k, v in unused.items() if v is not None]
     if given:

@@ -21,9 +21,10 @@ Each level carries a *treatment class*, which the scoring flags use:
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -361,6 +362,62 @@ def matrix(name: str | Path | RiskMatrix = "kl") -> RiskMatrix:
         f"Ukendt risikomatrix '{s}' / unknown risk matrix. "
         f"Brug / use: {', '.join(PRESETS)} eller en .toml/.yaml-fil"
     )
+
+
+_named = matrix  # (resolve_matrix's parameter is called matrix)
+
+
+def resolve_matrix(scores: Any, matrix: str | Path | RiskMatrix | None = None) -> RiskMatrix:
+    """The matrix to report with: the given one, else the one the frame was scored with
+    (``scores.attrs["matrix"]``); KL's when that name is not a known matrix (a custom
+    matrix file known only by name)."""
+    if matrix is not None:
+        return _named(matrix)
+    try:
+        return _named(scores.attrs.get("matrix", "kl"))
+    except Exception:  # a custom matrix file known only by name
+        return _named("kl")
+
+
+# -- matrix <-> JSON (how the store and a history keep a round's matrix) ----------------------
+def matrix_spec(m: RiskMatrix) -> dict[str, Any]:
+    """A RiskMatrix as the dict :meth:`RiskMatrix.from_dict` reads (names, levels, cells)."""
+    return {
+        "name": m.name,
+        "description_da": m.description_da,
+        "description_en": m.description_en,
+        "consequence": {"labels_da": list(m.consequence_da), "labels_en": list(m.consequence_en)},
+        "likelihood": {"labels_da": list(m.likelihood_da), "labels_en": list(m.likelihood_en)},
+        "levels": [
+            {
+                "key": lv.key,
+                "name_da": lv.name_da,
+                "name_en": lv.name_en,
+                "colour": lv.colour,
+                "treatment": lv.treatment,
+                "advice_da": lv.advice_da,
+                "advice_en": lv.advice_en,
+            }
+            for lv in m.levels
+        ],
+        "cells": {"rows": [[m.levels[int(i)].key for i in row] for row in m.cells]},
+        "very_high_consequence": m.very_high_consequence,
+        "very_high_scores": list(m.very_high_scores),
+        "screening_max_consequence": m.screening_max_consequence,
+        "default_tolerance": m.default_tolerance,
+    }
+
+
+def to_json(m: RiskMatrix) -> str:
+    """``m`` as canonical JSON text (sorted keys): equal matrices give equal text, so the
+    text identifies the matrix in a history's ``attrs["matrices"]``."""
+    return json.dumps(matrix_spec(m), ensure_ascii=False, sort_keys=True)
+
+
+@lru_cache(maxsize=64)
+def from_json(spec: str, source: str = "history") -> RiskMatrix:
+    """The RiskMatrix of :func:`to_json` text (cached: a history repeats the same text)."""
+    return RiskMatrix.from_dict(json.loads(spec), source=source)
 
 
 KL = matrix("kl")

@@ -559,8 +559,8 @@ def _prepare_trend(
     out: str | Path,
 ) -> tuple[dict[str, Any], Path, str]:
     """The trend report's notebook parameters, target folder and title."""
+    from .comparison import trend_title
     from .context import trend_inputs
-    from .rounds import trend_title
 
     store_file, mun, labels = trend_inputs(store, municipality, first_round, last_round, workbook=workbook,
                                            round=round_, previous_round=previous_round, matrix=matrix, as_of=as_of)  # fmt: skip

@@ -39,23 +39,13 @@ from .decisions import committee_items, decision_summary
 from .decisions import decisions as _decide
 from .decisions import text as decision_text
 from .layout import RISK_STATUSES, TREATMENTS
-from .matrix import TREATMENT_CLASSES, RiskMatrix
+from .matrix import TREATMENT_CLASSES, RiskMatrix, resolve_matrix
 from .matrix import matrix as get_matrix
 from .scoring import rescore
 from .text import t
 
 
 # -- helpers ---------------------------------------------------------------------------
-def resolve_matrix(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = None) -> RiskMatrix:
-    """The matrix to report with: the given one, else the one the frame was scored with."""
-    if matrix is not None:
-        return get_matrix(matrix)
-    try:
-        return get_matrix(scores.attrs.get("matrix", "kl"))
-    except Exception:  # a custom matrix file known only by name
-        return get_matrix("kl")
-
-
 def levelled(scores: pd.DataFrame, m: RiskMatrix) -> pd.DataFrame:
     """The frame with levels from ``m`` (rescored when it was levelled with another matrix)."""
     if list(scores["level"].cat.categories) != m.level_names("da"):
@@ -638,11 +628,11 @@ def round_changes(
     matrix: str | Path | RiskMatrix | None = None,
     lang: str = "da",
 ) -> pd.DataFrame:
-    """:func:`isms_analysis.rounds.compare_rounds` of the previous round against this
+    """:func:`isms_analysis.comparison.compare_rounds` of the previous round against this
     one, both levelled with one matrix (the report's), with asset and threat names and
     the controls added or removed taken from the two workbooks. Risks already closed
     in the previous round and still closed are left out (they are not changes)."""
-    from .rounds import compare_rounds, enrich
+    from .comparison import compare_rounds, enrich
 
     m = resolve_matrix(scores, matrix)
     old = enrich(levelled(previous_scores, m), previous.risks, previous.assets, previous.threats)
@@ -681,7 +671,7 @@ def change_migration(
 ) -> pd.DataFrame:
     """The migration matrix (level before x level now, with new and closed) for one
     perspective as a display table, level names in ``lang``."""
-    from .rounds import migration_matrix
+    from .comparison import migration_matrix
 
     m = get_matrix(matrix)
     names = {lv.name_da: lv.name(lang) for lv in m.levels}
@@ -702,7 +692,7 @@ def change_movers(
 ) -> pd.DataFrame:
     """The risks whose residual level or score moved most (both perspectives), with the
     reason the comparison found (likelihood, consequence and which of C/I/A, controls)."""
-    from .rounds import movers_table
+    from .comparison import movers_table
 
     m = get_matrix(matrix)
     return movers_table(comparison, n=n, lang=lang, level_names={lv.name_da: lv.name(lang) for lv in m.levels})

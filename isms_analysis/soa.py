@@ -30,133 +30,81 @@ turns them into Danish (or English) tables for people.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
-from .catalogue import THEME_LABELS, THEMES, annex_a
-from .layout import SOA_SOURCES, SOA_STATUSES, VOCABULARIES
+from .catalogue import THEMES, annex_a
+from .layout import SOA_SOURCES, SOA_STATUSES, VOCABULARIES, label
 from .matrix import RiskMatrix
 from .matrix import matrix as get_matrix
+from .text import pair, t
 
 SOA_STATUS_KEYS = tuple(SOA_STATUSES)
 OWN = "own"
 
-# Headings for every analysis column this module and wheel.py produce: key -> (da, en).
-HEADINGS: dict[str, tuple[str, str]] = {
-    "control_id": ("Kontrol-ID", "Control ID"),
-    "title": ("Titel", "Title"),
-    "theme": ("Tema", "Theme"),
-    "applicable": ("Relevant", "Applicable"),
-    "justification": ("Begrundelse", "Justification"),
-    "source": ("Kilde", "Source"),
-    "status": ("Status", "Status"),
-    "responsible": ("Ansvarlig", "Responsible"),
-    "risks": ("Risici", "Risks"),
-    "risk_id": ("Risiko-ID", "Risk ID"),
-    "via": ("Kilde til kobling", "Link found in"),
-    "flag": ("Kontrol", "Check"),
-    "message": ("Bemærkning", "Note"),
-    "reason": ("Årsag", "Reason"),
-    "level": ("Niveau", "Level"),
-    "score": ("Risikoscore", "Risk score"),
-    "perspective": ("Perspektiv", "Perspective"),
-    "treatment": ("Håndtering", "Treatment"),
-    "n_risks": ("Antal risici", "Number of risks"),
-    "inherent": ("Iboende score i alt", "Inherent score, total"),
-    "residual": ("Restscore i alt", "Residual score, total"),
-    "reduction": ("Reduktion", "Reduction"),
-    "reduction_shared": ("Reduktion (delt)", "Reduction (shared)"),
-    "residual_level": ("Restrisikoniveau", "Residual level"),
-    "residual_score": ("Restscore", "Residual score"),
-    "activity_id": ("Aktivitet-ID", "Activity ID"),
-    "activity": ("Aktivitet", "Activity"),
-    "category": ("Kategori", "Category"),
-    "frequency": ("Frekvens", "Frequency"),
-    "month": ("Måned", "Month"),
-    "last_done": ("Senest udført", "Last done"),
-    "next_due": ("Næste frist", "Next due"),
-    "due_date": ("Frist", "Due date"),
-    "overdue": ("Overskredet", "Overdue"),
-    "days_overdue": ("Dage over frist", "Days overdue"),
-    "problem": ("Datafejl", "Data problem"),
-    "carried_over": ("Fra tidligere kvartal", "From an earlier quarter"),
-    "wheel_status": ("Registreret status", "Recorded status"),
-    "controls": ("Kontroller", "Controls"),
-    "action_id": ("Handling-ID", "Action ID"),
-    "type": ("Type", "Type"),
-    "deadline": ("Frist", "Deadline"),
-    "count": ("Antal", "Count"),
-    "open": ("Åbne", "Open"),
-    "done": ("Afsluttede", "Done"),
-    "total": ("I alt", "Total"),
+# The texts are in the catalogue (data/text/soa.toml; shared terms in common.toml). These
+# map each key to its catalogue key; the public tables below give (da, en) pairs.
+HEADING_KEYS: dict[str, str] = {
+    **{k: f"soa.{k}" for k in (
+        "control_id", "title", "applicable", "justification", "via", "flag", "reduction", "reduction_shared",
+        "residual_score", "activity_id", "activity", "frequency", "month", "last_done", "next_due", "due_date",
+        "overdue", "problem", "carried_over", "wheel_status", "type", "open", "done",
+    )},
+    **{k: f"common.{k}" for k in (
+        "theme", "source", "status", "responsible", "risks", "risk_id", "level", "score", "perspective",
+        "treatment", "residual_level", "days_overdue", "controls", "action_id", "deadline", "count", "total",
+        "category", "number_of_risks",
+    )},
+    "message": "common.note",
+    "reason": "common.change_reason",
+    "n_risks": "common.number_of_risks",
+    "inherent": "soa.inherent_total",
+    "residual": "soa.residual_total",
+}  # fmt: skip
+COVERAGE_KEYS: dict[str, str] = {k: f"soa.coverage_{k}" for k in (
+    "in_soa", "applicable", "not_applicable", "applicability_missing", "implemented", "partly", "planned",
+    "not_started", "status_missing", "missing_from_soa",
+)}  # fmt: skip
+ROW_KEYS: dict[str, str] = {
+    **{k: f"common.theme_{k}" for k in THEMES},
+    "annex_a": "soa.row_annex_a",
+    OWN: "soa.row_own",
+    "total": "common.total",
 }
-
-# Coverage columns: key -> (da, en).
-COVERAGE_COLUMNS: dict[str, tuple[str, str]] = {
-    "in_soa": ("I SoA", "In SoA"),
-    "applicable": ("Relevante", "Applicable"),
-    "not_applicable": ("Ikke relevante", "Not applicable"),
-    "applicability_missing": ("Relevans ikke angivet", "Applicability not given"),
-    "implemented": ("Implementeret", "Implemented"),
-    "partly": ("Delvist implementeret", "Partly implemented"),
-    "planned": ("Planlagt", "Planned"),
-    "not_started": ("Ikke startet", "Not started"),
-    "status_missing": ("Status mangler", "Status missing"),
-    "missing_from_soa": ("Mangler i SoA", "Missing from SoA"),
+GAP_KEYS: dict[str, str] = {
+    "annex_a": "soa.gap_annex_a",
+    "not_applicable": "soa.coverage_not_applicable",
+    "implemented": "soa.coverage_implemented",
+    "gap": "soa.gap_gap",
+    "missing_from_soa": "soa.gap_missing_from_soa",
+    "gap_pct": "soa.gap_gap_pct",
+    "priority": "soa.gap_priority",
 }
-ROW_LABELS: dict[str, tuple[str, str]] = {
-    **THEME_LABELS,
-    "annex_a": ("Annex A i alt", "Annex A, total"),
-    OWN: ("Egne foranstaltninger", "Own controls"),
-    "total": ("I alt", "Total"),
-}
-GAP_COLUMNS: dict[str, tuple[str, str]] = {
-    "annex_a": ("Kontroller i Annex A", "Controls in Annex A"),
-    "not_applicable": ("Ikke relevante", "Not applicable"),
-    "implemented": ("Implementeret", "Implemented"),
-    "gap": ("Ikke implementeret", "Not implemented"),
-    "missing_from_soa": ("Heraf mangler i SoA", "Of which missing from SoA"),
-    "gap_pct": ("Mangel i %", "Gap in %"),
-    "priority": ("Prioritet", "Priority"),
-}
-FLAG_MESSAGES: dict[str, tuple[str, str]] = {
-    "not_applicable_without_justification": (
-        "Ikke relevant, men uden begrundelse",
-        "Not applicable, but no justification",
-    ),
-    "applicable_without_responsible": ("Relevant, men uden ansvarlig", "Applicable, but no responsible person"),
-    "applicability_missing": ("Det er ikke angivet, om kontrollen er relevant", "Applicability not given"),
-    "missing_from_soa": ("Annex A-kontrol mangler i SoA", "Annex A control missing from the SoA"),
-    "duplicate_control": ("Kontrol-ID står flere gange i SoA", "Control ID appears more than once in the SoA"),
-}
-GAP_REASONS: dict[str, tuple[str, str]] = {
-    "no_control": ("Skal mitigeres, men ingen kontrol er knyttet", "To be mitigated, but no control is linked"),
-    "unknown_control": ("Kontrollen findes ikke i SoA", "The control is not in the SoA"),
-    "not_applicable": ("Kontrollen er markeret ikke relevant i SoA", "The control is marked not applicable in the SoA"),
-    "not_started": ("Kontrollen er ikke startet", "The control has not been started"),
-}
-VIA_LABELS = {
-    "risk": ("Risici", "Risks"),
-    "soa": ("SoA", "SoA"),
-    "both": ("Begge", "Both"),
-}
-# Colours and print patterns of the SoA statuses (figures must read in black and white).
-STATUS_STYLE: dict[str, tuple[str, str]] = {
-    "implemented": ("#2e9e44", ""),
-    "partly": ("#9fd67f", "/"),
-    "planned": ("#f5d329", "."),
-    "not_started": ("#d62728", "x"),
-    "status_missing": ("#7f7f7f", "-"),
-    "not_applicable": ("#d9d9d9", "\\"),
-}
+FLAG_KEYS: dict[str, str] = {k: f"soa.flag_{k}" for k in (
+    "not_applicable_without_justification", "applicable_without_responsible", "applicability_missing",
+    "missing_from_soa", "duplicate_control",
+)}  # fmt: skip
+GAP_REASON_KEYS: dict[str, str] = {k: f"soa.gap_reason_{k}" for k in (
+    "no_control", "unknown_control", "not_applicable", "not_started",
+)}  # fmt: skip
+VIA_KEYS: dict[str, str] = {"risk": "common.risks", "soa": "soa.via_soa", "both": "soa.via_both"}
+_PAIRS = {"HEADINGS": HEADING_KEYS, "COVERAGE_COLUMNS": COVERAGE_KEYS, "ROW_LABELS": ROW_KEYS,
+          "GAP_COLUMNS": GAP_KEYS, "FLAG_MESSAGES": FLAG_KEYS, "GAP_REASONS": GAP_REASON_KEYS, "VIA_LABELS": VIA_KEYS}  # fmt: skip
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
+def __getattr__(name: str) -> dict[str, tuple[str, str]]:
+    """``HEADINGS``, ``COVERAGE_COLUMNS``, ``ROW_LABELS``, ``GAP_COLUMNS``, ``FLAG_MESSAGES``,
+    ``GAP_REASONS``, ``VIA_LABELS``: key -> (da, en), from the text catalogue."""
+    if name in _PAIRS:
+        return {k: pair(key) for k, key in _PAIRS[name].items()}
+    raise AttributeError(name)
+
+
+def labels_of(keys: dict[str, str], lang: str = "da") -> dict[str, str]:
+    """``{key: text in lang}`` for a table of catalogue keys (e.g. :data:`COVERAGE_KEYS`)."""
+    return {k: t(key, lang) for k, key in keys.items()}
 
 
 # -- shared helpers ------------------------------------------------------------------------
@@ -222,7 +170,7 @@ def _soa_controls(soa: pd.DataFrame | None) -> pd.DataFrame:
     return _prepare(soa).drop_duplicates("control_id")
 
 
-def _level_index(levels: pd.Series, m: RiskMatrix) -> np.ndarray:
+def level_index(levels: pd.Series, m: RiskMatrix) -> np.ndarray:
     """Matrix level index of each level name (Danish or English); -1 when missing."""
     names = {lv.name_da: i for i, lv in enumerate(m.levels)} | {lv.name_en: i for i, lv in enumerate(m.levels)}
     return levels.astype("string").map(names).fillna(-1).to_numpy(dtype=np.int16)
@@ -246,13 +194,13 @@ def display(frame: pd.DataFrame, lang: str = "da", values: dict[str, str] | None
     out = frame.copy()
     for col, vocab in (values or {}).items():
         if col in out.columns:
-            labels = {k: _pick(v, lang) for k, v in VOCABULARIES[vocab].items()}
+            labels = {k: label(vocab, k, lang) for k in VOCABULARIES[vocab]}
             out[col] = out[col].astype("string").map(lambda x, lb=labels: lb.get(x, x) if x is not pd.NA else x)
     for col in out.columns:
         if out[col].dtype == "boolean" or out[col].dtype == bool:
-            yes, no = ("Yes", "No") if lang == "en" else ("Ja", "Nej")
+            yes, no = t("common.yes", lang), t("common.no", lang)
             out[col] = out[col].map({True: yes, False: no}).astype("string")
-    return out.rename(columns={k: _pick(v, lang) for k, v in HEADINGS.items()})
+    return out.rename(columns=labels_of(HEADING_KEYS, lang))
 
 
 # -- coverage ------------------------------------------------------------------------------
@@ -280,7 +228,7 @@ def _coverage_counts(soa: pd.DataFrame | None) -> pd.DataFrame:
     rows = [by.loc[list(THEMES)], by.loc[list(THEMES)].sum().rename("annex_a").to_frame().T]
     rows += [by.loc[[OWN]], by.sum().rename("total").to_frame().T]
     out = pd.concat(rows)
-    return out[list(COVERAGE_COLUMNS)].astype(np.int64)
+    return out[list(COVERAGE_KEYS)].astype(np.int64)
 
 
 def coverage(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
@@ -295,8 +243,8 @@ def coverage(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
     status missing, missing from the SoA.
     """
     counts = _coverage_counts(soa)
-    counts.index = pd.Index([_pick(ROW_LABELS[k], lang) for k in counts.index], name=_pick(HEADINGS["theme"], lang))
-    counts.columns = [_pick(COVERAGE_COLUMNS[k], lang) for k in counts.columns]
+    counts.index = pd.Index([t(ROW_KEYS[k], lang) for k in counts.index], name=t("common.theme", lang))
+    counts.columns = [t(COVERAGE_KEYS[k], lang) for k in counts.columns]
     return counts
 
 
@@ -338,8 +286,8 @@ def gap_view(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
     )
     out["priority"] = out["gap_pct"].rank(method="min", ascending=False).astype(np.int64)
     out = out.sort_values(["priority", "gap"], ascending=[True, False], kind="stable")
-    out.index = pd.Index([_pick(ROW_LABELS[k], lang) for k in out.index], name=_pick(HEADINGS["theme"], lang))
-    out.columns = [_pick(GAP_COLUMNS[k], lang) for k in out.columns]
+    out.index = pd.Index([t(ROW_KEYS[k], lang) for k in out.index], name=t("common.theme", lang))
+    out.columns = [t(GAP_KEYS[k], lang) for k in out.columns]
     return out
 
 
@@ -367,7 +315,7 @@ def soa_flags(soa: pd.DataFrame | None, lang: str = "da") -> pd.DataFrame:
         pd.DataFrame({"control_id": missing["control_id"], "title": missing[title_col], "flag": "missing_from_soa"})
     )
     out = pd.concat(parts, ignore_index=True).astype("string")
-    out["message"] = out["flag"].map({k: _pick(v, lang) for k, v in FLAG_MESSAGES.items()}).astype("string")
+    out["message"] = out["flag"].map(labels_of(FLAG_KEYS, lang)).astype("string")
     return _control_sort(out, then=["flag"])
 
 
@@ -415,7 +363,7 @@ def treatment_gaps(
     ``reason`` a key, ``message`` in ``lang``).
     """
     m = get_matrix(matrix)
-    worst = _worst_level(scores, m, stages=("inherent",))
+    worst = worst_level(scores, m, stages=("inherent",))
     worst = worst[worst["level_index"] >= m.first_level_with("may_accept")]
     treat = pd.DataFrame(
         {
@@ -439,19 +387,19 @@ def treatment_gaps(
     )
     j = j.assign(reason=reason)
     out = j.loc[j["reason"] != "", ["risk_id", "level", "score", "perspective", "control_id", "reason"]]
-    out = out.assign(message=out["reason"].map({k: _pick(v, lang) for k, v in GAP_REASONS.items()}))
+    out = out.assign(message=out["reason"].map(labels_of(GAP_REASON_KEYS, lang)))
     out = out.astype({"risk_id": "string", "control_id": "string", "reason": "string", "message": "string"})
     return out.sort_values(["risk_id", "control_id"], kind="stable", na_position="first").reset_index(drop=True)
 
 
-def _worst_level(scores: pd.DataFrame, m: RiskMatrix, stages: tuple[str, ...]) -> pd.DataFrame:
+def worst_level(scores: pd.DataFrame, m: RiskMatrix, stages: tuple[str, ...]) -> pd.DataFrame:
     """Per risk: the highest level over perspectives (and the given stages) with its
     score and perspective. Columns: risk_id, level_index, level, score, perspective."""
     sc = scores[scores["stage"].astype("string").isin(stages)]
     frame = pd.DataFrame(
         {
             "risk_id": sc["risk_id"].astype("string"),
-            "level_index": _level_index(sc["level"], m),
+            "level_index": level_index(sc["level"], m),
             "score": sc["score"].astype("Int16"),
             "perspective": sc["perspective"].astype("string"),
         }
@@ -509,122 +457,3 @@ def control_effectiveness(
     cols = ["control_id", "title", "status", "applicable", "perspective", "n_risks", "inherent", "residual"]
     out = out[[*cols, "reduction", "reduction_shared"]]
     return out.sort_values(["reduction", "control_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
-
-
-# -- figures -------------------------------------------------------------------------------
-def _resolve(frame: pd.DataFrame, table: dict[str, tuple[str, str]]) -> tuple[dict[str, str], str]:
-    """Map keys to the frame's (Danish or English) headings; returns (key -> column, lang)."""
-    lang = "en" if any(v[1] in frame.columns and v[1] != v[0] for v in table.values()) else "da"
-    return {k: _pick(v, lang) for k, v in table.items() if _pick(v, lang) in frame.columns}, lang
-
-
-def coverage_figure(coverage_frame: pd.DataFrame) -> go.Figure:
-    """A stacked horizontal bar per theme (and own controls) of the SoA's status:
-    implemented, partly, planned, not started, status missing, not applicable. Colour,
-    pattern and the count printed on each segment, so it reads in black and white."""
-    cols, lang = _resolve(coverage_frame, COVERAGE_COLUMNS)
-    keep_rows = [_pick(ROW_LABELS[k], lang) for k in (*THEMES, OWN)]
-    frame = coverage_frame.loc[[r for r in keep_rows if r in coverage_frame.index]]
-    y = [html.escape(str(r)) for r in frame.index]
-    stacked = [
-        k for k in ("implemented", "partly", "planned", "not_started", "status_missing", "not_applicable") if k in cols
-    ]
-    stack_max = int(frame[[cols[k] for k in stacked]].sum(axis=1).max()) if len(frame) else 0
-    fig = go.Figure()
-    for key in stacked:
-        values = frame[cols[key]].to_numpy()
-        colour, pattern = STATUS_STYLE[key]
-        fig.add_trace(
-            go.Bar(
-                name=html.escape(cols[key]),
-                y=y,
-                x=values,
-                orientation="h",
-                marker={"color": colour, "line": {"color": "#333333", "width": 1}, "pattern": {"shape": pattern}},
-                text=[str(v) if v else "" for v in values],
-                textposition="inside",
-                insidetextanchor="middle",
-                textfont={"color": "#000000"},
-            )
-        )
-    title = "SoA: status per tema" if lang != "en" else "SoA: status per theme"
-    fig.update_layout(
-        barmode="stack",
-        title=title,
-        width=900,
-        height=420,
-        template="plotly_white",
-        xaxis={
-            "title": "Antal kontroller" if lang != "en" else "Number of controls",
-            "tickformat": "d",
-            "rangemode": "tozero",
-            **({"dtick": 1} if stack_max <= 10 else {}),
-        },
-        yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
-        margin={"l": 260, "r": 30, "t": 110, "b": 60},
-    )
-    return fig
-
-
-def _short(text: str, n: int = 45) -> str:
-    text = str(text)
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def effectiveness_figure(effectiveness_frame: pd.DataFrame, top: int = 10, lang: str = "da") -> go.Figure:
-    """The ``top`` controls by total score reduction (over perspectives), one bar per
-    perspective (colour + pattern), the value printed on each bar and the SoA status in
-    the control's label."""
-    f = effectiveness_frame
-    total = f.groupby("control_id", observed=True)["reduction"].sum().sort_values(ascending=False, kind="stable")
-    chosen = total.head(top).index
-    f = f[f["control_id"].isin(chosen)]
-    first = f.drop_duplicates("control_id").set_index("control_id")
-    status_labels = {k: _pick(v, lang) for k, v in SOA_STATUSES.items()}
-    unknown = "status ukendt" if lang != "en" else "status unknown"
-    label = {
-        cid: html.escape(
-            f"{cid} {_short(first.at[cid, 'title'] if pd.notna(first.at[cid, 'title']) else '')} "
-            f"({status_labels.get(first.at[cid, 'status'], unknown) if pd.notna(first.at[cid, 'status']) else unknown})"
-        )
-        for cid in chosen
-    }
-    styles = {"municipality": ("#1f77b4", ""), "data_subject": ("#ff7f0e", "/"), "society": ("#7f7f7f", ".")}
-    persp_names = {"municipality": ("Kommunen", "Municipality"), "data_subject": ("De registrerede", "Data subjects"),
-                   "society": ("Samfundet", "Society")}  # fmt: skip
-    fig = go.Figure()
-    for persp, (colour, pattern) in styles.items():
-        part = f[f["perspective"] == persp].set_index("control_id").reindex(chosen)
-        if part["reduction"].isna().all():
-            continue
-        values = part["reduction"].fillna(0).to_numpy()
-        fig.add_trace(
-            go.Bar(
-                name=_pick(persp_names[persp], lang),
-                y=[label[c] for c in chosen],
-                x=values,
-                orientation="h",
-                marker={"color": colour, "line": {"color": "#333333", "width": 1}, "pattern": {"shape": pattern}},
-                text=[f"{v:g}" for v in values],
-                textposition="outside",
-            )
-        )
-    fig.update_layout(
-        barmode="group",
-        title=(
-            f"Kontroller med størst risikoreduktion (top {top})"
-            if lang != "en"
-            else f"Controls with the largest risk reduction (top {top})"
-        ),
-        width=900,
-        height=200 + 45 * max(len(chosen), 1),
-        template="plotly_white",
-        xaxis_title="Reduktion i risikoscore (iboende − rest)"
-        if lang != "en"
-        else "Score reduction (inherent − residual)",
-        yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "traceorder": "normal"},
-        margin={"l": 380, "r": 40, "t": 100, "b": 60},
-    )
-    return fig

@@ -38,8 +38,10 @@ import numpy as np
 import pandas as pd
 
 from .assessment import Assessment
+from .comparison import CLASS_DTYPE, combine_levels, enrich, stack_rounds
+from .comparison import KEYS as ROW_KEYS
 from .errors import UserError
-from .matrix import RiskMatrix
+from .matrix import RiskMatrix, matrix_spec, to_json
 from .matrix import matrix as get_matrix
 from .scoring import score as score_assessment
 
@@ -265,34 +267,6 @@ def _pause(point: str) -> None:
 
 
 # -- the matrix as data ----------------------------------------------------------------
-def matrix_spec(m: RiskMatrix) -> dict[str, Any]:
-    """A RiskMatrix as the dict :meth:`RiskMatrix.from_dict` reads (names, levels, cells)."""
-    return {
-        "name": m.name,
-        "description_da": m.description_da,
-        "description_en": m.description_en,
-        "consequence": {"labels_da": list(m.consequence_da), "labels_en": list(m.consequence_en)},
-        "likelihood": {"labels_da": list(m.likelihood_da), "labels_en": list(m.likelihood_en)},
-        "levels": [
-            {
-                "key": lv.key,
-                "name_da": lv.name_da,
-                "name_en": lv.name_en,
-                "colour": lv.colour,
-                "treatment": lv.treatment,
-                "advice_da": lv.advice_da,
-                "advice_en": lv.advice_en,
-            }
-            for lv in m.levels
-        ],
-        "cells": {"rows": [[m.levels[int(i)].key for i in row] for row in m.cells]},
-        "very_high_consequence": m.very_high_consequence,
-        "very_high_scores": list(m.very_high_scores),
-        "screening_max_consequence": m.screening_max_consequence,
-        "default_tolerance": m.default_tolerance,
-    }
-
-
 # -- frames <-> tables -------------------------------------------------------------------
 def _dtype_spec(s: pd.Series) -> dict[str, Any]:
     d = s.dtype
@@ -717,8 +691,6 @@ def load_rounds(
     (category), ``matrix`` (category), ``treatment_class`` (ordered category:
     acceptable, may_accept, should_treat, must_treat).
     """
-    from .rounds import enrich, stack_rounds
-
     path = store_path(store)
     listing = list_rounds(path)
     current = listing[~listing["superseded"].fillna(False)]
@@ -835,8 +807,6 @@ def _bulk_history(con: duckdb.DuckDBPyConnection, infos: list[dict[str, Any]]) -
     """The history of many rounds in one query per table (see :func:`load_rounds`):
     the same frame as loading each round, enriching and stacking, without a pass per
     round. None when the rounds were stored with different layouts."""
-    from .rounds import CLASS_DTYPE, KEYS, _matrix_json, combine_levels
-
     schemas = [json.loads(i["schema_json"]) for i in infos]
     plan = _bulk_plan(schemas)
     if plan is None:
@@ -949,13 +919,13 @@ def _bulk_history(con: duckdb.DuckDBPyConnection, infos: list[dict[str, Any]]) -
     out["treatment_class"] = pd.Categorical.from_codes(
         classes[round_matrix[ords], np.asarray(level.codes, dtype=np.intp)], dtype=CLASS_DTYPE
     )
-    front = ["municipality", "round", *KEYS]
+    front = ["municipality", "round", *ROW_KEYS]
     order = front + [c for c in out if c not in front]
     history = pd.DataFrame({c: out[c] for c in order}, copy=False)
     stored_names = {i["matrix"] for i in infos}
     if len(stored_names) == 1:  # as concatenating the rounds' frames keeps their common attrs
         history.attrs["matrix"] = stored_names.pop()
-    history.attrs["matrices"] = {r: _matrix_json(m) for r, m in by_round.items()}
+    history.attrs["matrices"] = {r: to_json(m) for r, m in by_round.items()}
     history.attrs["sha256"] = {str(i["round"]): i["sha256"] for i in infos}
     return history
 
@@ -1038,6 +1008,72 @@ def benchmark_pseudonym(store: str | Path | None, municipality: str) -> str:
         value = f"K-{secrets.token_hex(4)}"
         con.execute("INSERT INTO store_info VALUES (?, ?)", [key, value])
         return value
+
+
+# -- the rounds of a trend report ---------------------------------------------------------
+def trend_span(
+    store: Any = None,
+    municipality: str | None = None,
+    first_round: str | None = None,
+    last_round: str | None = None,
+) -> tuple[str, list[str]]:
+    """(municipality, round labels in round order) of a trend report, from the store's
+    listing alone (no round is loaded). Without a municipality, the store's only one
+    (or the first, alphabetically); without first/last round, the oldest/newest."""
+    path = store_path(store)
+    if not path.exists():
+        raise UserError(
+            f"Lageret {path} findes ikke; gem runder med 'isms import FIL' eller kør 'isms demo'.",
+            f"The store {path} does not exist; store rounds with 'isms import FILE' or run 'isms demo'.",
+        )
+    listing = list_rounds(path)
+    listing = listing[~listing["superseded"].fillna(False)]
+    if listing.empty:
+        raise UserError(f"Lageret {path} har ingen runder.", f"The store {path} has no rounds.")
+    names = sorted(set(listing["municipality"].astype(str)))
+    if municipality is None:
+        municipality = names[0]
+    elif municipality not in names:
+        raise UserError(
+            f"Kommunen {municipality} findes ikke i lageret (kendte: {', '.join(names)}).",
+            f"Municipality {municipality} is not in the store (known: {', '.join(names)}).",
+        )
+    labels = list(dict.fromkeys(listing.loc[listing["municipality"] == municipality, "round"].astype(str)))
+    for r in (first_round, last_round):
+        if r is not None and str(r) not in labels:
+            raise UserError(
+                f"Runden {r} findes ikke for {municipality} (kendte: {', '.join(labels)}).",
+                f"Round {r} is not stored for {municipality} (known: {', '.join(labels)}).",
+            )
+    lo = labels.index(str(first_round)) if first_round is not None else 0
+    hi = labels.index(str(last_round)) if last_round is not None else len(labels) - 1
+    if lo > hi:
+        raise UserError(
+            f"Første runde ({first_round}) ligger efter sidste runde ({last_round}).",
+            f"The first round ({first_round}) comes after the last round ({last_round}).",
+        )
+    return str(municipality), labels[lo : hi + 1]
+
+
+def trend_history(
+    store: Any = None,
+    municipality: str | None = None,
+    first_round: str | None = None,
+    last_round: str | None = None,
+) -> pd.DataFrame:
+    """The history a trend report shows: one municipality's current round versions
+    from ``first_round`` to ``last_round`` (inclusive, in round order; see
+    :func:`trend_span`). Only those rounds are loaded."""
+    municipality, keep = trend_span(store, municipality, first_round, last_round)
+    history = load_rounds(store, municipality=municipality, rounds=keep)
+    attrs = dict(history.attrs)
+    history = history.reset_index(drop=True)
+    history["round"] = history["round"].cat.set_categories(keep, ordered=True)
+    history.attrs = {
+        "matrices": {k: v for k, v in attrs.get("matrices", {}).items() if k in keep},
+        "sha256": {k: v for k, v in attrs.get("sha256", {}).items() if k in keep},
+    }
+    return history
 
 
 def round_municipality(store: Any, label: str, municipality: str | None = None) -> str:

@@ -39,31 +39,33 @@ are the committee's priority.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
-from .layout import ACTION_STATUSES, MONTHS_DA, MONTHS_EN
+from .layout import ACTION_STATUSES
 from .matrix import RiskMatrix
 from .matrix import matrix as get_matrix
-from .soa import _level_index, _worst_level, explode_ids, normalise_control_ids
+from .soa import explode_ids, level_index, normalise_control_ids, worst_level
+from .text import pair
 
 PERIODS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
-OCCURRENCE_STATUSES = {
-    "done": ("Udført", "Done"),
-    "due": ("Kommende", "Due"),
-    "overdue": ("Overskredet", "Overdue"),
-}
-PROBLEMS = {
-    "last_done_in_future": ("Senest udført ligger efter rapportdatoen", "Last done is after the report date"),
-    "frequency_missing": ("Frekvens mangler", "Frequency missing"),
-    "month_missing": ("Måned mangler", "Month missing"),
-    "done_without_date": ("Status udført, men dato mangler", "Status done, but no date"),
-}
+# Texts in the catalogue (data/text/wheel.toml): each key's catalogue key.
+OCCURRENCE_KEYS = {k: f"wheel.occurrence_{k}" for k in ("done", "due", "overdue")}
+PROBLEM_KEYS = {k: f"wheel.problem_{k}" for k in (
+    "last_done_in_future", "frequency_missing", "month_missing", "done_without_date",
+)}  # fmt: skip
+
+
+def __getattr__(name: str) -> dict[str, tuple[str, str]]:
+    """``OCCURRENCE_STATUSES`` and ``PROBLEMS``: key -> (da, en), from the text catalogue."""
+    if name == "OCCURRENCE_STATUSES":
+        return {k: pair(key) for k, key in OCCURRENCE_KEYS.items()}
+    if name == "PROBLEMS":
+        return {k: pair(key) for k, key in PROBLEM_KEYS.items()}
+    raise AttributeError(name)
 NOT_DONE = -(10**6)  # month number of "never"
 
 
@@ -225,57 +227,20 @@ def due_in_quarter(wheel: pd.DataFrame, as_of: dt.date | dt.datetime | str | pd.
     return out[order].sort_values(["due_date", "activity_id"], kind="stable").reset_index(drop=True)
 
 
-def wheel_figure(
-    wheel: pd.DataFrame,
-    year: int,
-    as_of: dt.date | dt.datetime | str | pd.Timestamp,
-    lang: str = "da",
-) -> go.Figure:
-    """A year calendar: one line per activity, a marker in each scheduled month of
-    ``year``, coloured and shaped by status (done ✓, overdue !, due ○) with a text
-    mark, so it reads in black and white."""
-    day = _as_of(as_of)
-    occ = _occurrences(wheel, int(year) * 12, 12, day)
+def year_calendar(
+    wheel: pd.DataFrame, year: int, as_of: dt.date | dt.datetime | str | pd.Timestamp
+) -> pd.DataFrame:
+    """The scheduled occurrences in the months of ``year``: ``row`` (the activity's row
+    in ``wheel``), ``month_no`` (year * 12 + month - 1), ``due_date`` and ``status``
+    (done, overdue or due on ``as_of``)."""
+    return _occurrences(wheel, int(year) * 12, 12, _as_of(as_of))
+
+
+def activity_labels(wheel: pd.DataFrame) -> pd.Series:
+    """Per activity (row of ``wheel``): its ID and title, at most 50 characters."""
     ids = _col(wheel, "activity_id").astype("string").fillna("")
     titles = _col(wheel, "title").astype("string").fillna("")
-    labels = np.array([html.escape(f"{i} {t}"[:50]) for i, t in zip(ids, titles, strict=True)], dtype=object)
-    months = MONTHS_EN if lang == "en" else MONTHS_DA
-    month_names = [m[:3].capitalize() for m in months]
-    style = {
-        "done": ("#2e9e44", "circle", "✓"),
-        "overdue": ("#d62728", "x", "!"),
-        "due": ("#1f77b4", "circle-open", ""),
-    }
-    fig = go.Figure()
-    for key, (colour, symbol, mark) in style.items():
-        part = occ[occ["status"] == key]
-        fig.add_trace(
-            go.Scatter(
-                x=[month_names[m % 12] for m in part["month_no"]],
-                y=labels[part["row"].to_numpy()] if len(part) else [],
-                mode="markers+text",
-                name=OCCURRENCE_STATUSES[key][1 if lang == "en" else 0],
-                marker={"color": colour, "symbol": symbol, "size": 16, "line": {"color": "#000000", "width": 1}},
-                text=[mark] * len(part),
-                textposition="middle right",
-                textfont={"color": "#000000", "size": 14},
-            )
-        )
-    if day.year == int(year):
-        fig.add_vline(x=day.month - 1.5 + (day.day - 1) / day.days_in_month, line_dash="dash", line_color="#555555")
-    n = max(len(wheel), 1)
-    fig.update_layout(
-        title=f"Årshjul {year}" if lang != "en" else f"Annual wheel {year}",
-        width=900,
-        height=int(min(220 + 32 * n, 1400)),
-        template="plotly_white",
-        xaxis={"categoryorder": "array", "categoryarray": month_names, "range": [-0.5, 11.5], "type": "category"},
-        yaxis={"categoryorder": "array", "categoryarray": list(labels[::-1]), "type": "category"},
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        margin={"l": 330, "r": 30, "t": 100, "b": 50},
-    )
-    fig.update_xaxes(categoryarray=month_names)
-    return fig
+    return pd.Series([f"{i} {t}"[:50] for i, t in zip(ids, titles, strict=True)], index=wheel.index, dtype=object)
 
 
 # -- action plan ---------------------------------------------------------------------------
@@ -338,7 +303,7 @@ def actions_for_high_risks(
     others string.
     """
     m = get_matrix(matrix)
-    worst = _worst_level(scores, m, stages=("inherent", "residual"))
+    worst = worst_level(scores, m, stages=("inherent", "residual"))
     high = worst[worst["level_index"] >= m.first_level_with("should_treat")].drop(columns="level_index")
     a = actions if actions is not None else pd.DataFrame({"action_id": pd.Series(dtype="string")})
     links = explode_ids(a, "action_id", "risks", out=("action_id", "risk_id"))
@@ -346,7 +311,7 @@ def actions_for_high_risks(
     info["action_id"] = info["action_id"].astype("string").str.strip()
     j = high.merge(links, on="risk_id", how="left").merge(info.drop_duplicates("action_id"), on="action_id", how="left")
     names = m.level_names("da")
-    j["_rank"] = -_level_index(j["level"], m)
+    j["_rank"] = -level_index(j["level"], m)
     j = j.sort_values(["_rank", "risk_id", "action_id"], kind="stable").drop(columns="_rank")
     j["level"] = pd.Categorical(j["level"], categories=names, ordered=True)
     return j.reset_index(drop=True)

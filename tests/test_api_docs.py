@@ -24,7 +24,7 @@ def test_make_docs_builds_the_api_reference(tmp_path: Path) -> None:
     assert index.exists()
     page = (tmp_path / "isms_analysis" / "scoring.html").read_text(encoding="utf-8")
     assert "asset_name" in page and "perspective" in page
-    for name in ("store", "rounds", "vocabulary", "figures", "soa", "wheel"):
+    for name in ("store", "comparison", "vocabulary", "figures", "soa", "wheel"):
         assert (tmp_path / "isms_analysis" / f"{name}.html").exists()
     assert "docs/api" in (ROOT / "Makefile").read_text(encoding="utf-8")
 

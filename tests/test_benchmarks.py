@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from isms_analysis import rescore, rounds, store
+from isms_analysis import comparison, rescore, store
 from isms_analysis.sample import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,8 +90,8 @@ def test_bulk_load_equals_round_by_round(two_municipalities: Path, monkeypatch: 
 @pytest.mark.slow  # several seconds; left out by make test-fast
 def test_one_pass_comparison_equals_pair_by_pair(two_municipalities: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     history = store.load_rounds(two_municipalities)
-    monkeypatch.setattr(rounds, "_BATCH_ROWS", 100)  # several batches of pairs
-    fast = rounds.consecutive_comparisons(history)
+    monkeypatch.setattr(comparison, "_BATCH_ROWS", 100)  # several batches of pairs
+    fast = comparison.consecutive_comparisons(history)
     # 2 municipalities x 2 consecutive pairs, never a pair across municipalities.
     pairs = fast[["municipality", "round_old", "round_new"]].drop_duplicates().astype(str)
     assert len(pairs) == 4 and set(pairs["municipality"]) == {"Aby Kommune", "Bby Kommune"}
@@ -100,8 +100,8 @@ def test_one_pass_comparison_equals_pair_by_pair(two_municipalities: Path, monke
         part.attrs = dict(history.attrs)
         got = fast[fast["municipality"] == name].drop(columns="municipality").reset_index(drop=True)
         want = [
-            rounds.compare_history(part, a, b).assign(round_old=a, round_new=b)
-            for a, b in zip(rounds._rounds_in(part)[:-1], rounds._rounds_in(part)[1:], strict=True)
+            comparison.compare_history(part, a, b).assign(round_old=a, round_new=b)
+            for a, b in zip(comparison.rounds_in(part)[:-1], comparison.rounds_in(part)[1:], strict=True)
         ]
         want = pd.concat(want, ignore_index=True)
         for col in ("round_old", "round_new"):

@@ -16,6 +16,7 @@ from test_report_sections import small_assessment
 
 from isms_analysis import figures as F
 from isms_analysis import score
+from isms_analysis.figures import matrix as FM
 from isms_analysis.matrix import matrix
 
 
@@ -68,7 +69,7 @@ def test_hover_and_labels_escape_workbook_text():
 
 def test_hover_lists_are_capped():
     ids = pd.Series([f"R{i:03d}" for i in range(45)])
-    text = F._id_list(ids, "da")
+    text = FM._id_list(ids, "da")
     assert "R029" in text and "R030" not in text and text.endswith("+ 15 flere")
 
 

@@ -23,21 +23,19 @@ import pandas as pd
 import pytest
 
 from isms_analysis import Assessment, score
-from isms_analysis.rounds import (
+from isms_analysis.comparison import (
     combine_levels,
     compare_rounds,
     consecutive_comparisons,
     enrich,
-    level_distribution_figure,
     migration_matrix,
-    migration_sankey_figure,
     movers,
     stack_rounds,
     time_to_treatment,
     trend,
     trend_by,
-    trend_by_figure,
 )
+from isms_analysis.figures import level_distribution_figure, migration_sankey_figure, trend_by_figure
 
 THREATS = pd.DataFrame({"threat_id": ["T1", "T2"], "name": ["Phishing", "Ransomware"]})
 
@@ -381,7 +379,8 @@ def fill_store(path: Path, municipality: str = "Testkommune") -> None:
 
 def test_trend_history_selects_municipality_and_range(tmp_path: Path) -> None:
     from isms_analysis.errors import UserError
-    from isms_analysis.rounds import trend_history, trend_section_html
+    from isms_analysis.render.trend_report import trend_section_html
+    from isms_analysis.store import trend_history
 
     store = tmp_path / "s.duckdb"
     fill_store(store, "<Kommune & Co>")

@@ -8,6 +8,7 @@ from conftest import one_asset_assessment
 
 from isms_analysis import Assessment, score
 from isms_analysis import soa as S
+from isms_analysis.figures import coverage_figure, effectiveness_figure
 
 S_ = "string"
 
@@ -233,7 +234,7 @@ def test_display_translates_headings_and_values() -> None:
 
 # -- figures -------------------------------------------------------------------------------
 def test_coverage_figure_stacks_statuses_with_text_and_patterns() -> None:
-    fig = S.coverage_figure(S.coverage(soa_frame()))
+    fig = coverage_figure(S.coverage(soa_frame()))
     names = [t.name for t in fig.data]
     assert names == [
         "Implementeret",
@@ -250,7 +251,7 @@ def test_coverage_figure_stacks_statuses_with_text_and_patterns() -> None:
     assert list(impl.text) == ["1", "", "", "", "1"]
     assert len({t.marker.pattern.shape for t in fig.data}) == 6
     assert fig.layout.barmode == "stack" and fig.layout.width == 900
-    en = S.coverage_figure(S.coverage(soa_frame(), "en"))
+    en = coverage_figure(S.coverage(soa_frame(), "en"))
     assert en.data[0].name == "Implemented"
 
 
@@ -259,7 +260,7 @@ def test_effectiveness_figure_escapes_workbook_text() -> None:
     soa = a.soa.copy()
     soa.loc[soa["control_id"] == "8.5", "title"] = "<script>x</script>"
     eff = S.control_effectiveness(score(a), soa, a.risks)
-    fig = S.effectiveness_figure(eff, top=2)
+    fig = effectiveness_figure(eff, top=2)
     labels = list(fig.data[0].y)
     assert len(labels) == 2
     assert labels[0].startswith("8.5 &lt;script&gt;") and "(Ikke startet)" in labels[0]

@@ -8,6 +8,7 @@ from conftest import one_asset_assessment
 
 from isms_analysis import Assessment, score
 from isms_analysis import wheel as W
+from isms_analysis.figures import wheel_figure
 
 
 def wheel_frame(rows: list[tuple]) -> pd.DataFrame:
@@ -157,7 +158,7 @@ def test_quarter_of() -> None:
 
 def test_wheel_figure_marks_each_scheduled_month() -> None:
     w = wheel_frame([("Q1", "quarterly", 1, "2024-04-15", None), ("Y<b>", "yearly", 10, None, None)])
-    fig = W.wheel_figure(w, 2024, "2024-08-15")
+    fig = wheel_figure(w, 2024, "2024-08-15")
     by = {t.name: t for t in fig.data}
     assert list(by["Udført"].x) == ["Jan", "Apr"]  # April's completion covers January too
     assert list(by["Overskredet"].x) == ["Jul"]

@@ -136,7 +136,7 @@ def risk_figure(ctx: BenchmarkContext) -> go.Figure:
             )
         )  # fmt: skip
     n = max(len(rows), 1)
-    from .theme import register
+    from ..figures.theme import register
 
     fig.update_layout(
         template=register(), font={"family": FONT, "size": 12}, width=900, height=120 + 22 * n,

@@ -184,7 +184,7 @@ def _decisions(ctx: ReportContext) -> str:
 def _compact_panel(fig: Any) -> Any:
     """The 2x2 heat-map panel at print height: the likelihood title only under the
     bottom row (the top row's would run into the lower titles)."""
-    from .theme import apply
+    from ..figures.theme import apply
 
     fig.update_xaxes(title_text=None, row=1)
     fig.update_traces(textfont={"size": 10}, selector={"type": "heatmap"})  # "Above medium" fits a cell

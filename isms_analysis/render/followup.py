@@ -20,6 +20,7 @@ import pandas as pd
 from .. import soa as S
 from .. import wheel as W
 from ..assessment import Assessment
+from ..figures import coverage_figure, effectiveness_figure, wheel_figure
 from ..layout import ACTION_STATUSES
 from ..matrix import RiskMatrix
 from ..scoring import rescore
@@ -83,7 +84,7 @@ def _soa_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str) 
         level=_level_text(gaps["level"], m, lang), perspective=_perspective_text(gaps["perspective"], lang)
     ).drop(columns="reason")
     body = (
-        H.figure(S.coverage_figure(cov), "fig-soa-coverage")
+        H.figure(coverage_figure(cov), "fig-soa-coverage")
         + _table(cov_table, lang, "soa-coverage")
         + _h3("sub_soa_flags", lang)
         + _table(flag_counts, lang, "soa-flags")
@@ -106,7 +107,7 @@ def _effect_section(a: Assessment, scores: pd.DataFrame, lang: str, top: int = 1
     rows["perspective"] = _perspective_text(rows["perspective"], lang)
     body = (
         _p(t("followup.intro_effect", lang))
-        + H.figure(S.effectiveness_figure(eff, top=top, lang=lang), "fig-control-effect")
+        + H.figure(effectiveness_figure(eff, top=top, lang=lang), "fig-control-effect")
         + _table(S.display(rows, lang, {"status": "soa_status"}), lang, "control-effect")
     )
     return _section("sec_effect", body, lang, "control-effect-section")
@@ -130,7 +131,7 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
     shown = S.display(shown, lang, {"frequency": "frequency", "wheel_status": "wheel_status"})
     dd = W.due_dates(a.wheel, as_of)
     problems = dd[dd["problem"].notna()]
-    body = _p(intro) + _p(count_line) + H.figure(W.wheel_figure(a.wheel, as_of.year, as_of, lang=lang), "fig-wheel")
+    body = _p(intro) + _p(count_line) + H.figure(wheel_figure(a.wheel, as_of.year, as_of, lang=lang), "fig-wheel")
     body += _table(shown, lang, "wheel-quarter")
     if len(problems):
         pr = pd.DataFrame(
@@ -203,7 +204,7 @@ def followup_sections_html(
     status and the residual risks not verified. Figures are embedded without plotly.js
     (the report's header includes it once). ``matrix`` defaults to the one the scores
     were made with."""
-    from ..sections import resolve_matrix
+    from ..matrix import resolve_matrix
 
     m = resolve_matrix(scores, matrix)
     if list(scores["level"].cat.categories) != m.level_names("da"):

@@ -1,5 +1,9 @@
 """Assessment rounds over time: comparison with attribution, migration and trends.
 
+Analysis only: DataFrame in, DataFrame out (no figures, HTML or file I/O; the
+figures are in :mod:`isms_analysis.figures.rounds`, the trend report's HTML in
+:mod:`isms_analysis.render.trend_report`).
+
 KL's playbook repeats the risk assessment with the same method so results are
 comparable between rounds, and asks that risks are followed up: are the controls
 in place and working, have assets, threats or consequences changed. This module
@@ -24,18 +28,16 @@ group-bys, no per-risk loops).
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .matrix import TREATMENT_CLASSES, MatrixError, RiskMatrix
+from .matrix import TREATMENT_CLASSES, MatrixError, RiskMatrix, from_json, to_json
 from .matrix import matrix as get_matrix
 from .scoring import PERSPECTIVES, STAGES, rescore
+from .text import pair, t
 
 KEYS = ["risk_id", "perspective", "stage"]
 CHANGES = ("new", "closed", "unchanged", "escalated", "de-escalated")
@@ -43,45 +45,10 @@ CHANGE_DTYPE = pd.CategoricalDtype(list(CHANGES))
 TREAT_CLASSES = ("should_treat", "must_treat")
 CLASS_DTYPE = pd.CategoricalDtype(list(TREATMENT_CLASSES), ordered=True)
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "new": ("Ny risiko", "New risk"),
-    "gone": ("Ikke med i den nye runde", "Not in the new round"),
-    "closed": ("Lukket", "Closed"),
-    "asset_changed": ("Aktiv ændret", "Asset changed"),
-    "threat_changed": ("Trussel ændret", "Threat changed"),
-    "likelihood": ("sandsynlighed", "likelihood"),
-    "consequence": ("konsekvens", "consequence"),
-    "controls": ("restrisiko ændret af foranstaltninger", "residual changed by controls"),
-    "matrix": ("ny risikomatrix", "new risk matrix"),
-    "unchanged": ("Uændret", "Unchanged"),
-    "row_new": ("ny", "new"),
-    "col_closed": ("lukket", "closed"),
-    "level_before": ("Niveau før", "Level before"),
-    "level_after": ("Niveau efter", "Level after"),
-    "round": ("Runde", "Round"),
-    "count": ("Antal risici", "Number of risks"),
-    "to_treat": ("Risici der skal håndteres", "Risks to treat"),
-    "level_dist": ("Fordeling på niveauer pr. runde", "Level distribution per round"),
-    "migration": ("Bevægelser mellem runder", "Movement between rounds"),
-    "trend_by": ("Risici der skal håndteres pr. runde", "Risks to treat per round"),
-    "ttt": ("Antal runder på et niveau der skal håndteres", "Rounds at a level that calls for treatment"),
-    "risks": ("Risici", "Risks"),
-    "asset_type": ("Aktivtype", "Asset type"),
-    "area": ("Område", "Area"),
-    "perspective": ("Perspektiv", "Perspective"),
-    "municipality": ("Kommunen", "Municipality"),
-    "data_subject": ("De registrerede", "Data subjects"),
-    "society": ("Samfundet", "Society"),
-    "inherent": ("Iboende", "Inherent"),
-    "residual": ("Rest", "Residual"),
-}
-# CIA letters: English C, I, A; Danish FIT (fortrolighed, integritet, tilgængelighed).
-_PROPS = (("c", "C", "F"), ("i", "I", "I"), ("a", "A", "T"))
-
-
-def _t(key: str, lang: str) -> str:
-    da, en = _TEXT.get(key, (key, key))
-    return en if lang == "en" else da
+# The texts are in the catalogue: data/text/trend.toml (this module's) and common.toml (shared terms).
+PERSPECTIVE_KEYS = {p: f"common.{p}" for p in PERSPECTIVES}
+STAGE_KEYS = {s: f"common.{s}" for s in STAGES}
+BY_KEYS = {"area": "common.area", "asset_type": "trend.asset_type"}  # trend_by's groups
 
 
 # -- levels across matrices ----------------------------------------------------------------
@@ -103,27 +70,17 @@ def combine_levels(orders: Sequence[Sequence[str]]) -> list[str]:
     return merged
 
 
-def _level_order(frame: pd.DataFrame) -> list[str]:
+def level_order(frame: pd.DataFrame) -> list[str]:
+    """The level names of ``frame["level"]``, lowest first (in category order)."""
     d = frame["level"].dtype
     if isinstance(d, pd.CategoricalDtype):
         return [str(c) for c in d.categories]
     return sorted(frame["level"].dropna().astype(str).unique())
 
 
-@lru_cache(maxsize=64)
-def _matrix_from_json(spec: str) -> RiskMatrix:
-    return RiskMatrix.from_dict(json.loads(spec), source="history")
-
-
-def _matrix_json(m: RiskMatrix) -> str:
-    from .store import matrix_spec
-
-    return json.dumps(matrix_spec(m), ensure_ascii=False, sort_keys=True)
-
-
 def history_matrices(history: pd.DataFrame) -> dict[str, RiskMatrix]:
     """Each round's RiskMatrix (kept in ``history.attrs["matrices"]`` as JSON text)."""
-    return {r: _matrix_from_json(spec) for r, spec in history.attrs.get("matrices", {}).items()}
+    return {r: from_json(spec) for r, spec in history.attrs.get("matrices", {}).items()}
 
 
 def _resolve_matrix(m: str | RiskMatrix | None, frame: pd.DataFrame) -> RiskMatrix | None:
@@ -211,10 +168,10 @@ def stack_rounds(
         fingerprints[rnd] = (sha256 or {}).get(key)
     if not parts:
         return pd.DataFrame(columns=["municipality", "round", *KEYS, "level", "score", "treatment_class"])
-    level_order = combine_levels([_level_order(f) for f in frames.values()])
+    levels = combine_levels([level_order(f) for f in frames.values()])
     history = pd.concat(parts, ignore_index=True)
     history["round"] = pd.Categorical(history["round"], categories=labels, ordered=True)
-    history["level"] = pd.Categorical(history["level"], categories=level_order, ordered=True)
+    history["level"] = pd.Categorical(history["level"], categories=levels, ordered=True)
     history["treatment_class"] = pd.Categorical(history["treatment_class"], dtype=CLASS_DTYPE)
     history["perspective"] = pd.Categorical(history["perspective"].astype("string"), categories=list(PERSPECTIVES))
     history["stage"] = pd.Categorical(history["stage"].astype("string"), categories=list(STAGES))
@@ -223,7 +180,7 @@ def stack_rounds(
             history[col] = history[col].astype("category")
     front = ["municipality", "round", *KEYS]
     history = history[front + [c for c in history.columns if c not in front]]
-    history.attrs["matrices"] = {r: _matrix_json(m) for r, m in round_matrices.items()}
+    history.attrs["matrices"] = {r: to_json(m) for r, m in round_matrices.items()}
     history.attrs["sha256"] = fingerprints
     return history
 
@@ -239,7 +196,8 @@ def round_frame(history: pd.DataFrame, round: str) -> pd.DataFrame:
     return part
 
 
-def _rounds_in(history: pd.DataFrame) -> list[str]:
+def rounds_in(history: pd.DataFrame) -> list[str]:
+    """The round labels present in ``history``, in round order."""
     present = set(history["round"].astype(str).unique())
     return [str(r) for r in history["round"].cat.categories if str(r) in present]
 
@@ -440,7 +398,7 @@ def _compare(
     closed_in_new = both & closed_new & ~closed_old
     closed = only_old | closed_in_new
 
-    order = combine_levels([_level_order(new), _level_order(old)])
+    order = combine_levels([level_order(new), level_order(old)])
     level_dtype = pd.CategoricalDtype(order, ordered=True)
     lo = pd.Categorical(c["level_old"], dtype=level_dtype)
     ln = pd.Categorical(c["level_new"], dtype=level_dtype)
@@ -457,7 +415,8 @@ def _compare(
     like_changed = both & _differs(c["likelihood_old"], c["likelihood_new"])
     cons_changed = both & _differs(c["consequence_old"], c["consequence_new"])
     props_en, props_da = [], []
-    for p, en, da in _PROPS:
+    for p in ("c", "i", "a"):  # CIA letters: English C, I, A; Danish FIT
+        da, en = pair(f"common.cia_{p}")
         d = both & _differs(c[f"consequence_{p}_old"], c[f"consequence_{p}_new"])
         props_en.append(np.where(d, en, ""))
         props_da.append(np.where(d, da, ""))
@@ -536,7 +495,7 @@ def _compare(
     props = changed_props_da if lang != "en" else changed_props
 
     def moved(key: str, col: str) -> Callable[[np.ndarray], np.ndarray]:
-        return lambda r: _t(key, lang) + " " + _arrow(c[f"{col}_old"].iloc[r], c[f"{col}_new"].iloc[r])
+        return lambda r: t(f"trend.reason_{key}", lang) + " " + _arrow(c[f"{col}_old"].iloc[r], c[f"{col}_new"].iloc[r])
 
     def consequence(r: np.ndarray) -> np.ndarray:
         p = props[r].astype(object)
@@ -546,22 +505,22 @@ def _compare(
         added = out["controls_added"].iloc[r].to_numpy(dtype=object)
         removed = out["controls_removed"].iloc[r].to_numpy(dtype=object)
         ctrl = _join([np.where(added != "", "+" + added, ""), np.where(removed != "", "−" + removed, "")])
-        return _t("controls", lang) + np.where(ctrl != "", " (" + ctrl + ")", "")
+        return t("trend.reason_controls", lang) + np.where(ctrl != "", " (" + ctrl + ")", "")
 
     # Each part is built only for the rows it applies to (most rows have none).
     parts = [
-        np.where(only_new, _t("new", lang), ""),
-        np.where(only_old, _t("gone", lang), ""),
-        np.where(closed_in_new, _t("closed", lang), ""),
+        np.where(only_new, t("trend.reason_new", lang), ""),
+        np.where(only_old, t("trend.reason_gone", lang), ""),
+        np.where(closed_in_new, t("trend.reason_closed", lang), ""),
         _text_where(asset_moved, moved("asset_changed", "asset_id")),
         _text_where(threat_moved, moved("threat_changed", "threat_id")),
         _text_where(like_changed, moved("likelihood", "likelihood")),
         _text_where(cons_changed | (props != ""), consequence),
         _text_where(out["residual_controls_changed"].to_numpy(), controls),
-        np.where(matrix_moved, f"{_t('matrix', lang)} ({name_old} → {name_new})", ""),
+        np.where(matrix_moved, f"{t('trend.reason_matrix', lang)} ({name_old} → {name_new})", ""),
     ]
     reason = _join(parts)
-    reason = np.where(reason == "", _t("unchanged", lang), reason)
+    reason = np.where(reason == "", t("trend.reason_unchanged", lang), reason)
     reason = pd.Series(reason, index=out.index, dtype="string")
     out["reason"] = reason.str[:1].str.upper() + reason.str[1:]
     rid = c["risk_id"]
@@ -593,7 +552,7 @@ def migration_matrix(
     """
     c = comparison[(comparison["perspective"] == perspective) & (comparison["stage"] == stage)]
     levels = [str(x) for x in comparison["level_new"].cat.categories]
-    new_label, closed_label = _t("row_new", lang), _t("col_closed", lang)
+    new_label, closed_label = t("trend.row_new", lang), t("trend.col_closed", lang)
     change = c["change"].astype("string")
     src = np.where(change == "new", new_label, c["level_old"].astype("string").fillna("").to_numpy(dtype=object))
     dst = np.where(change == "closed", closed_label, c["level_new"].astype("string").fillna("").to_numpy(dtype=object))
@@ -601,8 +560,8 @@ def migration_matrix(
     cols = pd.Categorical(dst, categories=[*levels, closed_label])
     table = pd.crosstab(rows, cols, dropna=False)
     table = table.reindex(index=[new_label, *levels], columns=[*levels, closed_label], fill_value=0)
-    table.index.name = _t("level_before", lang)
-    table.columns.name = _t("level_after", lang)
+    table.index.name = t("trend.level_before", lang)
+    table.columns.name = t("trend.level_after", lang)
     return table.astype("int64")
 
 
@@ -681,7 +640,7 @@ def compare_history(
     history: pd.DataFrame, first: str | None = None, last: str | None = None, lang: str = "da"
 ) -> pd.DataFrame:
     """:func:`compare_rounds` between two rounds of a history (default: first and last)."""
-    labels = _rounds_in(history)
+    labels = rounds_in(history)
     if len(labels) < 2:
         raise ValueError("Der skal være mindst to runder / at least two rounds are needed")
     first = first or labels[0]
@@ -698,7 +657,7 @@ def consecutive_comparisons(history: pd.DataFrame, lang: str = "da") -> pd.DataF
     A history of several municipalities is compared within each municipality's own
     rounds, and the result then starts with a ``municipality`` column. When every
     round has the same matrix, all pairs are compared in one vectorised pass."""
-    labels = _rounds_in(history)
+    labels = rounds_in(history)
     fast = _consecutive_in_one_pass(history, labels, lang)
     if fast is not None:
         return fast
@@ -743,7 +702,7 @@ def _consecutive_in_one_pass(history: pd.DataFrame, labels: list[str], lang: str
     if specs:
         if any(r not in specs for r in labels) or len({specs[r] for r in labels}) != 1:
             return None
-        m = _matrix_from_json(specs[labels[0]])
+        m = from_json(specs[labels[0]])
     else:  # no per-round matrices (e.g. after rescore): each round's "matrix" column names it
         names = history["matrix"].dropna().astype(str).unique() if "matrix" in history.columns else []
         m = _resolve_matrix(str(names[0]), history) if len(names) == 1 else None
@@ -894,14 +853,8 @@ def time_to_treatment(
     return out.sort_values(["still_open", "rounds", "risk_id"], ascending=[False, False, True]).reset_index(drop=True)
 
 
-# -- figures (Plotly) ----------------------------------------------------------------------
-def _esc(value: Any) -> str:
-    """HTML-escaped text that plotly.js also shows as typed: it decodes numeric
-    entities but not ``&quot;``/``&#x27;``, so quotes become ``&#34;``/``&#39;``."""
-    return html.escape(str(value), quote=False).replace('"', "&#34;").replace("'", "&#39;")
-
-
-def _level_names(history: pd.DataFrame, lang: str) -> dict[str, str]:
+# -- the trend report's tables ----------------------------------------------------------
+def level_names(history: pd.DataFrame, lang: str) -> dict[str, str]:
     """Danish level name -> display name in ``lang`` (from the rounds' matrices)."""
     names = {str(lv): str(lv) for lv in history["level"].cat.categories}
     if lang == "en":
@@ -910,349 +863,33 @@ def _level_names(history: pd.DataFrame, lang: str) -> dict[str, str]:
     return names
 
 
-def _level_colours(history: pd.DataFrame) -> dict[str, str]:
+def level_colours(history: pd.DataFrame) -> dict[str, str]:
+    """Level name -> colour, from the history's ``colour`` column (empty without one)."""
     if "colour" not in history.columns:
         return {}
     pairs = history[["level", "colour"]].dropna().drop_duplicates("level")
     return dict(zip(pairs["level"].astype(str), pairs["colour"].astype(str), strict=True))
 
 
-def level_distribution_figure(history: pd.DataFrame, stage: str = "residual", lang: str = "da") -> Any:
-    """Stacked bars: number of risks per level in each round, one panel per perspective."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    data = trend(history, stage)
-    persps = [p for p in PERSPECTIVES if (data["perspective"] == p).any()]
-    names, colours = _level_names(history, lang), _level_colours(history)
-    fig = make_subplots(rows=1, cols=max(len(persps), 1), shared_yaxes=True,
-                        subplot_titles=[_esc(_t(p, lang)) for p in persps])  # fmt: skip
-    for col, persp in enumerate(persps, start=1):
-        d = data[data["perspective"] == persp]
-        for level in data["level"].cat.categories:
-            dl = d[d["level"] == level]
-            fig.add_trace(
-                go.Bar(
-                    x=[_esc(r) for r in dl["round"].astype(str)],
-                    y=dl["count"].to_list(),
-                    name=_esc(names.get(str(level), level)),
-                    legendgroup=str(level),
-                    showlegend=col == 1,
-                    marker_color=colours.get(str(level)),
-                    hovertemplate="%{x}: %{y}<extra>" + _esc(names.get(str(level), level)) + "</extra>",
-                ),
-                row=1,
-                col=col,
-            )
-    fig.update_layout(barmode="stack", title=_esc(f"{_t('level_dist', lang)} ({_t(stage, lang).lower()})"),
-                      yaxis_title=_esc(_t("count", lang)), legend_traceorder="reversed")  # fmt: skip
-    return fig
-
-
-def migration_sankey_figure(
-    history: pd.DataFrame,
-    perspective: str = "municipality",
-    stage: str = "residual",
-    lang: str = "da",
-    *,
-    comparisons: pd.DataFrame | None = None,
-) -> Any:
-    """Sankey of level migration between consecutive rounds (new and closed risks as
-    their own nodes). ``comparisons`` may pass :func:`consecutive_comparisons` ready-made."""
-    import plotly.graph_objects as go
-
-    comps = comparisons if comparisons is not None else consecutive_comparisons(history, lang=lang)
-    comps = comps[(comps["perspective"] == perspective) & (comps["stage"] == stage)]
-    names, colours = _level_names(history, lang), _level_colours(history)
-    new_label, closed_label = _t("row_new", lang), _t("col_closed", lang)
-    change = comps["change"].astype("string")
-    src_level = np.where(change == "new", new_label, comps["level_old"].astype("string").fillna("").to_numpy(dtype=object))
-    dst_level = np.where(change == "closed", closed_label, comps["level_new"].astype("string").fillna("").to_numpy(dtype=object))
-    links = pd.DataFrame(
-        {
-            "src": comps["round_old"].astype(str).to_numpy(dtype=object) + "|" + src_level,
-            "dst": comps["round_new"].astype(str).to_numpy(dtype=object) + "|" + dst_level,
-        }
-    )
-    links = links[~links["src"].str.endswith("|") & ~links["dst"].str.endswith("|")]
-    flows = links.groupby(["src", "dst"]).size().rename("n").reset_index()
-    nodes = pd.Index(pd.unique(pd.concat([flows["src"], flows["dst"]], ignore_index=True)))
-    node_round = [s.split("|", 1)[0] for s in nodes]
-    node_level = [s.split("|", 1)[1] for s in nodes]
-    label = [_esc(f"{r}: {names.get(lv, lv)}") for r, lv in zip(node_round, node_level, strict=True)]
-    colour = [colours.get(lv, "#9e9e9e") for lv in node_level]
-    # Fixed layout: one column per round (oldest left), rows by level with the
-    # highest level on top, new risks above and closed risks below.
-    rounds_order = _rounds_in(history)
-    row_order = [new_label, *reversed(_level_order(history)), closed_label]
-    col = {r: i for i, r in enumerate(rounds_order)}
-    row = {lv: i for i, lv in enumerate(row_order)}
-    span = max(len(rounds_order) - 1, 1)
-    x = [min(max(col.get(r, 0) / span, 0.001), 0.999) for r in node_round]
-    y = [min(max((row.get(lv, len(row_order) - 1) + 0.5) / len(row_order), 0.001), 0.999) for lv in node_level]
-    fig = go.Figure(
-        go.Sankey(
-            arrangement="fixed",
-            node={"label": label, "color": colour, "pad": 12, "x": x, "y": y},
-            link={"source": nodes.get_indexer(flows["src"]).tolist(),
-                  "target": nodes.get_indexer(flows["dst"]).tolist(),
-                  "value": flows["n"].tolist()},  # fmt: skip
-        )
-    )
-    fig.update_layout(title=_esc(f"{_t('migration', lang)} – {_t(perspective, lang)} ({_t(stage, lang).lower()})"))
-    return fig
-
-
-def trend_by_figure(
-    history: pd.DataFrame,
-    by: str = "area",
-    perspective: str = "municipality",
-    stage: str = "residual",
-    lang: str = "da",
-) -> Any:
-    """Lines per area (or asset type): risks at a level that calls for treatment, per round."""
-    import plotly.graph_objects as go
-
-    from .layout import label as vocab_label
-
-    data = trend_by(history, by=by, stage=stage)
-    data = data[data["perspective"] == perspective]
-    fig = go.Figure()
-    for group, d in data.groupby(by, sort=True):
-        text = vocab_label("asset_type", group, lang) if by == "asset_type" else group
-        fig.add_trace(
-            go.Scatter(
-                x=[_esc(r) for r in d["round"].astype(str)],
-                y=d["to_treat"].to_list(),
-                mode="lines+markers",
-                name=_esc(text),
-                hovertemplate="%{x}: %{y}<extra>" + _esc(text) + "</extra>",
-            )
-        )
-    fig.update_layout(
-        title=_esc(f"{_t('trend_by', lang)} – {_t(by, lang)}, {_t(perspective, lang)}"),
-        xaxis_title=_esc(_t("round", lang)),
-        yaxis_title=_esc(_t("to_treat", lang)),
-    )
-    return fig
-
-
-def trend_by_small_multiples(
-    history: pd.DataFrame,
-    by: str = "area",
-    perspective: str = "municipality",
-    stage: str = "residual",
-    lang: str = "da",
-    cols: int = 4,
-) -> Any:
-    """Small multiples: one panel per area (or asset type), the risks at a level that
-    calls for treatment per round, on a shared y axis; the last round's value labelled."""
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
-
-    from .layout import label as vocab_label
-    from .render.theme import SEMANTIC
-
-    data = trend_by(history, by=by, stage=stage)
-    data = data[data["perspective"] == perspective]
-    groups = sorted(data[by].dropna().astype(str).unique())
-    text = {g: (vocab_label("asset_type", g, lang) if by == "asset_type" else g) for g in groups}
-    rows = max((len(groups) + cols - 1) // cols, 1)
-    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True,
-                        subplot_titles=[_esc(text[g]) for g in groups], vertical_spacing=0.12 if rows > 1 else 0.2,
-                        horizontal_spacing=0.03)  # fmt: skip
-    for i, g in enumerate(groups):
-        d = data[data[by].astype(str) == g]
-        fig.add_trace(
-            go.Scatter(
-                x=[_esc(r) for r in d["round"].astype(str)], y=d["to_treat"].to_list(), mode="lines+markers",
-                line={"color": SEMANTIC["accent"], "width": 2}, marker={"size": 4}, showlegend=False,
-                hovertemplate="%{x}: %{y}<extra>" + _esc(text[g]) + "</extra>",
-            ),
-            row=i // cols + 1, col=i % cols + 1,
-        )  # fmt: skip
-    fig.update_yaxes(matches="y", rangemode="tozero")  # one scale for every panel
-    fig.update_xaxes(showticklabels=False)
-    fig.update_xaxes(showticklabels=True, tickangle=-45, tickfont={"size": 9}, row=rows)
-    fig.update_annotations(font={"size": 11})
-    fig.update_layout(
-        title=_esc(f"{_t('trend_by', lang)} – {_t(by, lang)}, {_t(perspective, lang)}"),
-        height=170 * rows + 110, width=1000, showlegend=False,
-    )
-    return fig
-
-
-def time_to_treatment_figure(history: pd.DataFrame, stage: str = "residual", lang: str = "da") -> Any:
-    """Bars: how many risks have stayed 1, 2, 3 ... rounds at a level that calls for
-    treatment (latest run), split into still open and treated."""
-    import plotly.graph_objects as go
-
-    ttt = time_to_treatment(history, stage)
-    fig = go.Figure()
-    from .render.theme import SEMANTIC
-
-    for still_open, name in ((True, ("Stadig åben", "Still open")), (False, ("Håndteret", "Treated"))):
-        d = ttt[ttt["still_open"] == still_open]["rounds"].value_counts().sort_index()
-        fig.add_trace(go.Bar(x=d.index.to_list(), y=d.to_list(), name=_esc(name[1] if lang == "en" else name[0]),
-                             marker_color=SEMANTIC["warning" if still_open else "good"]))  # never red for the treated
-    fig.update_layout(barmode="stack", title=_esc(_t("ttt", lang)), xaxis_title=_esc(_t("ttt", lang)),
-                      yaxis_title=_esc(_t("risks", lang)))  # fmt: skip
-    return fig
-
-
-# -- the trend report -----------------------------------------------------------------------
-_REPORT_TEXT: dict[str, tuple[str, str]] = {
-    "title": ("Trendrapport", "Trend report"),
-    "sec_distribution": ("Niveauer pr. runde", "Levels per round"),
-    "sec_migration": ("Bevægelser mellem runder", "Movement between rounds"),
-    "sec_movers": ("Største bevægelser", "Top movers"),
-    "sec_areas": ("Udvikling pr. område og aktivtype", "Trends per area and asset type"),
-    "sec_ttt": ("Tid til håndtering", "Time to treatment"),
-    "store": ("Lager", "Store"),
-    "package_version": ("Pakkeversion", "Package version"),
-    "parameter": ("Parameter", "Parameter"),
-    "field": ("Felt", "Field"),
-    "value": ("Værdi", "Value"),
-    "rounds": ("Runder", "Rounds"),
-    "version": ("Version", "Version"),
-    "date": ("Dato", "Date"),
-    "approved_by": ("Godkendt af", "Approved by"),
-    "approved_date": ("Godkendt", "Approved"),
-    "matrix": ("Matrix", "Matrix"),
-    "sha256": ("SHA-256", "SHA-256"),
-    "source": ("Fil", "File"),
-    "municipality_name": ("Kommune", "Municipality"),
-    "one_round": (
-        "Lageret har kun én runde i det valgte interval; bevægelser kræver mindst to.",
-        "The store has only one round in the chosen range; movement needs at least two.",
-    ),
-    "migration_first_last": ("Fra første til sidste runde", "From the first to the last round"),
-    "escalated_n": ("Eskalationer: {n} risici er steget i niveau", "Escalations: {n} risks rose in level"),
-    "de_escalated_n": ("{n} risici er faldet i niveau", "{n} risks fell in level"),
-    "risk_id": ("Risiko-ID", "Risk ID"),
-    "asset": ("Aktiv", "Asset"),
-    "threat": ("Trussel", "Threat"),
-    "level_old": ("Niveau før", "Level before"),
-    "level_new": ("Niveau efter", "Level after"),
-    "score_old": ("Score før", "Score before"),
-    "score_new": ("Score efter", "Score after"),
-    "reason": ("Årsag", "Reason"),
-    "change": ("Ændring", "Change"),
-    "escalated": ("Forværret", "Escalated"),
-    "de-escalated": ("Forbedret", "De-escalated"),
-    "unchanged": ("Uændret niveau", "Level unchanged"),
-    "rounds_at_level": ("Runder i træk", "Consecutive rounds"),
-    "first_round": ("Fra runde", "From round"),
-    "last_round": ("Til runde", "To round"),
-    "longest": ("Længste forløb", "Longest run"),
-    "still_open": ("Stadig åben", "Still open"),
-    "level_last": ("Seneste niveau", "Latest level"),
-    "yes": ("Ja", "Yes"),
-    "no": ("Nej", "No"),
-    "to_treat_col": ("Skal håndteres", "To treat"),
-    "risks_col": ("Risici", "Risks"),
-    "mean_score": ("Gns. score", "Mean score"),
-    "first": ("Første runde", "First round"),
-    "last": ("Sidste runde", "Last round"),
-    "n_rounds": ("Antal runder", "Number of rounds"),
-    "details": ("Kilde og parametre", "Source and parameters"),
-}
-
-
-def _h(key: str, lang: str) -> str:
-    da, en = _REPORT_TEXT.get(key, _TEXT.get(key, (key, key)))
-    return en if lang == "en" else da
-
-
-def trend_span(
-    store: Any = None,
-    municipality: str | None = None,
-    first_round: str | None = None,
-    last_round: str | None = None,
-) -> tuple[str, list[str]]:
-    """(municipality, round labels in round order) of a trend report, from the store's
-    listing alone (no round is loaded). Without a municipality, the store's only one
-    (or the first, alphabetically); without first/last round, the oldest/newest."""
-    from . import store as store_mod
-    from .errors import UserError
-
-    path = store_mod.store_path(store)
-    if not path.exists():
-        raise UserError(
-            f"Lageret {path} findes ikke; gem runder med 'isms import FIL' eller kør 'isms demo'.",
-            f"The store {path} does not exist; store rounds with 'isms import FILE' or run 'isms demo'.",
-        )
-    listing = store_mod.list_rounds(path)
-    listing = listing[~listing["superseded"].fillna(False)]
-    if listing.empty:
-        raise UserError(f"Lageret {path} har ingen runder.", f"The store {path} has no rounds.")
-    names = sorted(set(listing["municipality"].astype(str)))
-    if municipality is None:
-        municipality = names[0]
-    elif municipality not in names:
-        raise UserError(
-            f"Kommunen {municipality} findes ikke i lageret (kendte: {', '.join(names)}).",
-            f"Municipality {municipality} is not in the store (known: {', '.join(names)}).",
-        )
-    labels = list(dict.fromkeys(listing.loc[listing["municipality"] == municipality, "round"].astype(str)))
-    for r in (first_round, last_round):
-        if r is not None and str(r) not in labels:
-            raise UserError(
-                f"Runden {r} findes ikke for {municipality} (kendte: {', '.join(labels)}).",
-                f"Round {r} is not stored for {municipality} (known: {', '.join(labels)}).",
-            )
-    lo = labels.index(str(first_round)) if first_round is not None else 0
-    hi = labels.index(str(last_round)) if last_round is not None else len(labels) - 1
-    if lo > hi:
-        raise UserError(
-            f"Første runde ({first_round}) ligger efter sidste runde ({last_round}).",
-            f"The first round ({first_round}) comes after the last round ({last_round}).",
-        )
-    return str(municipality), labels[lo : hi + 1]
-
-
-def trend_history(
-    store: Any = None,
-    municipality: str | None = None,
-    first_round: str | None = None,
-    last_round: str | None = None,
-) -> pd.DataFrame:
-    """The history a trend report shows: one municipality's current round versions
-    from ``first_round`` to ``last_round`` (inclusive, in round order; see
-    :func:`trend_span`). Only those rounds are loaded."""
-    from . import store as store_mod
-
-    municipality, keep = trend_span(store, municipality, first_round, last_round)
-    history = store_mod.load_rounds(store, municipality=municipality, rounds=keep)
-    attrs = dict(history.attrs)
-    history = history.reset_index(drop=True)
-    history["round"] = history["round"].cat.set_categories(keep, ordered=True)
-    history.attrs = {
-        "matrices": {k: v for k, v in attrs.get("matrices", {}).items() if k in keep},
-        "sha256": {k: v for k, v in attrs.get("sha256", {}).items() if k in keep},
-    }
-    return history
-
-
 def trend_title(municipality: str, labels: Sequence[str], lang: str = "da") -> str:
     """The trend report's title: "Trendrapport – <municipality> <first> – <last>"."""
     span = f"{labels[0]} – {labels[-1]}" if len(labels) else ""
-    return f"{_h('title', lang)} – {municipality} {span}".strip()
+    return f"{t('trend.title', lang)} – {municipality} {span}".strip()
 
 
 def trend_headline(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     """A few numbers for the top of the trend report: the rounds, the risks in the
     first and the last round, and per perspective the risks (residual, not closed) at
     a level that calls for treatment in the first and the last round."""
-    labels = _rounds_in(history)
+    labels = rounds_in(history)
     if not labels:
-        return pd.DataFrame(columns=[_h("field", lang), _h("first", lang), _h("last", lang)])
+        return pd.DataFrame(columns=[t("common.field", lang), t("trend.first", lang), t("trend.last", lang)])
     first, last = labels[0], labels[-1]
     per_round = history.groupby("round", observed=True)["risk_id"].nunique()
     rows = [
-        (_h("rounds", lang), first, last),
-        (_h("n_rounds", lang), len(labels), ""),
-        (_t("risks", lang), int(per_round.get(first, 0)), int(per_round.get(last, 0))),
+        (t("trend.rounds", lang), first, last),
+        (t("trend.n_rounds", lang), len(labels), ""),
+        (t("common.risks", lang), int(per_round.get(first, 0)), int(per_round.get(last, 0))),
     ]
     active = _active(history, "residual", include_closed=False)
     treat = active[_treat_mask(active)]
@@ -1260,46 +897,12 @@ def trend_headline(history: pd.DataFrame, lang: str = "da") -> pd.DataFrame:
     for persp in [p for p in PERSPECTIVES if (history["perspective"] == p).any()]:
         rows.append(
             (
-                f"{_t('to_treat', lang)} – {_t(persp, lang)}",
+                f"{t('trend.to_treat', lang)} – {t(PERSPECTIVE_KEYS[persp], lang)}",
                 int(counts.get((persp, first), 0)),
                 int(counts.get((persp, last), 0)),
             )
         )
-    return pd.DataFrame(rows, columns=[_h("field", lang), _h("first", lang), _h("last", lang)])
-
-
-def trend_provenance(history: pd.DataFrame, store: Any, params: dict[str, Any], lang: str = "da") -> pd.DataFrame:
-    """Where a trend report comes from: the store, each round with its version, dates,
-    approval, matrix and source sha256, the package version and the parameters."""
-    from . import store as store_mod
-    from .version import __version__
-
-    path = store_mod.store_path(store)
-    listing = store_mod.list_rounds(path)
-    mun = str(history["municipality"].iloc[0]) if len(history) else ""
-    labels = _rounds_in(history)
-    cur = listing[(listing["municipality"] == mun) & ~listing["superseded"].fillna(False) & listing["round"].isin(labels)]
-    rows = [
-        (_h("store", lang), path.name),
-        (_h("municipality_name", lang), mun),
-        (_h("rounds", lang), ", ".join(labels)),
-    ]
-    for r in cur.itertuples(index=False):
-        date = "" if pd.isna(r.date) else pd.Timestamp(r.date).strftime("%Y-%m-%d")
-        approved = "" if pd.isna(r.approved_date) else pd.Timestamp(r.approved_date).strftime("%Y-%m-%d")
-        by = "" if pd.isna(r.approved_by) else str(r.approved_by)
-        rows.append(
-            (
-                f"{_t('round', lang)} {r.round}",
-                f"{_h('version', lang)} {r.version}; {_h('date', lang)} {date}; {_h('approved_by', lang)} {by} {approved}; "
-                f"{_h('matrix', lang)} {r.matrix}; {_h('source', lang)} {'' if pd.isna(r.source_name) else r.source_name}; "
-                f"{_h('sha256', lang)} {'' if pd.isna(r.sha256) else r.sha256}",
-            )
-        )
-    rows.append((_h("package_version", lang), __version__))
-    for k, v in params.items():
-        rows.append((f"{_h('parameter', lang)}: {k}", "" if v is None else str(v)))
-    return pd.DataFrame(rows, columns=[_h("field", lang), _h("value", lang)])
+    return pd.DataFrame(rows, columns=[t("common.field", lang), t("trend.first", lang), t("trend.last", lang)])
 
 
 def movers_table(
@@ -1308,7 +911,7 @@ def movers_table(
     """Top movers (residual stage, both perspectives) as a display table; ``level_names``
     maps the stored (Danish) level names to the ones to show."""
     top = movers(comparison, n=n, lang=lang)
-    persp = top["perspective"].astype("string").map(lambda p: _t(p, lang))
+    persp = top["perspective"].astype("string").map(lambda p: t(PERSPECTIVE_KEYS[p], lang))
 
     def level(col: str) -> pd.Series:
         values = top[col].astype("string")
@@ -1316,15 +919,15 @@ def movers_table(
 
     return pd.DataFrame(
         {
-            _h("risk_id", lang): top["risk_id"],
-            _h("asset", lang): top["asset_name"] if "asset_name" in top.columns else top["asset_id"],
-            _t("perspective", lang): persp,
-            _h("level_old", lang): level("level_old"),
-            _h("level_new", lang): level("level_new"),
-            _h("score_old", lang): top["score_old"],
-            _h("score_new", lang): top["score_new"],
-            _h("change", lang): top["change"].astype("string").map(lambda c: _h(c, lang)),
-            _h("reason", lang): top["reason"],
+            t("common.risk_id", lang): top["risk_id"],
+            t("common.asset", lang): top["asset_name"] if "asset_name" in top.columns else top["asset_id"],
+            t("common.perspective", lang): persp,
+            t("trend.level_before", lang): level("level_old"),
+            t("trend.level_after", lang): level("level_new"),
+            t("trend.score_before", lang): top["score_old"],
+            t("trend.score_after", lang): top["score_new"],
+            t("common.change", lang): top["change"].astype("string").map(lambda c: t(f"common.{c}", lang)),
+            t("common.change_reason", lang): top["reason"],
         }
     )
 
@@ -1336,7 +939,7 @@ def time_to_treatment_table(history: pd.DataFrame, lang: str = "da", n: int | No
     ttt = ttt[ttt["still_open"]]
     if n is not None:
         ttt = ttt.head(n)
-    level_text = _level_names(history, lang)
+    level_text = level_names(history, lang)
     names = history[["risk_id", "asset_name"]].drop_duplicates("risk_id") if "asset_name" in history else None
     asset = (
         ttt["risk_id"].map(pd.Series(names["asset_name"].astype("string").to_numpy(), index=names["risk_id"].astype("string").to_numpy()))
@@ -1345,112 +948,12 @@ def time_to_treatment_table(history: pd.DataFrame, lang: str = "da", n: int | No
     )
     return pd.DataFrame(
         {
-            _h("risk_id", lang): ttt["risk_id"],
-            _h("asset", lang): asset,
-            _t("perspective", lang): ttt["perspective"].astype("string").map(lambda p: _t(p, lang)),
-            _h("rounds_at_level", lang): ttt["rounds"],
-            _h("first_round", lang): ttt["first_round"].astype("string"),
-            _h("longest", lang): ttt["longest"],
-            _h("level_last", lang): ttt["level_last"].astype("string").map(level_text).astype("string"),
+            t("common.risk_id", lang): ttt["risk_id"],
+            t("common.asset", lang): asset,
+            t("common.perspective", lang): ttt["perspective"].astype("string").map(lambda p: t(PERSPECTIVE_KEYS[p], lang)),
+            t("trend.rounds_at_level", lang): ttt["rounds"],
+            t("trend.first_round", lang): ttt["first_round"].astype("string"),
+            t("trend.longest", lang): ttt["longest"],
+            t("trend.level_last", lang): ttt["level_last"].astype("string").map(level_text).astype("string"),
         }
     )
-
-
-TREND_ROWS = 25  # rows of the trend report's time-to-treatment table
-
-
-def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, params: dict[str, Any] | None = None,
-                       lang: str = "da") -> str:  # fmt: skip
-    """One section of the trend report as an HTML fragment (all workbook text escaped).
-
-    ``name``: header, distribution, migration, movers, areas, time_to_treatment."""
-    from .render.html import figure as embed
-    from .render.html import generated_line, head
-    from .render.html import table as html_table
-    from .text import t as text_t
-
-    def capped_table(frame: pd.DataFrame, n: int, *, more: str, **kw: Any) -> str:
-        return html_table(frame, cap=n, more=text_t(f"common.{more}", lang), **kw)
-
-    def section(key: str, body: str) -> str:
-        return f'<section class="isms-section isms-report" id="{key}"><h2>{_esc(_h(key, lang))}</h2>{body}</section>'
-
-    from .render.theme import apply
-
-    def figure(fig: Any, div_id: str) -> str:  # every trend figure in the reports' one plotly template
-        return embed(apply(fig), div_id)
-
-    labels = _rounds_in(history)
-    two = len(labels) >= 2
-    if name == "header":
-        mun = str(history["municipality"].iloc[0]) if len(history) else ""
-        prov = trend_provenance(history, store, params or {}, lang)
-        return (
-            f"{head()}"
-            f'<section class="isms-report isms-header" id="header"><h1>{_esc(trend_title(mun, labels, lang))}</h1>'
-            f"{generated_line(lang)}"
-            f"{html_table(trend_headline(history, lang), table_id='headline', lang=lang)}"
-            f"<details><summary>{_esc(_h('details', lang))}</summary>"
-            f'<div class="isms-provenance">{html_table(prov, table_id="provenance", lang=lang)}</div></details>'
-            "</section>"
-        )
-    if name == "distribution":
-        t = trend(history)
-        wide = t.pivot_table(index=["perspective", "round"], columns="level", values="count", observed=True, aggfunc="sum")
-        wide = wide.reset_index()  # perspective (categorical) and round order kept
-        wide["perspective"] = wide["perspective"].astype("string").map(lambda p: _t(p, lang))
-        wide = wide.rename(columns={"perspective": _t("perspective", lang), "round": _t("round", lang)})
-        level_text = _level_names(history, lang)
-        wide.columns = [level_text.get(str(c), str(c)) for c in wide.columns]
-        return section(
-            "sec_distribution",
-            figure(level_distribution_figure(history, lang=lang), "fig-trend-levels")
-            + html_table(wide, table_id="level-counts", lang=lang),
-        )
-    if name == "migration":
-        if not two:
-            return section("sec_migration", f'<p class="isms-empty">{_esc(_h("one_round", lang))}</p>')
-        body = ""
-        comp = compare_history(history, lang=lang)
-        for persp in [p for p in PERSPECTIVES if (history["perspective"] == p).any()]:
-            body += f"<h3>{_esc(_t(persp, lang))}</h3>"  # first vs last round as a table: readable for any number of rounds
-            level_text = _level_names(history, lang)
-            mm = migration_matrix(comp, persp, "residual", lang=lang)
-            first_col = f"{mm.index.name} \\ {mm.columns.name}"
-            mm = mm.rename(index=level_text, columns=level_text).reset_index()
-            mm.columns = [first_col, *[str(c) for c in mm.columns[1:]]]
-            body += f"<p>{_esc(_h('migration_first_last', lang))} ({_esc(labels[0])} → {_esc(labels[-1])})</p>"
-            body += html_table(mm, table_id=f"migration-{persp}", lang=lang)
-        return section("sec_migration", body)
-    if name == "movers":
-        if not two:
-            return section("sec_movers", f'<p class="isms-empty">{_esc(_h("one_round", lang))}</p>')
-        from .committee import change_display, change_list, escalations
-
-        comp = compare_history(history, lang=lang)
-        order, names = _level_order(history), _level_names(history, lang)
-        up, down = escalations(comp, order), change_list(comp, "de-escalated", order)
-        body = f"<p>{_esc(labels[0])} → {_esc(labels[-1])}</p>"
-        for key, rows, tid in (("escalated_n", up, "movers-up"), ("de_escalated_n", down, "movers-down")):
-            body += f"<h3>{_esc(_h(key, lang).format(n=rows['risk_id'].nunique()))}</h3>"
-            body += capped_table(change_display(rows, names, lang), TREND_ROWS, table_id=tid, sortable=True,
-                                 lang=lang, more="more_plain")  # fmt: skip
-        return section("sec_movers", body)
-    if name == "areas":
-        body = ""
-        for by in ("area", "asset_type"):
-            if by not in history.columns:
-                continue
-            body += f"<h3>{_esc(_t(by, lang))}</h3>"
-            body += figure(trend_by_small_multiples(history, by=by, lang=lang), f"fig-trend-{by}")
-        return section("sec_areas", body)
-    if name == "time_to_treatment":
-        return section(
-            "sec_ttt",
-            figure(time_to_treatment_figure(history, lang=lang), "fig-ttt")
-            + capped_table(
-                time_to_treatment_table(history, lang=lang, n=None), TREND_ROWS, table_id="ttt", sortable=True,
-                lang=lang, more="more_plain",
-            ),
-        )
-    raise ValueError(f"Ukendt afsnit / unknown section: {name!r}")

@@ -1,4 +1,7 @@
-"""One plotly template for every report: registered as ``"isms"``.
+"""One plotly template for every figure: registered as ``"isms"``.
+
+Every builder in :mod:`isms_analysis.figures` sets it, so a figure looks the same in
+a notebook and in a report; a builder states only what differs from it.
 
 Fonts, margins, a white background with light grid lines, and a neutral colour
 sequence. The matrix's level colours are for levels only (heat maps, level bars);

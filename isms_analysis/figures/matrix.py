@@ -16,48 +16,20 @@ HTML-like markup in labels and hover text.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .i18n import t
-from .matrix import RiskMatrix
-from .matrix import matrix as get_matrix
+from ..matrix import RiskMatrix, resolve_matrix
+from ..text import t
+from .escape import esc, escape
+from .theme import FONT, register
 
-FONT = "DejaVu Sans, Arial, sans-serif"
 MAX_HOVER_IDS = 30
 IDS_PER_LINE = 6
-
-
-def escape(values: pd.Series) -> pd.Series:
-    """Vectorised HTML escaping of ``&``, ``<``, ``>`` and quotes for plotly text (quotes as
-    numeric entities: plotly.js does not decode ``&quot;``)."""
-    s = values.astype("string").fillna("")
-    return (
-        s.str.replace("&", "&amp;", regex=False)
-        .str.replace("<", "&lt;", regex=False)
-        .str.replace(">", "&gt;", regex=False)
-        .str.replace('"', "&#34;", regex=False)
-        .str.replace("'", "&#39;", regex=False)
-    )
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=False).replace('"', "&#34;").replace("'", "&#39;")
-
-
-def _matrix(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None) -> RiskMatrix:
-    if matrix is not None:
-        return get_matrix(matrix)
-    try:
-        return get_matrix(scores.attrs.get("matrix", "kl"))
-    except Exception:
-        return get_matrix("kl")
 
 
 def _id_list(ids: pd.Series, lang: str) -> str:
@@ -67,7 +39,7 @@ def _id_list(ids: pd.Series, lang: str) -> str:
     lines = [", ".join(shown[i : i + IDS_PER_LINE]) for i in range(0, len(shown), IDS_PER_LINE)]
     if len(vals) > MAX_HOVER_IDS:
         more = len(vals) - MAX_HOVER_IDS
-        lines.append(f"+ {more} {'flere' if lang != 'en' else 'more'}")
+        lines.append(t("figures.more_ids", lang, n=more))
     return "<br>".join(lines)
 
 
@@ -116,19 +88,18 @@ def _heatmap_trace(scores: pd.DataFrame, m: RiskMatrix, perspective: str, stage:
     for i, lv in enumerate(m.levels):
         colorscale += [[i / n, lv.colour], [(i + 1) / n, lv.colour]]
     z = m.cells.astype(float)  # level index per cell
-    names = np.array([_e(lv.name(lang)) for lv in m.levels], dtype=object)[m.cells]
+    names = np.array([esc(lv.name(lang)) for lv in m.levels], dtype=object)[m.cells]
     scores_ = np.outer(np.arange(1, m.n_consequence + 1), np.arange(1, m.n_likelihood + 1))
     text = np.char.add(np.char.add(np.char.add("<b>", counts.astype(str)), "</b><br>"), names.astype(str))
-    x = [f"{li}<br>{_e(lab)}" for li, lab in enumerate(m.likelihood_labels(lang), start=1)]
-    y = [f"{c} {_e(lab)}" for c, lab in enumerate(m.consequence_labels(lang), start=1)]
-    persp, stg = _e(t(perspective, lang)), _e(t(stage, lang))
-    count_word = "risici" if lang != "en" else "risks"
+    x = [f"{li}<br>{esc(lab)}" for li, lab in enumerate(m.likelihood_labels(lang), start=1)]
+    y = [f"{c} {esc(lab)}" for c, lab in enumerate(m.consequence_labels(lang), start=1)]
+    persp, stg = esc(t(f"common.{perspective}", lang)), esc(t(f"common.{stage}", lang))
     hover = np.empty(counts.shape, dtype=object)
     for ci in range(counts.shape[0]):  # at most a 4x4 (or 5x5) grid
         for li in range(counts.shape[1]):
             head = (
                 f"<b>{persp} – {stg}</b><br>{y[ci]} × {x[li].replace('<br>', ' ')} = {scores_[ci, li]} ({names[ci, li]})"
-                f"<br>{counts[ci, li]} {count_word}"
+                f"<br>{t('figures.n_risks', lang, n=counts[ci, li])}"
             )
             hover[ci, li] = head + (f"<br>{ids[ci, li]}" if ids[ci, li] else "")
     return go.Heatmap(
@@ -165,24 +136,22 @@ def heatmap(
     ``stage`` one of ``inherent``, ``residual`` (the Danish/English labels, e.g.
     "De registrerede" or "Residual", are accepted too); anything else raises a
     ``ValueError`` that lists the valid values, rather than drawing an empty matrix."""
-    from .scoring import PERSPECTIVES, STAGES
-    from .vocabulary import check_choice
+    from ..scoring import PERSPECTIVES, STAGES
+    from ..vocabulary import check_choice
 
     perspective = check_choice(perspective, PERSPECTIVES, ("perspektiv", "perspective"))
     stage = check_choice(stage, STAGES, ("trin", "stage"))
-    m = _matrix(scores, matrix)
+    m = resolve_matrix(scores, matrix)
     fig = go.Figure(_heatmap_trace(scores, m, perspective, stage, lang))
     fig.update_layout(
-        title={"text": _e(title) if title else f"{_e(t(perspective, lang))} – {_e(t(stage, lang))}"},
+        title={"text": esc(title) if title else f"{esc(t(f'common.{perspective}', lang))} – {esc(t(f'common.{stage}', lang))}"},
+        template=register(),
         width=620,
         height=520,
-        font={"family": FONT, "size": 12},
         margin={"l": 130, "r": 20, "t": 60, "b": 80},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
     )
-    fig.update_xaxes(title_text=_e(t("likelihood", lang)), side="bottom", showgrid=False, tickangle=0)
-    fig.update_yaxes(title_text=_e(t("consequence", lang)), showgrid=False)
+    fig.update_xaxes(title_text=esc(t("common.likelihood", lang)), side="bottom", showgrid=False, tickangle=0)
+    fig.update_yaxes(title_text=esc(t("common.consequence", lang)), showgrid=False)
     return fig
 
 
@@ -190,33 +159,32 @@ def heatmap_panel(
     scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = None, *, lang: str = "da"
 ) -> go.Figure:
     """The 2x2 panel: rows municipality / data subjects, columns inherent / residual."""
-    m = _matrix(scores, matrix)
+    m = resolve_matrix(scores, matrix)
     combos = [(p, s) for p in ("municipality", "data_subject") for s in ("inherent", "residual")]
-    titles = [f"{_e(t(p, lang))} – {_e(t(s, lang))}" for p, s in combos]
+    titles = [f"{esc(t(f'common.{p}', lang))} – {esc(t(f'common.{s}', lang))}" for p, s in combos]
     fig = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.14, vertical_spacing=0.2)
     for k, (p, s) in enumerate(combos):
         fig.add_trace(_heatmap_trace(scores, m, p, s, lang), row=k // 2 + 1, col=k % 2 + 1)
     fig.update_layout(
+        template=register(),
         width=960,
         height=660,
-        font={"family": FONT, "size": 11},
+        font={"size": 11},
         margin={"l": 120, "r": 20, "t": 50, "b": 70},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
     )
-    fig.update_xaxes(title_text=_e(t("likelihood", lang)), showgrid=False, tickfont={"size": 10}, tickangle=0)
-    fig.update_yaxes(title_text=_e(t("consequence", lang)), showgrid=False, tickfont={"size": 10})
+    fig.update_xaxes(title_text=esc(t("common.likelihood", lang)), showgrid=False, tickfont={"size": 10}, tickangle=0)
+    fig.update_yaxes(title_text=esc(t("common.consequence", lang)), showgrid=False, tickfont={"size": 10})
     return fig
 
 
 def level_bars(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = None, *, lang: str = "da") -> go.Figure:
     """Number of risks per level, inherent (solid) and residual (hatched), per perspective."""
-    m = _matrix(scores, matrix)
+    m = resolve_matrix(scores, matrix)
     persps = [p for p in ("municipality", "data_subject", "society") if (scores["perspective"] == p).any()] or [
         "municipality"
     ]
-    fig = make_subplots(rows=1, cols=len(persps), shared_yaxes=True, subplot_titles=[_e(t(p, lang)) for p in persps])
-    names = [_e(n) for n in m.level_names(lang)]
+    fig = make_subplots(rows=1, cols=len(persps), shared_yaxes=True, subplot_titles=[esc(t(f"common.{p}", lang)) for p in persps])
+    names = [esc(n) for n in m.level_names(lang)]
     colours = [lv.colour for lv in m.levels]
     codes = scores["level"].cat.codes.to_numpy()
     p_arr = scores["perspective"].astype("string").to_numpy()
@@ -229,7 +197,7 @@ def level_bars(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = No
                 go.Bar(
                     x=names,
                     y=counts,
-                    name=_e(t(stage, lang)),
+                    name=esc(t(f"common.{stage}", lang)),
                     legendgroup=stage,
                     showlegend=k == 0,
                     text=[str(c) for c in counts],
@@ -239,23 +207,21 @@ def level_bars(scores: pd.DataFrame, matrix: str | Path | RiskMatrix | None = No
                         "line": {"color": "#222", "width": 1},
                         "pattern": {"shape": pattern, "fgcolor": "#222", "solidity": 0.3},
                     },
-                    hovertemplate="%{x}: %{y}<extra>" + _e(t(stage, lang)) + "</extra>",
+                    hovertemplate="%{x}: %{y}<extra>" + esc(t(f"common.{stage}", lang)) + "</extra>",
                 ),
                 row=1,
                 col=k + 1,
             )
     fig.update_layout(
+        template=register(),
         barmode="group",
         width=1000,
         height=420,
-        font={"family": FONT, "size": 12},
         margin={"l": 70, "r": 20, "t": 50, "b": 70},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
         legend={"orientation": "h", "y": -0.2, "x": 0},
     )
-    fig.update_xaxes(title_text=_e(t("level", lang)))
-    fig.update_yaxes(title_text=_e("Antal risici" if lang != "en" else "Number of risks"), col=1, gridcolor="#ddd")
+    fig.update_xaxes(title_text=esc(t("common.level", lang)))
+    fig.update_yaxes(title_text=esc(t("common.number_of_risks", lang)), col=1, gridcolor="#ddd")
     return fig
 
 
@@ -263,7 +229,7 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
     """Municipality score (x) against data-subject score (y) per risk, one bubble per
     pair of scores with the number of risks written in it; above the diagonal the
     data subjects are hit harder (triangles up), below the municipality (triangles down)."""
-    from .sections import perspective_pairs
+    from ..sections import perspective_pairs
 
     pairs = perspective_pairs(scores, stage)
     frame = pd.DataFrame(
@@ -283,18 +249,18 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
             mode="lines",
             line={"color": "#777", "dash": "dash", "width": 1},
             hoverinfo="skip",
-            name=_e("Samme score" if lang != "en" else "Same score"),
+            name=esc(t("figures.same_score", lang)),
         )
     )
     kinds = (
-        ("up", "triangle-up", "#d62728", "De registrerede højere" if lang != "en" else "Data subjects higher"),
-        ("same", "circle", "#888888", "Ens" if lang != "en" else "Equal"),
-        ("down", "triangle-down", "#1f77b4", "Kommunen højere" if lang != "en" else "Municipality higher"),
+        ("up", "triangle-up", "#d62728", t("figures.data_subjects_higher", lang)),
+        ("same", "circle", "#888888", t("figures.equal", lang)),
+        ("down", "triangle-down", "#1f77b4", t("figures.municipality_higher", lang)),
     )
     if len(g):
         which = np.where(g["d"] > g["m"], "up", np.where(g["d"] == g["m"], "same", "down"))
         size = 14 + 30 * np.sqrt(g["count"].to_numpy(float) / max(1, g["count"].max()))
-        xl, yl = _e(t("municipality", lang)), _e(t("data_subject", lang))
+        xl, yl = esc(t("common.municipality", lang)), esc(t("common.data_subject", lang))
         for key, symbol, colour, label in kinds:
             sel = which == key
             if not sel.any():
@@ -302,7 +268,7 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
             sub = g[sel]
             hover = (
                 f"{xl}: " + sub["m"].astype(str) + f"<br>{yl}: " + sub["d"].astype(str)
-                + "<br>" + sub["count"].astype(str) + (" risici" if lang != "en" else " risks")
+                + "<br>" + sub["count"].map(lambda n: t("figures.n_risks", lang, n=n))
                 + "<br>" + sub["ids"].astype(str)
             )  # fmt: skip
             fig.add_trace(
@@ -322,20 +288,18 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
                     },
                     hovertext=hover.to_numpy(object),
                     hoverinfo="text",
-                    name=_e(label),
+                    name=esc(label),
                 )
             )
-    axis = {"range": [0, top + 1], "dtick": 2, "gridcolor": "#ddd", "zeroline": False}
+    axis = {"range": [0, top + 1], "dtick": 2, "gridcolor": "#ddd"}
     fig.update_layout(
+        template=register(),
         width=760,
         height=620,
-        font={"family": FONT, "size": 12},
         margin={"l": 70, "r": 20, "t": 40, "b": 60},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
         legend={"orientation": "h", "y": -0.12, "x": 0},
-        xaxis={**axis, "title": {"text": _e(f"Score – {t('municipality', lang)} ({t(stage, lang).lower()})")}},
-        yaxis={**axis, "title": {"text": _e(f"Score – {t('data_subject', lang)} ({t(stage, lang).lower()})")}},
+        xaxis={**axis, "title": {"text": esc(f"Score – {t('common.municipality', lang)} ({t(f'common.{stage}', lang).lower()})")}},
+        yaxis={**axis, "title": {"text": esc(f"Score – {t('common.data_subject', lang)} ({t(f'common.{stage}', lang).lower()})")}},
     )
     return fig
 
