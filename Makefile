@@ -22,11 +22,13 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check isms_analysis tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # The quick loop while working: ruff and the suite without the browser, LibreOffice and slow tests.
 test-fast: $(STAMP)
 	$(BIN)/ruff check isms_analysis tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m "not browser and not libreoffice and not slow" -p no:cacheprovider
 
 lint: $(STAMP)

@@ -44,6 +44,7 @@ import pandas as pd
 
 from .assessment import CIA, Assessment
 from .errors import UserError
+from .layout import col_letter
 from .text import LANGS, t
 
 ACTIVITY_COLUMNS = ("kle", "activity", "consequence_c", "consequence_i", "consequence_a", "source")
@@ -79,12 +80,6 @@ def _fold(text: Any) -> str:
     from .folding import fold
 
     return fold(text)
-
-
-def _col_letter(idx: int) -> str:
-    from .workbook.headers import col_letter
-
-    return col_letter(idx)
 
 
 # -- KLE numbers --------------------------------------------------------------------------------
@@ -239,7 +234,7 @@ def read_activities(path: str | Path) -> pd.DataFrame:
     kle = normalise_kle(kle_raw)
     for r in np.flatnonzero((~blank & kle.isna()).to_numpy()):
         row = int(frame.index[r])
-        where = _where(path.name, sheet, f"{_col_letter(cols['kle'])}{row}")
+        where = _where(path.name, sheet, f"{col_letter(cols['kle'])}{row}")
         problems.append(_texts("bad_kle", where=where, value=kle_raw.iloc[r] if pd.notna(kle_raw.iloc[r]) else ""))
     out = {"kle": kle, "activity": text("activity")}
     for p in CIA:
@@ -248,14 +243,14 @@ def read_activities(path: str | Path) -> pd.DataFrame:
         bad = (raw.notna() & (value.isna() | ~value.between(1, 4))) & ~blank
         for r in np.flatnonzero(bad.to_numpy()):
             row = int(frame.index[r])
-            where = _where(path.name, sheet, f"{_col_letter(j)}{row}")
+            where = _where(path.name, sheet, f"{col_letter(j)}{row}")
             problems.append(_texts("bad_consequence", p, where=where, value=raw.iloc[r]))
         out[f"consequence_{p}"] = value.where(~bad).astype("Int8")
     out["source"] = text("source")
     result = pd.DataFrame(out)[~blank.to_numpy()]
     dup = result["kle"].notna() & result["kle"].duplicated(keep=False)
     for kle_value, group in result[dup].groupby("kle", sort=True):
-        where = ", ".join(f"{_col_letter(cols['kle'])}{int(r)}" for r in group.index)
+        where = ", ".join(f"{col_letter(cols['kle'])}{int(r)}" for r in group.index)
         place = f"{path.name}: {sheet}!" if sheet else f"{path.name}: "
         problems.append(_texts("duplicate_kle", where=f"{place}{where}", kle=kle_value))
     if problems:

@@ -381,3 +381,13 @@ def label(vocabulary: str, key: str | None, lang: str = "da") -> str:
         return ""
     da, en = VOCABULARIES[vocabulary].get(str(key), (str(key), str(key)))
     return en if lang == "en" else da
+
+
+def col_letter(idx: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
+    s = ""
+    idx += 1
+    while idx:
+        idx, r = divmod(idx - 1, 26)
+        s = chr(65 + r) + s
+    return s

@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import layout as L
 from ..folding import fold, tokens
+from ..layout import col_letter
 from .mapping import name_list
 
 __all__ = ["HEADER_SCAN_ROWS", "PROPS", "candidates", "col_letter", "combine", "consequence_field", "header_keys",
@@ -35,16 +36,6 @@ def header_keys(text: Any) -> frozenset[str]:
             keys.add(stripped)
     keys.discard("")
     return frozenset(keys)
-
-
-def col_letter(idx: int) -> str:
-    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
-    s = ""
-    idx += 1
-    while idx:
-        idx, r = divmod(idx - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 # -- consequence headers ("Konsekvens for kommunen" + "F") ----------------------------------
