@@ -40,7 +40,10 @@ def test_safe_name():
     assert safe_name("   ").startswith("ukendt-")
 
 
-def test_cli_needs_one_source(tmp_path):
+def test_cli_needs_one_source(tmp_path, monkeypatch):
+    # a store left by `make report` in the checkout (data/isms.duckdb) must not count as a source here
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ISMS_STORE", raising=False)
     runner = CliRunner()
     r = runner.invoke(app, ["report", "quarterly", "--out", str(tmp_path)])
     assert r.exit_code == 2
