@@ -45,30 +45,11 @@ What Excel hides is not guessed at:
   in Aktiver): an error at every such cell naming all of them; the later rows keep
   their data but lose the ID. References are matched exactly; one that matches only
   when case is ignored says which ID was probably meant.
-- Excel error values (#REF!, #DIV/0!, #N/A, ...) and formulas saved without a
-  cached value (by programs that do not calculate) both read as empty. In a column
-  the reader uses they are errors at the cell ("open and save the file in Excel");
-  an error value in a column the reader does not use is a warning; an uncached
-  formula in a computed score column or an unused column is ignored.
-- A range merged over more than one data row in a used column is one error at the
-  range ("Risici!B2:B4"): only its first cell holds a value, and filling the others
-  down would be a guess. Its empty cells are not reported again as missing.
+- Excel error values, formulas without a cached value and merged ranges: see
+  :mod:`isms_analysis.workbook.scan`.
 
 The mapping file (TOML) tells the reader a municipality's own sheet and column
-names; keys are the canonical sheet keys (``meta``, ``assets``, ``threats``,
-``risks``, ``profile``, ``soa``, ``actions``, ``wheel``) and field names of
-:mod:`isms_analysis.layout`; a value may be one name or a list of names::
-
-    [sheets]
-    risks = "Risikoregister"
-    assets = ["Aktivliste", "Systemer"]
-
-    [columns.risks]
-    likelihood = "Sandsynlighed (1-4)"
-    owner = ["Ansvarlig", "Ejer"]
-
-    [header_rows]        # optional: the Excel row of the header, when guessing fails
-    risks = 3
+names: see :mod:`isms_analysis.workbook.mapping`.
 """
 
 from __future__ import annotations
