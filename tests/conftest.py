@@ -111,3 +111,68 @@ def three_risks(problems: pd.DataFrame | None = None) -> Assessment:
     )
     meta = {"municipality": "Eksempel Kommune", "round": "2025-K1", "assessment_date": "2025-03-01"}
     return Assessment(assets=assets, threats=threats, risks=risks, meta=meta, problems=problems)
+
+
+# -- the report sections' small round (test_report_sections, test_figures) ---------------------------
+def report_assessment(r1_likelihood: int = 4, with_r8: bool = True) -> Assessment:
+    """A small code-built round (KL matrix, three assets, eight risks) with hand-computed
+    levels; test_report_sections' module docstring tabulates it."""
+    assets = pd.DataFrame(
+        {
+            "asset_id": ["A1", "A2", "A3"],
+            "name": ["Journal <b>system</b>", "Økonomisystem", "Borgerservice & web"],
+            "area": ["Børn og unge", "Økonomi", "Borgerservice"],
+            "risk_owner": ["Anna", "Bo", "Carl"],
+            "critical": [True, False, False],
+            "consequence_municipality_c": [3, 2, 2],
+            "consequence_municipality_i": [2, 3, 2],
+            "consequence_municipality_a": [4, 1, 1],
+            "consequence_data_subject_c": pd.array([4, None, 3], dtype="Int8"),
+            "consequence_data_subject_i": pd.array([3, None, 2], dtype="Int8"),
+            "consequence_data_subject_a": pd.array([1, None, 2], dtype="Int8"),
+        }
+    )
+    threats = pd.DataFrame({"threat_id": ["T1", "T2"], "name": ["Phishing", "Ransomware"]})
+    rows = [
+        ("R1", "A1", "T1", r1_likelihood, None, None, None, None, None, "open", "2026-06-30"),
+        ("R2", "A1", "T2", 1, "accept", None, None, None, None, "open", None),
+        ("R3", "A2", "T2", 3, "accept", None, None, "Direktionen", "2026-05-01", "open", None),
+        ("R4", "A2", "T1", 4, "accept", None, None, "Direktionen", "2026-05-01", "open", None),
+        ("R5", "A3", "T1", 4, "mitigate", "5.1; 8.7", 3, None, None, "in_progress", "2026-12-31"),
+        ("R6", "A3", "T2", 3, "mitigate", "8.13", 3, None, None, "open", "2026-09-01"),
+        ("R7", "A2", "T1", 2, None, None, None, None, None, "closed", "2026-01-01"),
+        ("R8", "A2", "T2", 1, "mitigate", None, 2, None, None, "open", None),
+    ]
+    if not with_r8:
+        rows = rows[:-1]
+    cols = [
+        "risk_id", "asset_id", "threat_id", "likelihood", "treatment", "controls", "residual_likelihood",
+        "accepted_by", "accepted_date", "status", "deadline",
+    ]  # fmt: skip
+    risks = pd.DataFrame(rows, columns=cols)
+    risks["residual_likelihood"] = risks["residual_likelihood"].astype("Int8")
+    risks["owner"] = pd.array([None] * len(risks), dtype="string")
+    profile = pd.DataFrame({"area": ["Børn og unge", "Økonomi"], "max_accepted_level": ["Lav", "Middel"]})
+    problems = pd.DataFrame(
+        {
+            "severity": ["warning", "error"],
+            "code": ["w1", "e1"],
+            "file": ["runde.xlsx", "runde.xlsx"],
+            "sheet": ["Risici", "Aktiver"],
+            "cell": ["G5", "B3"],
+            "row": [5, 3],
+            "column": ["G", "B"],
+            "value": ["", ""],
+            "message_da": ["Frist mangler", "Navn mangler"],
+            "message_en": ["Deadline missing", "Name missing"],
+        }
+    )
+    return Assessment(
+        assets=assets,
+        threats=threats,
+        risks=risks,
+        profile=profile,
+        meta={"municipality": "Testkommune", "round": "2026 Q3", "assessment_date": pd.Timestamp("2026-09-30")},
+        problems=problems,
+        source={"name": "runde.xlsx", "sha256": "0123abcd" * 8, "size": 1234},
+    )

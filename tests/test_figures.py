@@ -12,7 +12,7 @@ import re
 
 import pandas as pd
 import pytest
-from test_report_sections import small_assessment
+from conftest import report_assessment
 
 from isms_analysis import figures as F
 from isms_analysis import score
@@ -22,7 +22,7 @@ from isms_analysis.matrix import matrix
 
 @pytest.fixture(scope="module")
 def scores() -> pd.DataFrame:
-    return score(small_assessment(), "kl")
+    return score(report_assessment(), "kl")
 
 
 def test_heatmap_panel_counts_and_levels(scores):
@@ -53,7 +53,7 @@ def test_heatmap_other_matrix_and_english(scores):
 
 
 def test_hover_and_labels_escape_workbook_text():
-    a = small_assessment()
+    a = report_assessment()
     risks = a.risks.copy()
     risks.loc[0, "risk_id"] = "<img src=x onerror=alert(1)>&<b>"
     evil = dataclasses.replace(a, risks=risks)
