@@ -46,29 +46,11 @@ class ReportContext:
     max_rows: int = MAX_ROWS  # rows per detail table (per kind for the decisions)
 
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
-
-
-def sample_workbooks(directory: str | Path | None = None) -> list[Path]:
-    """The sample municipality's workbooks, oldest round first."""
-    d = Path(directory) if directory is not None else SAMPLE_DIR
-    return sorted(d.glob("eksempel-kommune-*-Q*.xlsx"))
-
-
-def require_sample_workbooks() -> list[Path]:
-    """The sample's workbooks (as :func:`sample_workbooks`); ``UserError`` when there are none."""
-    found = sample_workbooks()
-    if not found:
-        raise UserError(
-            "Eksempeldata findes ikke (kør 'isms sample data/sample').",
-            "No sample data (run 'isms sample data/sample').",
-        )
-    return found
-
-
 def default_workbooks(previous_round: str | Path | None = None) -> tuple[Path, str | Path | None]:
     """With neither a workbook nor a store: the latest sample workbook and, unless
     ``previous_round`` is given, the sample's round before it."""
+    from .sample import require_sample_workbooks
+
     found = require_sample_workbooks()
     if previous_round is None and len(found) > 1:
         previous_round = found[-2]
@@ -375,3 +357,57 @@ def trend_inputs(
     store_file = store_path(store).resolve()
     mun, labels = trend_span(store_file, municipality, first_round, last_round)
     return store_file, mun, list(labels)
+
+
+@dataclass(frozen=True)
+class TrendContext:
+    """What the trend report shows: one municipality's rounds from the store
+    (:func:`isms_analysis.store.trend_history`), the store file and the parameters listed
+    in the report's provenance."""
+
+    history: pd.DataFrame
+    store: Path
+    params: dict[str, Any] = field(default_factory=dict)
+    lang: str = "da"
+
+
+def trend_context(
+    store: str | Path | None = None,
+    municipality: str | None = None,
+    first_round: str | None = None,
+    last_round: str | None = None,
+    lang: str = "da",
+) -> TrendContext:
+    """The trend report's inputs as its notebook's parameters give them: the store
+    (``None``: ``$ISMS_STORE`` or ``data/isms.duckdb``, also found from ``notebooks/``),
+    the municipality and the range of rounds (see :func:`isms_analysis.store.trend_span`)."""
+    from .store import store_path, trend_history
+
+    store_file = store_path(store)
+    beside = Path.cwd().parent / store_file  # run from notebooks/
+    if store is None and not store_file.is_absolute() and not store_file.exists() and beside.exists():
+        store_file = beside
+    params = {"store": store_file.name, "municipality": municipality, "first_round": first_round,
+              "last_round": last_round, "lang": lang}  # fmt: skip
+    history = trend_history(store_file, municipality, first_round, last_round)
+    return TrendContext(history, store_file, params, lang)
+
+
+def benchmark_context(
+    extracts: str | Path | None = None,
+    municipality: str | None = None,
+    round: str | None = None,  # noqa: A002 - the parameter name users see
+    k: int = 5,
+    lang: str = "da",
+) -> Any:
+    """The peer report's :class:`~isms_analysis.benchmark.BenchmarkContext` over the
+    extracts in ``extracts``; without extracts, the bundled sample's rounds next to
+    made-up peers (:func:`isms_analysis.municipalities.sample_benchmark`), to try the
+    report on."""
+    from .benchmark import load_benchmark
+    from .municipalities import sample_benchmark
+
+    if extracts is None:
+        extracts, municipality = sample_benchmark()
+    return load_benchmark(extracts, municipality=municipality, round=round, k=k, lang=lang)
+

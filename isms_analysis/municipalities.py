@@ -28,7 +28,6 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -131,7 +130,7 @@ def generate_municipalities(n: int, rounds: int = 8, risks: int = 1500, seed: in
 
 def slug(name: str) -> str:
     """A folder/file name for a municipality ("Agerholm Kommune" -> "agerholm-kommune")."""
-    from .runner import safe_name
+    from .paths import safe_name
 
     return safe_name(name.casefold().replace(" ", "-"))
 
@@ -212,7 +211,7 @@ def _readme(all_rounds: list[list[Assessment]], rounds: int, risks: int, seed: i
 
 
 __all__ = [
-    "benchmark_context", "generate_municipalities", "municipality_names", "sample_benchmark", "write_extracts",
+    "generate_municipalities", "municipality_names", "sample_benchmark", "write_extracts",
     "write_municipalities",
 ]
 
@@ -225,7 +224,7 @@ def sample_benchmark(folder: str | Path | None = None, peers: int = 10, risks: i
     import tempfile
 
     from .benchmark import build_extract, write_extract
-    from .context import require_sample_workbooks
+    from .sample import require_sample_workbooks
     from .workbook import read_workbook
 
     files = require_sample_workbooks()
@@ -239,20 +238,3 @@ def sample_benchmark(folder: str | Path | None = None, peers: int = 10, risks: i
         extract = build_extract(a, municipality=name, named=True)
         write_extract(extract, folder / f"{slug(name)}-{str(extract['round'].iloc[0]).replace(' ', '-')}.parquet")
     return folder, name
-
-
-def benchmark_context(
-    extracts: str | Path | None = None,
-    municipality: str | None = None,
-    round: str | None = None,  # noqa: A002 - the parameter name users see
-    k: int = 5,
-    lang: str = "da",
-) -> Any:
-    """The peer report's :class:`~isms_analysis.benchmark.BenchmarkContext` over the
-    extracts in ``extracts``; without extracts, the bundled sample's rounds next to
-    made-up peers (:func:`sample_benchmark`), to try the report on."""
-    from .benchmark import load_benchmark
-
-    if extracts is None:
-        extracts, municipality = sample_benchmark()
-    return load_benchmark(extracts, municipality=municipality, round=round, k=k, lang=lang)

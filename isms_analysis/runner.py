@@ -24,7 +24,6 @@ Output: ``<out>/<municipality>/<round>/committee-report.html`` (quarterly) or
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -35,13 +34,13 @@ import sys
 import tempfile
 import threading
 import time
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .errors import UserError
+from .paths import safe_name
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 KINDS = {"quarterly": "quarterly_report.ipynb", "trend": "trend_report.ipynb", "benchmark": "benchmark_report.ipynb"}
@@ -60,26 +59,8 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 """
 
 
-MAX_NAME_BYTES = 200  # of a folder name before its hash; a path component may have 255 bytes
 RECORD = ".isms-report.json"  # in each report folder: whose report it is (kind, municipality, round)
 _STALE_AFTER = 24 * 3600  # seconds: a temporary folder without a live owner is swept after this
-
-
-def safe_name(text: str) -> str:
-    """A file-system-safe folder name: letters (æøå kept), digits, '-', '_', '.' and single
-    spaces. Whenever the label had to be changed or shortened, a short hash of the exact
-    label is appended, so two different labels never share a folder ('Ærø Kommune' and
-    'Ærø  Kommune!', or two long labels that differ only at the end). At most
-    ``MAX_NAME_BYTES`` bytes of UTF-8 plus the hash."""
-    raw = str(text)
-    s = unicodedata.normalize("NFC", raw).strip()
-    s = re.sub(r" {2,}", " ", re.sub(r"[^\w.\-]*[^\w.\- ][^\w.\-]*", "-", s, flags=re.UNICODE))
-    s = s.strip("-. ")
-    cut = s.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip("-. ")
-    if cut == raw and cut:
-        return cut
-    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{cut or 'ukendt'}-{digest}"
 
 
 class _Steps:

@@ -50,9 +50,30 @@ import pandas as pd
 
 from .assessment import Assessment
 from .catalogue import annex_a, default_threats
+from .errors import UserError
 from .matrix import TREATMENT_CLASSES, RiskMatrix
 from .matrix import matrix as get_matrix
 from .tolerance import spec_of, tolerance_table
+
+# The bundled sample in the source tree (data/sample/, written by `isms sample` / `make sample`).
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def sample_workbooks(directory: str | Path | None = None) -> list[Path]:
+    """The sample municipality's workbooks, oldest round first."""
+    d = Path(directory) if directory is not None else SAMPLE_DIR
+    return sorted(d.glob("eksempel-kommune-*-Q*.xlsx"))
+
+
+def require_sample_workbooks() -> list[Path]:
+    """The sample's workbooks (as :func:`sample_workbooks`); ``UserError`` when there are none."""
+    found = sample_workbooks()
+    if not found:
+        raise UserError(
+            "Eksempeldata findes ikke (kør 'isms sample data/sample').",
+            "No sample data (run 'isms sample data/sample').",
+        )
+    return found
 
 # -- the municipality: package data under data/sample/ ---------------------------------------------
 # settings.toml holds the names, the calendar and the simulation's parameters; the CSV files hold

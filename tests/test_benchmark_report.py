@@ -12,7 +12,8 @@ from conftest import sample_pair
 from offline_browser import offline_page
 
 from isms_analysis import benchmark as bm
-from isms_analysis.runner import run_report, safe_name
+from isms_analysis.paths import safe_name
+from isms_analysis.runner import run_report
 
 pytestmark = [pytest.mark.slow]
 

@@ -215,7 +215,7 @@ def test_sigterm_and_sighup_clean_up_with_a_message(sig: str, tmp_path: Path) ->
     import signal
     import time
 
-    from isms_analysis.context import sample_workbooks
+    from isms_analysis.sample import sample_workbooks
 
     if not ISMS.exists():
         pytest.skip("console script not installed")

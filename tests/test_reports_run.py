@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from isms_analysis.browser import chromium_path
 from isms_analysis.cli import app
 from isms_analysis.errors import UserError
-from isms_analysis.runner import GENERATED_LINE, normalise_html, run_report, safe_name
+from isms_analysis.paths import safe_name
+from isms_analysis.runner import GENERATED_LINE, normalise_html, run_report
 
 REPO = Path(__file__).resolve().parents[1]
 HAS_CHROMIUM = chromium_path() is not None

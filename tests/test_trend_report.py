@@ -73,7 +73,7 @@ def test_trend_report_renders(rendered, store):
         assert f"<h2>{heading}</h2>" in html
     for div in FIGURES:
         assert f'id="{div}"' in html
-    assert "report.section(" not in html and "trend_report(" not in html  # no code shown
+    assert "section_html(" not in html and "trend_context(" not in html  # no code shown
     assert cells(html, "headline") == [
         ["Felt", "Første runde", "Sidste runde"],
         ["Runder", "2025-Q1", "2025-Q3"],

@@ -8,8 +8,6 @@ The tables and numbers come from :mod:`isms_analysis.comparison`, the figures fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,9 +26,10 @@ from ..comparison import (
     trend_headline,
     trend_title,
 )
+from ..context import TrendContext
 from ..figures.rounds import level_distribution_figure, time_to_treatment_figure, trend_by_small_multiples
 from ..scoring import PERSPECTIVES
-from ..store import list_rounds, store_path, trend_history
+from ..store import list_rounds, store_path
 from ..text import t
 from ..version import __version__
 from . import html as H
@@ -163,38 +162,10 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
     raise ValueError(f"Ukendt afsnit / unknown section: {name!r}")
 
 
-@dataclass(frozen=True)
-class TrendReport:
-    """What the trend report shows: one municipality's rounds from the store, the store
-    file and the parameters (listed in the report's provenance)."""
+def section_html(name: str, ctx: TrendContext) -> str:
+    """One section of the trend report for :func:`isms_analysis.context.trend_context`'s
+    result (see :func:`trend_section_html`)."""
+    if name == "header":
+        return trend_section_html(name, ctx.history, store=ctx.store, params=ctx.params, lang=ctx.lang)
+    return trend_section_html(name, ctx.history, lang=ctx.lang)
 
-    history: pd.DataFrame
-    store: Path
-    params: dict[str, Any] = field(default_factory=dict)
-    lang: str = "da"
-
-    def section(self, name: str) -> str:
-        """One section as an HTML fragment (see :func:`trend_section_html`)."""
-        if name == "header":
-            return trend_section_html(name, self.history, store=self.store, params=self.params, lang=self.lang)
-        return trend_section_html(name, self.history, lang=self.lang)
-
-
-def trend_report(
-    store: Any = None,
-    municipality: str | None = None,
-    first_round: str | None = None,
-    last_round: str | None = None,
-    lang: str = "da",
-) -> TrendReport:
-    """The trend report's inputs, as its notebook's parameters give them: the store
-    (``None``: ``$ISMS_STORE`` or ``data/isms.duckdb``, also found from ``notebooks/``),
-    the municipality and the range of rounds (see :func:`isms_analysis.store.trend_span`)."""
-    store_file = store_path(store)
-    beside = Path.cwd().parent / store_file  # run from notebooks/
-    if store is None and not store_file.is_absolute() and not store_file.exists() and beside.exists():
-        store_file = beside
-    params = {"store": store_file.name, "municipality": municipality, "first_round": first_round,
-              "last_round": last_round, "lang": lang}  # fmt: skip
-    history = trend_history(store_file, municipality, first_round, last_round)
-    return TrendReport(history, store_file, params, lang)
