@@ -54,6 +54,12 @@ def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
+def fragment(parts: list[dict[str, Any]]) -> Markup:
+    """The parts of ``templates/parts.html.j2`` (headings, paragraphs, tables side by
+    side, ...) as one escaped fragment, for a template that places it."""
+    return Markup(render("parts.html.j2", parts=parts))
+
+
 def safe(fragment: str) -> Markup:
     """Mark an HTML fragment built by the package's own escaping helpers as safe."""
     return Markup(fragment)

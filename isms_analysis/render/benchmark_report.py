@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from ..benchmark import BenchmarkContext
 from ..text import t
 from . import html as H
+from . import render, safe
 
 
 def pct(value: Any) -> str:
@@ -180,8 +181,8 @@ def section_html(name: str, ctx: BenchmarkContext) -> str:
     ``name``: header, risks, soa, actions, differ, method."""
     lang = ctx.lang
 
-    def section(key: str, body: str) -> str:
-        return H.section(t(f"benchmark.{key}", lang), body, key)
+    def section(key: str, parts: list[dict[str, Any]]) -> str:
+        return H.section(t(f"benchmark.{key}", lang), parts, key)
 
     c = ctx.comparison
     if name == "header":
@@ -189,51 +190,44 @@ def section_html(name: str, ctx: BenchmarkContext) -> str:
             [(k, "" if v is None else str(v)) for k, v in ctx.params.items()],
             columns=[t("common.parameter", lang), t("common.value", lang)],
         )
-        return (
-            f"{H.head()}"
-            f'<section class="isms-report isms-header" id="header"><h1>{H.esc(title(ctx.municipality, ctx.round, lang))}</h1>'
-            f"{H.generated_line(lang)}"
-            f"{H.table(headline(ctx), table_id='headline', lang=lang)}"
-            f"<details><summary>Parameter</summary>"
-            f'<div class="isms-provenance">{H.table(prov, table_id="provenance", lang=lang)}</div></details>'
-            "</section>"
+        return render(
+            "report_header.html.j2",
+            head=safe(H.head()),
+            title=title(ctx.municipality, ctx.round, lang),
+            generated=safe(H.generated_line(lang)),
+            headline=safe(H.table(headline(ctx), table_id="headline", lang=lang)),
+            details="Parameter",
+            provenance=safe(H.table(prov, table_id="provenance", lang=lang)),
         )
     if name == "risks":
         rows = risk_rows(ctx)
         if rows.empty:
-            return section("sec_risks", f'<p class="isms-empty">{H.esc(t("benchmark.no_own", lang))}</p>')
-        body = (
-            f"<p>{H.esc(t('benchmark.intro_risks', lang))}</p>"
-            + H.figure(risk_figure(ctx), "fig-peer-risks")
-            + H.table(display_table(rows, lang, ("kle_group", "perspective")), table_id="peer-risks", sortable=True, lang=lang)
-        )
-        return section("sec_risks", body)
+            return section("sec_risks", [{"empty": t("benchmark.no_own", lang)}])
+        return section("sec_risks", [
+            {"paragraph": t("benchmark.intro_risks", lang), "html": safe(H.figure(risk_figure(ctx), "fig-peer-risks"))},
+            {"html": safe(H.table(display_table(rows, lang, ("kle_group", "perspective")), table_id="peer-risks",
+                                  sortable=True, lang=lang))},
+        ])  # fmt: skip
     if name == "soa":
         rows = ordered(c[c["metric"] == "soa_implemented"])
         if rows.empty:
-            return section("sec_soa", f'<p class="isms-empty">{H.esc(t("benchmark.no_own", lang))}</p>')
-        body = f"<p>{H.esc(t('benchmark.intro_soa', lang))}</p>" + H.table(
-            display_table(rows, lang, ("theme",)), table_id="peer-soa", lang=lang
-        )
-        return section("sec_soa", body)
+            return section("sec_soa", [{"empty": t("benchmark.no_own", lang)}])
+        return section("sec_soa", [{"paragraph": t("benchmark.intro_soa", lang),
+                                    "html": safe(H.table(display_table(rows, lang, ("theme",)), table_id="peer-soa", lang=lang))}])  # fmt: skip
     if name == "actions":
         rows = c[c["metric"] == "actions_overdue"]
         if rows.empty:
-            return section("sec_actions", f'<p class="isms-empty">{H.esc(t("benchmark.no_own", lang))}</p>')
-        body = f"<p>{H.esc(t('benchmark.intro_actions', lang))}</p>" + H.table(
-            display_table(rows, lang), table_id="peer-actions", lang=lang
-        )
-        return section("sec_actions", body)
+            return section("sec_actions", [{"empty": t("benchmark.no_own", lang)}])
+        return section("sec_actions", [{"paragraph": t("benchmark.intro_actions", lang),
+                                        "html": safe(H.table(display_table(rows, lang), table_id="peer-actions", lang=lang))}])  # fmt: skip
     if name == "differ":
         rows = differ_rows(ctx)
         if rows.empty:
-            return section("sec_differ", f'<p class="isms-empty">{H.esc(t("benchmark.none_differ", lang))}</p>')
-        body = f"<p>{H.esc(t('benchmark.intro_differ', lang))}</p>" + H.table(
-            display_table(rows, lang, ("figure",)), table_id="peer-differ", lang=lang
-        )
-        return section("sec_differ", body)
+            return section("sec_differ", [{"empty": t("benchmark.none_differ", lang)}])
+        return section("sec_differ", [{"paragraph": t("benchmark.intro_differ", lang),
+                                       "html": safe(H.table(display_table(rows, lang, ("figure",)), table_id="peer-differ", lang=lang))}])  # fmt: skip
     if name == "method":
-        return section("sec_method", "".join(f"<p>{H.esc(p)}</p>" for p in method_text(ctx)))
+        return section("sec_method", [{"paragraph": p} for p in method_text(ctx)])
     raise ValueError(f"unknown section {name!r}")
 
 
@@ -257,15 +251,15 @@ def quarterly_section_html(ctx: Any, peers: str | Path, k: int | None = None) ->
     overall = ordered(cmp[((cmp["metric"] == "risk_share") & (cmp["dim1"] == "*")) | (cmp["metric"] != "risk_share")])
     outside = cmp[(cmp["metric"] == "risk_share") & (cmp["dim1"] != "*") & cmp["outside"] & ~cmp["suppressed"]]
     outside = outside.sort_values("distance", ascending=False, kind="stable").head(5)
-    body = (
-        f"<p>{H.esc(t('benchmark.peers_round', lang).format(n=n, round=label, k=k))}</p>"
-        + H.table(display_table(overall, lang, ("figure",)), table_id="quarterly-peers", lang=lang)
-    )
+    parts: list[dict[str, Any]] = [
+        {"paragraph": t("benchmark.peers_round", lang).format(n=n, round=label, k=k),
+         "html": safe(H.table(display_table(overall, lang, ("figure",)), table_id="quarterly-peers", lang=lang))},
+    ]  # fmt: skip
     if len(outside):
-        body += f"<h3>{H.esc(t('benchmark.sec_differ', lang))}</h3>" + H.table(
-            display_table(outside, lang, ("figure",)), table_id="quarterly-peers-differ", lang=lang
-        )
-    return H.section(t("benchmark.sec_peers", lang), body, "peers-section")
+        parts.append({"heading": t("benchmark.sec_differ", lang),
+                      "html": safe(H.table(display_table(outside, lang, ("figure",)), table_id="quarterly-peers-differ",
+                                           lang=lang))})  # fmt: skip
+    return H.section(t("benchmark.sec_peers", lang), parts, "peers-section")
 
 
 __all__ = ["SECTIONS", "display_table", "quarterly_section_html", "risk_figure", "section_html", "title"]

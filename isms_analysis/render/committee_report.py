@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from .. import committee as C
 from .. import sections as R
@@ -31,7 +32,7 @@ from ..assessment import Assessment
 from ..context import ReportContext
 from ..text import has, t
 from . import committee_text as T
-from . import fmt, render, safe, static
+from . import fmt, fragment, render, safe, static
 from . import html as H
 
 ORDER = ("summary", "decisions", "picture", "changes", "followup", "appendix")
@@ -195,16 +196,16 @@ def _picture(ctx: ReportContext) -> str:
     from .. import figures
 
     s, a, m, lang = ctx.scores, ctx.assessment, ctx.matrix, ctx.lang
-    areas = ""
+    areas = []  # (caption, table) side by side
     for persp in ("municipality", "data_subject"):
         if not (s["perspective"].astype("string") == persp).any():
             continue
         table = C.levels_by_area(s, m, persp, lang)
-        areas += f"<div><h4>{H.esc(t(f'common.{persp}', lang))}</h4>{_table(table, ctx, f'areas-{persp}', register=False)}</div>"
+        areas.append((t(f"common.{persp}", lang), safe(_table(table, ctx, f"areas-{persp}", register=False))))
     threats = C.recurring_threats(s, a, m, lang=lang)
     parts = [
         {"heading": t("committee.sub_areas", lang), "paragraphs": [t("committee.intro_areas", lang)],
-         "html": safe(f'<div class="isms-side">{areas}</div>')},
+         "html": fragment([{"side": areas}])},
         {"heading": t("committee.sub_threats", lang), "id": "threats", "paragraphs": [t("committee.intro_threats", lang)],
          "html": safe(_table(threats, ctx, "recurring-threats", cap=THREAT_ROWS))},
         {"heading": t("committee.sub_heatmaps", lang), "paragraphs": [],
@@ -233,14 +234,14 @@ def _changes(ctx: ReportContext) -> str:
         rows = C.change_list(comp, kind, m)
         parts.append({"heading": f"{t(heading, lang)} ({fmt.number(rows['risk_id'].nunique(), lang)})", "paragraphs": [],
                       "html": safe(_table(C.change_display(rows, m, lang), ctx, tid, cap=3)) if len(rows)
-                      else safe(f'<p class="isms-empty">{H.esc(t("common.none", lang))}</p>')})  # fmt: skip
-    mig = ""
+                      else fragment([{"empty": t("common.none", lang)}])})  # fmt: skip
+    mig = []  # (caption, table) side by side
     present = [p for p in ("municipality", "data_subject") if (comp["perspective"] == p).any()]
     for persp in present:
         table = R.change_migration(comp, persp, m, lang=lang)
-        mig += f"<div><h4>{H.esc(t(f'common.{persp}', lang))}</h4>{H.table(table, table_id=f'change-migration-{persp}', lang=lang)}</div>"
+        mig.append((t(f"common.{persp}", lang), safe(H.table(table, table_id=f"change-migration-{persp}", lang=lang))))
     parts.append({"heading": t("committee.sub_migration", lang), "paragraphs": [t("committee.intro_migration", lang)],
-                  "html": safe(f'<div class="isms-side">{mig}</div>')})  # fmt: skip
+                  "html": fragment([{"side": mig}])})  # fmt: skip
     return _section("changes", ctx, parts)
 
 
@@ -283,13 +284,13 @@ def _followup(ctx: ReportContext) -> str:
         parts.append({"heading": t("committee.sub_wheel", lang).format(start=fmt.date(start, lang), end=fmt.date(end, lang)),
                       "paragraphs": [], "html": safe(_table(shown, ctx, "wheel-quarter", cap=cap, register=False))})  # fmt: skip
         un = W.unverified_residuals(ctx.scores, a.risks, a.wheel, ctx.as_of)
-        body = f"<p>{H.esc(t('followup.intro_unverified', lang).format(n=un.attrs.get('count', len(un))))}</p>"
+        body: dict[str, Any] = {"paragraph": t("followup.intro_unverified", lang).format(n=un.attrs.get("count", len(un)))}
         if len(un):
             un = un.assign(residual_level=un["residual_level"].astype("string").map(
                 {lv.name_da: lv.name(lang) for lv in ctx.matrix.levels}),
                 perspective=un["perspective"].astype("string").map(lambda p: t(f"common.{p}", lang)))  # fmt: skip
-            body += _table(S.display(un, lang), ctx, "unverified-residuals", cap=cap)
-        parts.append({"heading": t("followup.sec_unverified", lang), "paragraphs": [], "html": safe(body)})
+            body["html"] = safe(_table(S.display(un, lang), ctx, "unverified-residuals", cap=cap))
+        parts.append({"heading": t("followup.sec_unverified", lang), "paragraphs": [], "html": fragment([body])})
     if a.soa is not None:
         cov = S.coverage(a.soa, lang).reset_index()
         parts.append({"heading": t("committee.sub_soa", lang), "paragraphs": [],
@@ -328,38 +329,36 @@ def provenance(assessment: Any, params: dict[str, Any] | None, lang: str = "da")
     return pd.DataFrame(rows, columns=[t("common.field", lang), t("common.value", lang)])
 
 
-def inherited_html(assessment: Assessment, lang: str) -> str:
+def inherited_html(assessment: Assessment, lang: str) -> Markup:
     """The method appendix's paragraph on consequences inherited from KL's shared
     processing activities ('' when none)."""
     from ..activities import inherited_table
 
     table = inherited_table(assessment, lang)
     if table.empty:
-        return ""
-    head, intro = t("activities.appendix_heading", lang), t("activities.appendix_intro", lang)
-    return f"<h3>{H.esc(head)}</h3><p>{H.esc(intro)}</p>" + H.table(table, table_id="appendix-inherited", lang=lang)
+        return Markup("")
+    return fragment([{"heading": t("activities.appendix_heading", lang), "paragraph": t("activities.appendix_intro", lang),
+                      "html": safe(H.table(table, table_id="appendix-inherited", lang=lang))}])  # fmt: skip
 
 
 def _appendix(ctx: ReportContext) -> str:
     s, a, m, lang = ctx.scores, ctx.assessment, ctx.matrix, ctx.lang
     desc = m.description_en if lang == "en" else m.description_da
     levels = R.appendix_levels(m, lang).drop(columns=[t("report.colour", lang)])
-    method = (
-        (f"<p>{H.esc(desc)}</p>" if desc else "")
-        + H.table(R.appendix_matrix(m, lang), table_id="appendix-matrix", lang=lang)
-        + f"<h4>{H.esc(t('report.sub_scales', lang))}</h4>"
-        + H.table(R.appendix_scales(m, lang), table_id="appendix-scales", lang=lang)
-        + f"<h4>{H.esc(t('report.sub_level_table', lang))}</h4>"
-        + H.table(levels, table_id="appendix-levels", lang=lang)
-        + f"<h4>{H.esc(t('report.sub_rules', lang))}</h4>"
-        + H.table(R.appendix_rules(m, lang), table_id="appendix-rules", lang=lang)
-        + inherited_html(a, lang)
-    )
+    method = fragment([
+        {"paragraph": desc, "html": safe(H.table(R.appendix_matrix(m, lang), table_id="appendix-matrix", lang=lang))},
+        {"subheading": t("report.sub_scales", lang),
+         "html": safe(H.table(R.appendix_scales(m, lang), table_id="appendix-scales", lang=lang))},
+        {"subheading": t("report.sub_level_table", lang), "html": safe(H.table(levels, table_id="appendix-levels", lang=lang))},
+        {"subheading": t("report.sub_rules", lang),
+         "html": safe(H.table(R.appendix_rules(m, lang), table_id="appendix-rules", lang=lang))},
+        {"html": inherited_html(a, lang)},
+    ])  # fmt: skip
     dec = _memo(ctx)["all_decisions"]
     quality = R.data_quality(s, a, lang=lang)
     prov = provenance(a, ctx.params, lang)
     parts = [
-        {"heading": t("committee.sub_method", lang), "paragraphs": [], "html": safe(method)},
+        {"heading": t("committee.sub_method", lang), "paragraphs": [], "html": method},
         {"heading": t("committee.sub_profile", lang), "paragraphs": [],
          "html": safe(H.table(R.appendix_tolerance(a, lang), table_id="appendix-tolerance", lang=lang))},
         {"heading": t("committee.sub_decided_list", lang), "paragraphs": [],
@@ -368,6 +367,6 @@ def _appendix(ctx: ReportContext) -> str:
          "html": safe(_table(quality, ctx, "data-quality", register=False))},
         {"heading": t("committee.sub_provenance", lang), "paragraphs": [],
          "details": {"summary": t("committee.show", lang),
-                     "html": safe(f'<div class="isms-provenance">{H.table(prov, table_id="provenance", lang=lang)}</div>')}},
+                     "html": fragment([{"provenance": safe(H.table(prov, table_id="provenance", lang=lang))}])}},
     ]  # fmt: skip
     return _section("appendix", ctx, parts, extra_class="isms-appendix")

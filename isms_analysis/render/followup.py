@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from .. import soa as S
 from .. import wheel as W
@@ -26,6 +28,7 @@ from ..matrix import RiskMatrix
 from ..scoring import rescore
 from ..text import t
 from . import html as H
+from . import safe
 
 
 def _date_text(values: pd.Series) -> pd.Series:
@@ -43,32 +46,38 @@ def _perspective_text(values: pd.Series, lang: str) -> pd.Series:
     return values.astype("string").map(lambda v: t(f"common.{v}", lang) if v is not pd.NA else v).astype("string")
 
 
-def _section(key: str, body: str, lang: str, sid: str) -> str:
-    return H.section(t(f"followup.{key}", lang), body, sid)
+def _section(key: str, parts: list[dict[str, Any] | Markup], lang: str, sid: str) -> str:
+    """A follow-up section: its heading, then ``parts`` (``templates/parts.html.j2``;
+    a table or figure from :mod:`.html` is a part of its own)."""
+    return H.section(t(f"followup.{key}", lang), [p if isinstance(p, dict) else {"html": p} for p in parts], sid)
 
 
-def _h3(key: str, lang: str) -> str:
-    return f"<h3>{H.esc(t(f'followup.{key}', lang))}</h3>"
+def _h3(key: str, lang: str) -> dict[str, Any]:
+    return {"heading": t(f"followup.{key}", lang)}
 
 
-def _p(text: str) -> str:
-    return f"<p>{H.esc(text)}</p>"
+def _p(text: str) -> dict[str, Any]:
+    return {"paragraph": text}
 
 
 MAX_ROWS = 100
 
 
-def _table(frame: pd.DataFrame, lang: str, table_id: str, limit: int = MAX_ROWS) -> str:
+def _table(frame: pd.DataFrame, lang: str, table_id: str, limit: int = MAX_ROWS) -> Markup:
     """An escaped HTML table of at most ``limit`` rows (a line says how many more there are)."""
     shown = frame.astype("object").where(frame.notna(), "")  # missing values print as blanks
-    return H.table(shown, table_id=table_id, sortable=min(len(frame), limit) > 5, lang=lang, cap=limit,
-                   more=t("followup.more_rows", lang))  # fmt: skip
+    return safe(H.table(shown, table_id=table_id, sortable=min(len(frame), limit) > 5, lang=lang, cap=limit,
+                        more=t("followup.more_rows", lang)))  # fmt: skip
+
+
+def _figure(fig: Any, div_id: str) -> Markup:
+    return safe(H.figure(fig, div_id))
 
 
 # -- sections -----------------------------------------------------------------------------
 def _soa_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str) -> str:
     if a.soa is None:
-        return _section("sec_soa", _p(t("followup.no_soa", lang)), lang, "soa-section")
+        return _section("sec_soa", [_p(t("followup.no_soa", lang))], lang, "soa-section")
     cov = S.coverage(a.soa, lang)
     cov_table = cov.reset_index()
     flags = S.soa_flags(a.soa, lang)
@@ -83,39 +92,39 @@ def _soa_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str) 
     gaps = gaps.assign(
         level=_level_text(gaps["level"], m, lang), perspective=_perspective_text(gaps["perspective"], lang)
     ).drop(columns="reason")
-    body = (
-        H.figure(coverage_figure(cov), "fig-soa-coverage")
-        + _table(cov_table, lang, "soa-coverage")
-        + _h3("sub_soa_flags", lang)
-        + _table(flag_counts, lang, "soa-flags")
-        + _h3("sub_own", lang)
-        + _table(own, lang, "soa-own-controls")
-        + _h3("sub_gaps", lang)
-        + _table(S.display(gaps, lang), lang, "soa-treatment-gaps")
-    )
+    body = [
+        _figure(coverage_figure(cov), "fig-soa-coverage"),
+        _table(cov_table, lang, "soa-coverage"),
+        _h3("sub_soa_flags", lang),
+        _table(flag_counts, lang, "soa-flags"),
+        _h3("sub_own", lang),
+        _table(own, lang, "soa-own-controls"),
+        _h3("sub_gaps", lang),
+        _table(S.display(gaps, lang), lang, "soa-treatment-gaps"),
+    ]
     return _section("sec_soa", body, lang, "soa-section")
 
 
 def _effect_section(a: Assessment, scores: pd.DataFrame, lang: str, top: int = 10) -> str:
     eff = S.control_effectiveness(scores, a.soa, a.risks, lang=lang)
     if eff.empty:
-        return _section("sec_effect", _p(t("common.none", lang)), lang, "control-effect-section")
+        return _section("sec_effect", [_p(t("common.none", lang))], lang, "control-effect-section")
     chosen = eff.groupby("control_id")["reduction"].sum().sort_values(ascending=False, kind="stable").head(top)
     rows = eff[eff["control_id"].isin(chosen.index)].copy()
     rows["_order"] = rows["control_id"].map({c: i for i, c in enumerate(chosen.index)})
     rows = rows.sort_values(["_order", "perspective"], kind="stable").drop(columns="_order")
     rows["perspective"] = _perspective_text(rows["perspective"], lang)
-    body = (
-        _p(t("followup.intro_effect", lang))
-        + H.figure(effectiveness_figure(eff, top=top, lang=lang), "fig-control-effect")
-        + _table(S.display(rows, lang, {"status": "soa_status"}), lang, "control-effect")
-    )
+    body = [
+        _p(t("followup.intro_effect", lang)),
+        _figure(effectiveness_figure(eff, top=top, lang=lang), "fig-control-effect"),
+        _table(S.display(rows, lang, {"status": "soa_status"}), lang, "control-effect"),
+    ]
     return _section("sec_effect", body, lang, "control-effect-section")
 
 
 def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
     if a.wheel is None:
-        return _section("sec_wheel", _p(t("followup.no_wheel", lang)), lang, "wheel-section")
+        return _section("sec_wheel", [_p(t("followup.no_wheel", lang))], lang, "wheel-section")
     start, end = W.quarter_of(as_of)
     q = W.due_in_quarter(a.wheel, as_of)
     counts = q["status"].value_counts()
@@ -131,8 +140,8 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
     shown = S.display(shown, lang, {"frequency": "frequency", "wheel_status": "wheel_status"})
     dd = W.due_dates(a.wheel, as_of)
     problems = dd[dd["problem"].notna()]
-    body = _p(intro) + _p(count_line) + H.figure(wheel_figure(a.wheel, as_of.year, as_of, lang=lang), "fig-wheel")
-    body += _table(shown, lang, "wheel-quarter")
+    body = [_p(intro), _p(count_line), _figure(wheel_figure(a.wheel, as_of.year, as_of, lang=lang), "fig-wheel")]
+    body.append(_table(shown, lang, "wheel-quarter"))
     if len(problems):
         pr = pd.DataFrame(
             {
@@ -141,13 +150,13 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
                 "problem": problems["problem"].map({k: v[1 if lang == "en" else 0] for k, v in W.PROBLEMS.items()}),
             }
         )
-        body += _h3("wheel_problems", lang) + _table(S.display(pr, lang), lang, "wheel-problems")
+        body += [_h3("wheel_problems", lang), _table(S.display(pr, lang), lang, "wheel-problems")]
     return _section("sec_wheel", body, lang, "wheel-section")
 
 
 def _actions_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: pd.Timestamp, lang: str) -> str:
     if a.actions is None:
-        return _section("sec_actions", _p(t("followup.no_actions", lang)), lang, "actions-section")
+        return _section("sec_actions", [_p(t("followup.no_actions", lang))], lang, "actions-section")
     st = W.action_status(a.actions, as_of)
     i = 1 if lang == "en" else 0
     by_status = st.by_status.assign(
@@ -163,31 +172,32 @@ def _actions_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: 
         perspective=_perspective_text(high["perspective"], lang),
         deadline=_date_text(high["deadline"]),
     )
-    body = (
-        _h3("sub_by_status", lang)
-        + _table(S.display(by_status, lang), lang, "actions-by-status")
-        + _h3("sub_overdue", lang)
-        + _table(S.display(overdue, lang, {"status": "action_status", "type": "action_type"}), lang, "actions-overdue")
-        + _h3("sub_by_responsible", lang)
-        + _table(S.display(by_resp, lang), lang, "actions-by-responsible")
-        + _h3("sub_high", lang)
-        + _table(S.display(high, lang, {"status": "action_status"}), lang, "actions-high-risks")
-    )
+    body = [
+        _h3("sub_by_status", lang),
+        _table(S.display(by_status, lang), lang, "actions-by-status"),
+        _h3("sub_overdue", lang),
+        _table(S.display(overdue, lang, {"status": "action_status", "type": "action_type"}), lang, "actions-overdue"),
+        _h3("sub_by_responsible", lang),
+        _table(S.display(by_resp, lang), lang, "actions-by-responsible"),
+        _h3("sub_high", lang),
+        _table(S.display(high, lang, {"status": "action_status"}), lang, "actions-high-risks"),
+    ]
     return _section("sec_actions", body, lang, "actions-section")
 
 
 def _unverified_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: pd.Timestamp, lang: str) -> str:
     if a.wheel is None:
-        return _section("sec_unverified", _p(t("followup.no_wheel", lang)), lang, "unverified-section")
+        return _section("sec_unverified", [_p(t("followup.no_wheel", lang))], lang, "unverified-section")
     un = W.unverified_residuals(scores, a.risks, a.wheel, as_of)
     shown = un.assign(
         residual_level=_level_text(un["residual_level"], m, lang),
         perspective=_perspective_text(un["perspective"], lang),
         due_date=_date_text(un["due_date"]),
     )
-    body = _p(t("followup.intro_unverified", lang).format(n=un.attrs["count"])) + _table(
-        S.display(shown, lang), lang, "unverified-residuals"
-    )
+    body = [
+        _p(t("followup.intro_unverified", lang).format(n=un.attrs["count"])),
+        _table(S.display(shown, lang), lang, "unverified-residuals"),
+    ]
     return _section("sec_unverified", body, lang, "unverified-section")
 
 

@@ -7,7 +7,8 @@
   to ``cap`` rows with a line saying how many more there are (:func:`more_line`);
 - :func:`figure` -- the one figure embedder (a plotly figure as a fragment with a
   fixed element id; plotly.js comes once per page from :func:`plotlyjs`);
-- :func:`section` -- the one section wrapper (``<section>`` with its ``<h2>``);
+- :func:`section` -- the one section wrapper (``<section>`` with its ``<h2>``), through
+  ``templates/block.html.j2``;
 - :func:`generated_line` -- the report's one time-dependent line;
 - :func:`css` / :func:`sort_js` -- the shared style sheet and the sorting script,
   shipped as static package files.
@@ -16,25 +17,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup, escape
 
 from ..text import t
-from . import fmt, static
+from . import fmt, render, static
 
 PLOTLYJS_BUNDLE = "plotly-cartesian.min.js"  # vendored in isms_analysis/render/static/ with its licence
 
 
 
 def esc(value: Any) -> str:
-    """HTML-escape any value for text content and attributes (missing values as '')."""
+    """HTML-escape any value for text content and attributes (missing values as ''),
+    spelled as the templates' autoescaping spells it (``'`` as ``&#39;``)."""
     if value is None or (not isinstance(value, (list, tuple, dict, np.ndarray)) and pd.isna(value)):
         return ""
-    return html.escape(str(value), quote=True)
+    return str(escape(str(value)))
 
 
 def more_line(hidden: int, text: str, lang: str = "da") -> str:
@@ -97,11 +99,12 @@ def figure(fig: Any, div_id: str) -> str:
     return f'<div class="isms-figure" data-figure="{esc(div_id)}">{body}</div>'
 
 
-def section(heading: str, body: str, sid: str, *, classes: str = "") -> str:
-    """A report section: ``<section id=sid>`` with the escaped ``heading`` as its
-    ``<h2>`` and the (already escaped) ``body``."""
-    cls = "isms-section isms-report" + (f" {classes}" if classes else "")
-    return f'<section class="{cls}" id="{esc(sid)}"><h2>{esc(heading)}</h2>{body}</section>'
+def section(heading: str, body: str | list[dict[str, Any]], sid: str, *, classes: str = "") -> str:
+    """A report section (``templates/block.html.j2``): ``<section id=sid>`` with
+    ``heading`` as its ``<h2>``, then ``body``: the parts of ``templates/parts.html.j2``
+    (text escaped by the template) or an HTML fragment already escaped by this module."""
+    parts = [{"html": Markup(body)}] if isinstance(body, str) else body
+    return render("block.html.j2", heading=heading, sid=sid, classes=classes, parts=parts)
 
 
 def generated_line(lang: str = "da") -> str:
