@@ -106,8 +106,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     # the annual wheel and the action plan
     "due_dates": ("wheel", "due_dates"),
     "due_in_quarter": ("wheel", "due_in_quarter"),
-    "action_status": ("wheel", "action_status"),
-    "actions_for_high_risks": ("wheel", "actions_for_high_risks"),
+    "action_status": ("actionplan", "action_status"),
+    "actions_for_high_risks": ("actionplan", "actions_for_high_risks"),
     "unverified_residuals": ("wheel", "unverified_residuals"),
     # KL's shared processing activities and peers (benchmark)
     "read_activities": ("activities", "read_activities"),

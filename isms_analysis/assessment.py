@@ -186,5 +186,12 @@ class Assessment:
 PROBLEM_COLUMNS = ("severity", "code", "file", "sheet", "cell", "row", "column", "value", "message_da", "message_en")
 
 
+def column(frame: pd.DataFrame, name: str, dtype: str = "string") -> pd.Series:
+    """``frame[name]``, or an all-missing column of ``dtype`` when an optional sheet lacks it."""
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series(pd.array([pd.NA] * len(frame), dtype=dtype), index=frame.index)
+
+
 def empty_problems() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in PROBLEM_COLUMNS})

@@ -1,4 +1,4 @@
-"""The årshjul (annual wheel), the action plan and the *effective* residual risk.
+"""The årshjul (annual wheel) and the *effective* residual risk.
 
 **When an årshjul activity is due.** Every activity recurs with a period of
 p = 1 (monthly), 3 (quarterly), 6 (half-yearly) or 12 (yearly) months. Its
@@ -30,25 +30,19 @@ in a leap year, 28 February otherwise).
 risk that relies on that control (``Risici.Foranstaltninger``) is *unverified*
 until the check is done.
 
-**Action plan.** An action is overdue when it is not done and its deadline is
-before ``as_of``. Actions linked to risks whose level (any perspective, inherent or
-residual) the matrix classes as ``should_treat`` or worse (KL: Over middel, Høj)
-are the committee's priority.
+The action plan (*handlingsplan*) is :mod:`isms_analysis.actionplan`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .layout import ACTION_STATUSES
-from .matrix import RiskMatrix
-from .matrix import matrix as get_matrix
-from .soa import explode_ids, level_index, normalise_control_ids, worst_level
+from .assessment import column
+from .dates import to_day
+from .soa import explode_ids, normalise_control_ids
 from .text import pair
 
 PERIODS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
@@ -69,12 +63,6 @@ def __getattr__(name: str) -> dict[str, tuple[str, str]]:
 NOT_DONE = -(10**6)  # month number of "never"
 
 
-def _as_of(as_of: dt.date | dt.datetime | str | pd.Timestamp) -> pd.Timestamp:
-    from .dates import to_day
-
-    return to_day(as_of)  # day first for Danish slashed dates, as in the workbooks
-
-
 def _month_end(months: np.ndarray) -> pd.Series:
     """Month-end dates of month numbers (year * 12 + month - 1); NaT where negative."""
     ok = months >= 0
@@ -83,23 +71,17 @@ def _month_end(months: np.ndarray) -> pd.Series:
     return (first + pd.offsets.MonthEnd(0)).where(ok).astype("datetime64[ns]")
 
 
-def _col(frame: pd.DataFrame, name: str, dtype: str = "string") -> pd.Series:
-    if name in frame.columns:
-        return frame[name]
-    return pd.Series(pd.array([pd.NA] * len(frame), dtype=dtype), index=frame.index)
-
-
 def _schedule(wheel: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Per activity: period, anchor (scheduled months are anchor mod period), the
     covered month number (NOT_DONE if never), next due month number and problem."""
-    freq = _col(wheel, "frequency").astype("string").str.strip().str.casefold()
+    freq = column(wheel, "frequency").astype("string").str.strip().str.casefold()
     period = freq.map(PERIODS).fillna(0).to_numpy(dtype=np.int64)
-    month = pd.to_numeric(_col(wheel, "month"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    month = pd.to_numeric(column(wheel, "month"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     month_ok = np.isfinite(month) & (month >= 1) & (month <= 12)
     m0 = np.where(month_ok, month, 1).astype(np.int64) - 1
     safe_p = np.maximum(period, 1)
     anchor = m0 % safe_p
-    last = pd.to_datetime(_col(wheel, "last_done", "datetime64[ns]"))
+    last = pd.to_datetime(column(wheel, "last_done", "datetime64[ns]"))
     future = (last > as_of).fillna(False).to_numpy(dtype=bool)
     known = last.notna().to_numpy(dtype=bool) & ~future
     d = np.where(
@@ -113,7 +95,7 @@ def _schedule(wheel: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     first_this_year = start + (anchor - start) % safe_p
     next_due = np.where(known, covered + safe_p, first_this_year)
     valid = (period > 0) & (month_ok | (period == 1))
-    status = _col(wheel, "status").astype("string").str.strip().str.casefold()
+    status = column(wheel, "status").astype("string").str.strip().str.casefold()
     done_no_date = ((status == "done").fillna(False).to_numpy(dtype=bool)) & last.isna().to_numpy(dtype=bool)
     problem = np.select(
         [future, period == 0, ~valid, done_no_date],
@@ -143,7 +125,7 @@ def due_dates(wheel: pd.DataFrame, as_of: dt.date | dt.datetime | str | pd.Times
     datetime64; ``source_row`` int64) plus ``next_due`` (datetime64), ``overdue``
     (bool), ``days_overdue`` (Int64), ``problem`` (string).
     """
-    day = _as_of(as_of)
+    day = to_day(as_of)
     sch = _schedule(wheel, day)
     out = wheel.copy()
     out["next_due"] = _month_end(sch["next_due"].to_numpy()).to_numpy()
@@ -179,14 +161,14 @@ def _occurrences(wheel: pd.DataFrame, first_month: int, n_months: int, as_of: pd
 def _activity_columns(wheel: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     cols = ["activity_id", "title", "category", "frequency", "responsible", "last_done", "controls"]
     part = wheel.iloc[rows].reset_index(drop=True)
-    out = pd.DataFrame({c: _col(part, c) for c in cols})
-    out["wheel_status"] = _col(part, "status").astype("string")
+    out = pd.DataFrame({c: column(part, c) for c in cols})
+    out["wheel_status"] = column(part, "status").astype("string")
     return out
 
 
 def quarter_of(as_of: dt.date | dt.datetime | str | pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of the calendar quarter that contains ``as_of``."""
-    day = _as_of(as_of)
+    day = to_day(as_of)
     start = pd.Timestamp(year=day.year, month=3 * ((day.month - 1) // 3) + 1, day=1)
     return start, start + pd.offsets.QuarterEnd(0)
 
@@ -202,7 +184,7 @@ def due_in_quarter(wheel: pd.DataFrame, as_of: dt.date | dt.datetime | str | pd.
     Dtypes: ``due_date``, ``last_done`` datetime64; ``carried_over`` bool; the others
     string.
     """
-    day = _as_of(as_of)
+    day = to_day(as_of)
     start, _ = quarter_of(day)
     first = start.year * 12 + start.month - 1
     occ = _occurrences(wheel, first, 3, day)
@@ -233,88 +215,14 @@ def year_calendar(
     """The scheduled occurrences in the months of ``year``: ``row`` (the activity's row
     in ``wheel``), ``month_no`` (year * 12 + month - 1), ``due_date`` and ``status``
     (done, overdue or due on ``as_of``)."""
-    return _occurrences(wheel, int(year) * 12, 12, _as_of(as_of))
+    return _occurrences(wheel, int(year) * 12, 12, to_day(as_of))
 
 
 def activity_labels(wheel: pd.DataFrame) -> pd.Series:
     """Per activity (row of ``wheel``): its ID and title, at most 50 characters."""
-    ids = _col(wheel, "activity_id").astype("string").fillna("")
-    titles = _col(wheel, "title").astype("string").fillna("")
+    ids = column(wheel, "activity_id").astype("string").fillna("")
+    titles = column(wheel, "title").astype("string").fillna("")
     return pd.Series([f"{i} {t}"[:50] for i, t in zip(ids, titles, strict=True)], index=wheel.index, dtype=object)
-
-
-# -- action plan ---------------------------------------------------------------------------
-class ActionStatus(NamedTuple):
-    """by_status: count and overdue count per status; overdue: the overdue actions;
-    by_responsible: open, overdue and done actions per responsible person."""
-
-    by_status: pd.DataFrame
-    overdue: pd.DataFrame
-    by_responsible: pd.DataFrame
-
-
-def action_status(actions: pd.DataFrame | None, as_of: dt.date | dt.datetime | str | pd.Timestamp) -> ActionStatus:
-    """The action plan's status as of ``as_of`` (see the module docstring).
-
-    Returns ``ActionStatus(by_status, overdue, by_responsible)``: counts per status, the
-    overdue actions (the action plan's columns) and counts per responsible person.
-    """
-    day = _as_of(as_of)
-    a = actions if actions is not None else pd.DataFrame({"action_id": pd.Series(dtype="string")})
-    status = _col(a, "status").astype("string").str.strip().str.casefold()
-    deadline = pd.to_datetime(_col(a, "deadline", "datetime64[ns]"))
-    is_done = (status == "done").fillna(False).to_numpy(dtype=bool)
-    overdue = ~is_done & (deadline < day).fillna(False).to_numpy(dtype=bool)
-    keys = [*ACTION_STATUSES]
-    st = status.where(status.isin(keys))
-    by_status = pd.DataFrame(
-        {
-            "status": pd.array(keys + [pd.NA], dtype="string"),
-            "count": [int((st == k).sum()) for k in keys] + [int(st.isna().sum())],
-            "overdue": [int((overdue & (st == k).fillna(False).to_numpy(dtype=bool)).sum()) for k in keys]
-            + [int((overdue & st.isna().to_numpy(dtype=bool)).sum())],
-        }
-    )
-    by_status = by_status[(by_status["count"] > 0) | by_status["status"].notna()].reset_index(drop=True)
-    cols = ["action_id", "title", "type", "responsible", "deadline", "status", "risks", "controls"]
-    od = pd.DataFrame({c: _col(a, c) for c in cols})[overdue].copy()
-    od["days_overdue"] = (day - pd.to_datetime(od["deadline"])).dt.days.astype("Int64")
-    od = od.sort_values(["deadline", "action_id"], kind="stable").reset_index(drop=True)
-    resp = _col(a, "responsible").astype("string").str.strip()
-    per = pd.DataFrame({"responsible": resp, "open": ~is_done, "overdue": overdue, "done": is_done})
-    by_resp = per.groupby("responsible", dropna=False)[["open", "overdue", "done"]].sum().astype("int64").reset_index()
-    by_resp = by_resp.sort_values(["overdue", "open", "responsible"], ascending=[False, False, True], kind="stable")
-    return ActionStatus(by_status, od, by_resp.reset_index(drop=True))
-
-
-def actions_for_high_risks(
-    actions: pd.DataFrame | None,
-    scores: pd.DataFrame,
-    matrix: str | Path | RiskMatrix = "kl",
-) -> pd.DataFrame:
-    """Actions linked (``Handlingsplan.Risici``) to risks whose highest level, over
-    perspectives and stages, has treatment class ``should_treat`` or worse. High risks
-    with no action appear once with a missing action_id.
-
-    Columns: risk_id, level, score, perspective, action_id, title, responsible,
-    deadline, status.
-
-    Dtypes: ``level`` ordered category; ``score`` Int16; ``deadline`` datetime64; the
-    others string.
-    """
-    m = get_matrix(matrix)
-    worst = worst_level(scores, m, stages=("inherent", "residual"))
-    high = worst[worst["level_index"] >= m.first_level_with("should_treat")].drop(columns="level_index")
-    a = actions if actions is not None else pd.DataFrame({"action_id": pd.Series(dtype="string")})
-    links = explode_ids(a, "action_id", "risks", out=("action_id", "risk_id"))
-    info = pd.DataFrame({c: _col(a, c) for c in ("action_id", "title", "responsible", "deadline", "status")})
-    info["action_id"] = info["action_id"].astype("string").str.strip()
-    j = high.merge(links, on="risk_id", how="left").merge(info.drop_duplicates("action_id"), on="action_id", how="left")
-    names = m.level_names("da")
-    j["_rank"] = -level_index(j["level"], m)
-    j = j.sort_values(["_rank", "risk_id", "action_id"], kind="stable").drop(columns="_rank")
-    j["level"] = pd.Categorical(j["level"], categories=names, ordered=True)
-    return j.reset_index(drop=True)
 
 
 # -- effective residual risk ---------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 from conftest import one_asset_assessment
 
 from isms_analysis import Assessment, score
+from isms_analysis import actionplan as AP
 from isms_analysis import wheel as W
 from isms_analysis.figures import wheel_figure
 
@@ -187,7 +188,7 @@ def actions_frame() -> pd.DataFrame:
 
 
 def test_action_status() -> None:
-    st = W.action_status(actions_frame(), "2024-03-01")
+    st = AP.action_status(actions_frame(), "2024-03-01")
     by = st.by_status.set_index("status")
     assert by.loc["not_started"].tolist() == [2, 1]
     assert by.loc["in_progress"].tolist() == [1, 1]
@@ -212,7 +213,7 @@ def assessment(wheel: pd.DataFrame | None = None) -> Assessment:
 
 def test_actions_for_high_risks_asks_the_matrix() -> None:
     a = assessment()
-    high = W.actions_for_high_risks(a.actions, score(a))
+    high = AP.actions_for_high_risks(a.actions, score(a))
     got = list(zip(high["risk_id"], high["level"].astype(str), high["action_id"].fillna("-"), strict=True))
     # inherent municipality scores: R-1 12, R-3 12, R-5 16, R-6 12 (Over middel / Høj); R-2 8, R-4 4.
     assert got == [

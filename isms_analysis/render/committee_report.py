@@ -251,6 +251,7 @@ FOLLOWUP_ROWS = 6  # rows per follow-up table in the main part
 def _followup(ctx: ReportContext) -> str:
     """Opfølgning: the action plan (status counts, overdue actions once), the
     quarter's årshjul activities, the residual risks not verified, SoA per theme."""
+    from .. import actionplan as AP
     from .. import soa as S
     from .. import wheel as W
     from ..layout import ACTION_STATUSES
@@ -259,7 +260,7 @@ def _followup(ctx: ReportContext) -> str:
     i = 1 if lang == "en" else 0
     parts: list[dict[str, Any]] = []
     if a.actions is not None and len(a.actions):
-        st = W.action_status(a.actions, ctx.as_of)
+        st = AP.action_status(a.actions, ctx.as_of)
         by_status = st.by_status.assign(
             status=st.by_status["status"].map(lambda v: ACTION_STATUSES[v][i] if v in ACTION_STATUSES else "–")
         )

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from .. import actionplan as AP
 from .. import soa as S
 from .. import wheel as W
 from ..assessment import Assessment
@@ -157,7 +158,7 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
 def _actions_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: pd.Timestamp, lang: str) -> str:
     if a.actions is None:
         return _section("sec_actions", [_p(t("followup.no_actions", lang))], lang, "actions-section")
-    st = W.action_status(a.actions, as_of)
+    st = AP.action_status(a.actions, as_of)
     i = 1 if lang == "en" else 0
     by_status = st.by_status.assign(
         status=st.by_status["status"].map(
@@ -166,7 +167,7 @@ def _actions_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: 
     )
     overdue = st.overdue.assign(deadline=_date_text(st.overdue["deadline"]))
     by_resp = st.by_responsible.assign(responsible=st.by_responsible["responsible"].fillna(t("followup.not_given", lang)))
-    high = W.actions_for_high_risks(a.actions, scores, matrix=m)
+    high = AP.actions_for_high_risks(a.actions, scores, matrix=m)
     high = high.assign(
         level=_level_text(high["level"].astype("string"), m, lang),
         perspective=_perspective_text(high["perspective"], lang),
