@@ -16,6 +16,7 @@ click/typer level, once per run, before the arguments are parsed:
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 from functools import cache
@@ -96,6 +97,59 @@ def _install(lang: str) -> None:
         return
     for attr, english in _RICH_CONSTANTS.items():
         setattr(rich_utils, attr, _translate(english))
+    if not getattr(rich_utils.rich_format_error, "localised", False):
+        rich_utils.rich_format_error = _localised_errors(rich_utils.rich_format_error)
+
+
+# Typer's own messages for command-line mistakes, in the order they are tried; a
+# message with a suffix (" (Possible options: …)", " Did you mean …?") is split first.
+_ERRORS = (
+    "missing_argument", "missing_option", "no_such_option", "requires_argument", "invalid_value_for",
+    "invalid_value", "at_least", "at_most", "integer", "no_such_command", "extra_arguments",
+)  # fmt: skip
+_SUFFIXES = ("possible_options", "did_you_mean")
+
+
+@cache
+def _error_pattern(name: str) -> re.Pattern[str]:
+    english = pair(f"cli.error_{name}")[1]
+    parts = re.split(r"\{(\w+)\}", english)  # literal, field, literal, field, ...
+    regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    return re.compile(f"^{regex}$", re.S)
+
+
+def localise_error(message: str, lang: str) -> str:
+    """Typer's English message for a command-line mistake in ``lang``: each known
+    message (the catalogue's ``cli.error_*``) is matched whole, its varying parts kept;
+    an unknown message is returned as it is."""
+    if lang == "en":
+        return message
+    for name, marker in zip(_SUFFIXES, (" (Possible options:", " Did you mean "), strict=True):
+        cut = message.rfind(marker)
+        if cut > 0:
+            return f"{localise_error(message[:cut], lang)} {_one(message[cut + 1 :], (name,), lang)}"
+    return _one(message, _ERRORS, lang)
+
+
+def _one(message: str, names: Sequence[str], lang: str) -> str:
+    for name in names:
+        m = _error_pattern(name).match(message)
+        if m:
+            fields = m.groupdict()
+            if "message" in fields:
+                fields["message"] = localise_error(fields["message"], lang)
+            return t(f"cli.error_{name}", lang, **fields)
+    return message
+
+
+def _localised_errors(show: Any) -> Any:
+    def rich_format_error(self: Any) -> None:
+        english = self.format_message
+        self.format_message = lambda: localise_error(english(), _state["lang"])
+        show(self)
+
+    rich_format_error.localised = True  # type: ignore[attr-defined]
+    return rich_format_error
 
 
 class _Formatter(HelpFormatter):

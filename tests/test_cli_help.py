@@ -168,3 +168,37 @@ def test_each_command_keeps_its_own_help_over_many_runs(monkeypatch):
             runner.invoke(app, [*cmd, "--lang", lang, "--help"])
     out = " ".join(runner.invoke(app, ["sample", "--lang", "en", "--help"]).output.replace("│", " ").split())
     assert "Write a synthetic sample municipality" in out and "benchmark extract" not in out
+
+
+@pytest.mark.parametrize(
+    ("args", "danish", "english"),
+    [
+        (["validate"], "Argumentet 'FILER...' mangler.", "Missing argument 'FILES...'."),
+        (["report", "quarterly", "--nope"], "Ukendt tilvalg: --nope (mulige tilvalg:", "No such option: --nope"),
+        (["score", "--matrix"], "Tilvalget '--matrix' skal have en værdi.", "Option '--matrix' requires an argument."),
+        (["sample", "x", "--rounds", "0"], "Ugyldig værdi for '--rounds': værdien skal være mindst 1",
+         "Invalid value for '--rounds': Input should be greater than or equal to 1"),
+        (["sample", "x", "--rounds", "abc"], "Ugyldig værdi for '--rounds': skriv et helt tal", "valid integer"),
+        (["valdate"], "Ukendt kommando 'valdate'. Mente du 'validate'?", "No such command 'valdate'."),
+        (["rounds", "extra"], "Uventede ekstra argumenter (extra)", "Got unexpected extra argument(s) (extra)"),
+    ],
+)
+def test_command_line_mistakes_are_told_in_danish(args, danish, english, monkeypatch):
+    monkeypatch.delenv("ISMS_LANG", raising=False)
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2
+    flat = " ".join(r.output.replace("│", " ").split())
+    assert danish in flat and english not in flat
+    monkeypatch.setenv("ISMS_LANG", "en")
+    r = CliRunner().invoke(app, args)
+    assert english in " ".join(r.output.replace("│", " ").split())
+
+
+def test_an_unknown_message_is_left_as_typer_wrote_it():
+    from isms_analysis.cli_i18n import localise_error
+
+    assert localise_error("Something new from typer", "da") == "Something new from typer"
+    assert localise_error("Missing argument 'FIL'.", "en") == "Missing argument 'FIL'."
+    assert localise_error("Invalid value for '-n': Input should be less than or equal to 4", "da") == (
+        "Ugyldig værdi for '-n': værdien må højst være 4"
+    )
