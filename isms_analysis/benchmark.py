@@ -111,7 +111,7 @@ def group_label(key: str, lang: str = "da") -> str:
         return t("benchmark.all_groups", lang)
     if key == "-":
         return t("benchmark.no_kle", lang)
-    return f"KLE {key}"
+    return t("benchmark.kle_group_label", lang, group=key)
 
 
 def theme_of(control_ids: pd.Series) -> pd.Series:

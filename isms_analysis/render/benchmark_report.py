@@ -71,7 +71,7 @@ def _figure_label(row: dict[str, Any], lang: str) -> str:
         perspective = t(f"common.{row['dim2']}", lang).lower()
         return f"{t('benchmark.risk_short', lang)}: {group}, {perspective}"
     if row["metric"] == "soa_implemented":
-        return f"SoA: {_theme_label(str(row['dim1']), lang)}"
+        return t("benchmark.figure_soa", lang, theme=_theme_label(str(row["dim1"]), lang))
     return t("benchmark.overdue_actions", lang)
 
 
@@ -140,7 +140,7 @@ def section_html(name: str, ctx: BenchmarkContext) -> str:
             title=title(ctx.municipality, ctx.round, lang),
             generated=safe(H.generated_line(lang)),
             headline=safe(H.table(headline(ctx), table_id="headline", lang=lang)),
-            details="Parameter",
+            details=t("common.parameter", lang),
             provenance=safe(H.table(prov, table_id="provenance", lang=lang)),
         )
     if name == "risks":

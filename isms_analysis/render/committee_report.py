@@ -313,8 +313,8 @@ def provenance(assessment: Any, params: dict[str, Any] | None, lang: str = "da")
         (t("common.approved_by", lang), str(meta.get("approved_by") or "")),
         (t("common.approved_date", lang), fmt.date(meta.get("approved_date"), lang)),
         (t("report.input_file", lang), str(src.get("name") or "")),
-        ("SHA-256", str(src.get("sha256") or "")),
-        (t('committee.size', lang), f"{fmt.number(src.get('size'), lang)} bytes" if src.get("size") else ""),
+        (t("common.sha256", lang), str(src.get("sha256") or "")),
+        (t("committee.size", lang), t("committee.size_bytes", lang, n=fmt.number(src.get("size"), lang)) if src.get("size") else ""),
         (t("common.package_version", lang), __version__),
     ]
     for key, value in (params or {}).items():
