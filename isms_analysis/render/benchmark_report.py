@@ -30,12 +30,11 @@ def pct(value: Any) -> str:
 
 
 def _theme_label(key: str, lang: str) -> str:
-    from ..catalogue import THEME_LABELS
+    from ..catalogue import THEMES
 
     if key == "own":
         return t("benchmark.own_controls", lang)
-    da, en = THEME_LABELS.get(key, (key, key))
-    return en if lang == "en" else da
+    return t(f"common.theme_{key}", lang) if key in THEMES else key
 
 
 def display_table(frame: pd.DataFrame, lang: str = "da", dims: tuple[str, ...] = ()) -> pd.DataFrame:

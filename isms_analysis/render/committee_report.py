@@ -254,15 +254,14 @@ def _followup(ctx: ReportContext) -> str:
     from .. import actionplan as AP
     from .. import soa as S
     from .. import wheel as W
-    from ..layout import ACTION_STATUSES
+    from ..layout import ACTION_STATUSES, label
 
     a, lang, cap = ctx.assessment, ctx.lang, FOLLOWUP_ROWS
-    i = 1 if lang == "en" else 0
     parts: list[dict[str, Any]] = []
     if a.actions is not None and len(a.actions):
         st = AP.action_status(a.actions, ctx.as_of)
         by_status = st.by_status.assign(
-            status=st.by_status["status"].map(lambda v: ACTION_STATUSES[v][i] if v in ACTION_STATUSES else "–")
+            status=st.by_status["status"].map(lambda v: label("action_status", v, lang) if v in ACTION_STATUSES else "–")
         )
         overdue = st.overdue.drop(columns=[c for c in ("controls", "type") if c in st.overdue.columns])
         if "risks" in overdue.columns:  # a long list of risk IDs: the first three, then how many more
@@ -280,7 +279,7 @@ def _followup(ctx: ReportContext) -> str:
         q = W.due_in_quarter(a.wheel, ctx.as_of)
         start, end = W.quarter_of(ctx.as_of)
         shown = q.drop(columns=[c for c in ("carried_over", "wheel_status", "controls", "category") if c in q.columns])
-        shown = shown.assign(status=shown["status"].map({k: v[i] for k, v in W.OCCURRENCE_STATUSES.items()}))
+        shown = shown.assign(status=shown["status"].map(S.labels_of(W.OCCURRENCE_KEYS, lang)))
         shown = S.display(shown, lang, {"frequency": "frequency"})
         parts.append({"heading": t("committee.sub_wheel", lang).format(start=fmt.date(start, lang), end=fmt.date(end, lang)),
                       "paragraphs": [], "html": safe(_table(shown, ctx, "wheel-quarter", cap=cap, register=False))})  # fmt: skip
