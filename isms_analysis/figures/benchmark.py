@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from ..benchmark import group_label
 from ..text import t
-from .theme import FONT, register
+from .theme import register
 
 
 def peer_risk_figure(rows: pd.DataFrame, lang: str = "da") -> go.Figure:
@@ -53,7 +53,7 @@ def peer_risk_figure(rows: pd.DataFrame, lang: str = "da") -> go.Figure:
         )  # fmt: skip
     n = max(len(rows), 1)
     fig.update_layout(
-        template=register(), font={"family": FONT, "size": 12}, width=900, height=120 + 22 * n,
+        template=register(), width=900, height=120 + 22 * n,
         margin={"l": 260, "r": 20, "t": 30, "b": 40}, barmode="overlay",
         xaxis={"title": "%", "range": [0, 100]}, yaxis={"autorange": "reversed", "type": "category"},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},

@@ -184,12 +184,11 @@ def _decisions(ctx: ReportContext) -> str:
 
 def _compact_panel(fig: Any) -> Any:
     """The 2x2 heat-map panel at print height: the likelihood title only under the
-    bottom row (the top row's would run into the lower titles)."""
-    from ..figures.theme import apply
-
+    bottom row (the top row's would run into the lower titles). The panel already
+    carries the reports' plotly template (:func:`isms_analysis.figures.heatmap_panel`)."""
     fig.update_xaxes(title_text=None, row=1)
     fig.update_traces(textfont={"size": 10}, selector={"type": "heatmap"})  # "Above medium" fits a cell
-    return apply(fig).update_layout(height=HEATMAP_HEIGHT, margin={"t": 30, "b": 50}, font={"size": 10})
+    return fig.update_layout(height=HEATMAP_HEIGHT, margin={"t": 30, "b": 50}, font={"size": 10})
 
 
 def _picture(ctx: ReportContext) -> str:
