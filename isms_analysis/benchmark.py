@@ -102,6 +102,18 @@ def round_label(label: Any, assessment_date: Any = None) -> str:
     return q
 
 
+def group_label(key: str, lang: str = "da") -> str:
+    """A KLE main group of the comparison (``dim1`` of the risk rows) as the reader sees
+    it: "KLE 27", or all groups (``*``) or no KLE number (``-``) in words."""
+    from .text import t
+
+    if key == "*":
+        return t("benchmark.all_groups", lang)
+    if key == "-":
+        return t("benchmark.no_kle", lang)
+    return t("benchmark.kle_group_label", lang, group=key)
+
+
 def theme_of(control_ids: pd.Series) -> pd.Series:
     """The Annex A theme key of each control ID (5.x organisational ... 8.x
     technological); ``own`` for controls beyond Annex A."""

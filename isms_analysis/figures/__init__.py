@@ -3,7 +3,8 @@
 - :mod:`.matrix`: the risk matrix as heat maps, level bars, the perspective comparison;
 - :mod:`.rounds`: rounds over time (level distribution, migration, trends, time to treatment);
 - :mod:`.soa`: the Statement of Applicability's coverage and control effectiveness;
-- :mod:`.wheel`: the annual wheel (*årshjul*).
+- :mod:`.wheel`: the annual wheel (*årshjul*);
+- :mod:`.benchmark`: the peer report's risk figure.
 
 Every figure has a fixed size, axis titles, and text labels next to colour (plus
 patterns or marker symbols), so it reads in black-and-white print; workbook text is
@@ -12,6 +13,7 @@ escaped (:mod:`.escape`).
 
 from __future__ import annotations
 
+from .benchmark import peer_risk_figure
 from .escape import esc, escape
 from .matrix import (
     CARTESIAN_TRACES,
@@ -47,6 +49,7 @@ __all__ = [
     "level_bars",
     "level_distribution_figure",
     "migration_sankey_figure",
+    "peer_risk_figure",
     "perspective_comparison",
     "register",
     "save_png",

@@ -26,7 +26,7 @@ from plotly.subplots import make_subplots
 from ..matrix import RiskMatrix, resolve_matrix
 from ..text import t
 from .escape import esc, escape
-from .theme import FONT, register
+from .theme import register
 
 MAX_HOVER_IDS = 30
 IDS_PER_LINE = 6
@@ -108,7 +108,7 @@ def _heatmap_trace(scores: pd.DataFrame, m: RiskMatrix, perspective: str, stage:
         y=y,
         text=text,
         texttemplate="%{text}",
-        textfont={"size": 13, "family": FONT},
+        textfont={"size": 13},  # the family is the template's
         hovertext=hover,
         hoverinfo="text",
         colorscale=colorscale,

@@ -122,6 +122,21 @@ def migration_sankey_figure(
     return apply(fig)  # the reports' one plotly template
 
 
+def _trend_by(history: pd.DataFrame, by: str, perspective: str, stage: str) -> pd.DataFrame:
+    """The risks to treat per ``by`` group and round, for one perspective."""
+    data = trend_by(history, by=by, stage=stage)
+    return data[data["perspective"] == perspective]
+
+
+def _group_text(group: Any, by: str, lang: str) -> Any:
+    """An area as written, an asset type as its label in ``lang``."""
+    return vocab_label("asset_type", group, lang) if by == "asset_type" else group
+
+
+def _trend_by_title(by: str, perspective: str, lang: str) -> str:
+    return esc(f"{t('trend.trend_by', lang)} – {t(BY_KEYS[by], lang)}, {t(PERSPECTIVE_KEYS[perspective], lang)}")
+
+
 def trend_by_figure(
     history: pd.DataFrame,
     by: str = "area",
@@ -132,11 +147,10 @@ def trend_by_figure(
     """Lines per area (or asset type): risks at a level that calls for treatment, per round."""
     import plotly.graph_objects as go
 
-    data = trend_by(history, by=by, stage=stage)
-    data = data[data["perspective"] == perspective]
+    data = _trend_by(history, by, perspective, stage)
     fig = go.Figure()
     for group, d in data.groupby(by, sort=True):
-        text = vocab_label("asset_type", group, lang) if by == "asset_type" else group
+        text = _group_text(group, by, lang)
         fig.add_trace(
             go.Scatter(
                 x=[esc(r) for r in d["round"].astype(str)],
@@ -147,7 +161,7 @@ def trend_by_figure(
             )
         )
     fig.update_layout(
-        title=esc(f"{t('trend.trend_by', lang)} – {t(BY_KEYS[by], lang)}, {t(PERSPECTIVE_KEYS[perspective], lang)}"),
+        title=_trend_by_title(by, perspective, lang),
         xaxis_title=esc(t("common.round", lang)),
         yaxis_title=esc(t("trend.to_treat", lang)),
     )
@@ -167,10 +181,9 @@ def trend_by_small_multiples(
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    data = trend_by(history, by=by, stage=stage)
-    data = data[data["perspective"] == perspective]
+    data = _trend_by(history, by, perspective, stage)
     groups = sorted(data[by].dropna().astype(str).unique())
-    text = {g: (vocab_label("asset_type", g, lang) if by == "asset_type" else g) for g in groups}
+    text = {g: _group_text(g, by, lang) for g in groups}
     rows = max((len(groups) + cols - 1) // cols, 1)
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True,
                         subplot_titles=[esc(text[g]) for g in groups], vertical_spacing=0.12 if rows > 1 else 0.2,
@@ -190,7 +203,7 @@ def trend_by_small_multiples(
     fig.update_xaxes(showticklabels=True, tickangle=-45, tickfont={"size": 9}, row=rows)
     fig.update_annotations(font={"size": 11})
     fig.update_layout(
-        title=esc(f"{t('trend.trend_by', lang)} – {t(BY_KEYS[by], lang)}, {t(PERSPECTIVE_KEYS[perspective], lang)}"),
+        title=_trend_by_title(by, perspective, lang),
         height=170 * rows + 110, width=1000, showlegend=False,
     )
     return apply(fig)  # the reports' one plotly template

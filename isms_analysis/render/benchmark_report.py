@@ -1,6 +1,7 @@
 """The peer report ("Hvor står vi?") and the quarterly report's short peer section,
-as DataFrames and escaped HTML. The figures come from :mod:`isms_analysis.benchmark`;
-this module only presents them (Danish by default, English with ``lang="en"``).
+as DataFrames and escaped HTML. The figures come from :mod:`isms_analysis.benchmark`,
+the plot from :mod:`isms_analysis.figures.benchmark`; this module only presents them
+(Danish by default, English with ``lang="en"``).
 
 A figure with fewer than ``k`` contributing municipalities is never shown: its
 peer columns say "for få kommuner" ("too few municipalities") instead.
@@ -13,9 +14,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
-from ..benchmark import BenchmarkContext
+from ..benchmark import BenchmarkContext, group_label
+from ..figures import peer_risk_figure
 from ..text import t
 from . import html as H
 from . import render, safe
@@ -29,20 +30,11 @@ def pct(value: Any) -> str:
 
 
 def _theme_label(key: str, lang: str) -> str:
-    from ..catalogue import THEME_LABELS
+    from ..catalogue import THEMES
 
     if key == "own":
         return t("benchmark.own_controls", lang)
-    da, en = THEME_LABELS.get(key, (key, key))
-    return en if lang == "en" else da
-
-
-def _group_label(key: str, lang: str) -> str:
-    if key == "*":
-        return t("benchmark.all_groups", lang)
-    if key == "-":
-        return t("benchmark.no_kle", lang)
-    return f"KLE {key}"
+    return t(f"common.theme_{key}", lang) if key in THEMES else key
 
 
 def display_table(frame: pd.DataFrame, lang: str = "da", dims: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -51,7 +43,7 @@ def display_table(frame: pd.DataFrame, lang: str = "da", dims: tuple[str, ...] =
     too_few = t("benchmark.too_few", lang)
     cols: dict[str, Any] = {}
     if "kle_group" in dims:
-        cols[t("benchmark.kle_group", lang)] = frame["dim1"].map(lambda g: _group_label(str(g), lang))
+        cols[t("benchmark.kle_group", lang)] = frame["dim1"].map(lambda g: group_label(str(g), lang))
     if "perspective" in dims:
         cols[t("common.perspective", lang)] = frame["dim2"].map(lambda p: t(f"common.{p}", lang))
     if "theme" in dims:
@@ -74,11 +66,11 @@ def display_table(frame: pd.DataFrame, lang: str = "da", dims: tuple[str, ...] =
 
 def _figure_label(row: dict[str, Any], lang: str) -> str:
     if row["metric"] == "risk_share":
-        group = _group_label(str(row["dim1"]), lang)
+        group = group_label(str(row["dim1"]), lang)
         perspective = t(f"common.{row['dim2']}", lang).lower()
         return f"{t('benchmark.risk_short', lang)}: {group}, {perspective}"
     if row["metric"] == "soa_implemented":
-        return f"SoA: {_theme_label(str(row['dim1']), lang)}"
+        return t("benchmark.figure_soa", lang, theme=_theme_label(str(row["dim1"]), lang))
     return t("benchmark.overdue_actions", lang)
 
 
@@ -97,55 +89,6 @@ def ordered(frame: pd.DataFrame) -> pd.DataFrame:
 def risk_rows(ctx: BenchmarkContext) -> pd.DataFrame:
     c = ctx.comparison
     return ordered(c[c["metric"] == "risk_share"])
-
-
-def risk_figure(ctx: BenchmarkContext) -> go.Figure:
-    """Per perspective and KLE main group: our share (diamond), the peers' median
-    (line) and middle half (bar); suppressed groups show only our share."""
-    from ..figures import FONT
-
-    lang = ctx.lang
-    rows = risk_rows(ctx)
-    fig = go.Figure()
-    for k, persp in enumerate(["municipality", "data_subject"]):
-        r = rows[rows["dim2"] == persp]
-        if r.empty:
-            continue
-        y = [f"{_group_label(str(g), lang)} · {t(f'common.{persp}', lang).lower()}" for g in r["dim1"]]
-        shown = ~r["suppressed"].to_numpy(dtype=bool)
-        q1 = r["q1"].to_numpy(dtype=float) * 100
-        q3 = r["q3"].to_numpy(dtype=float) * 100
-        fig.add_trace(
-            go.Bar(
-                y=np.array(y)[shown], x=(q3 - q1)[shown], base=q1[shown], orientation="h",
-                marker_color="#c9d7ea" if k == 0 else "#e7d3c1", name=f"{t('benchmark.iqr', lang)} – {t(f'common.{persp}', lang).lower()}",
-                hovertemplate="%{base:.0f}–%{x:.0f} %<extra></extra>", width=0.6,
-            )
-        )  # fmt: skip
-        fig.add_trace(
-            go.Scatter(
-                y=np.array(y)[shown], x=(r["median"].to_numpy(dtype=float) * 100)[shown], mode="markers",
-                marker={"symbol": "line-ns-open", "size": 14, "color": "#333", "line": {"width": 2}},
-                name=t("benchmark.median", lang), showlegend=k == 0, hovertemplate="%{x:.0f} %<extra></extra>",
-            )
-        )  # fmt: skip
-        fig.add_trace(
-            go.Scatter(
-                y=y, x=r["share"].to_numpy(dtype=float) * 100, mode="markers",
-                marker={"symbol": "diamond", "size": 10, "color": "#1f4e9c" if k == 0 else "#b5531b"},
-                name=f"{t('benchmark.ours', lang)} – {t(f'common.{persp}', lang).lower()}", hovertemplate="%{x:.0f} %<extra></extra>",
-            )
-        )  # fmt: skip
-    n = max(len(rows), 1)
-    from ..figures.theme import register
-
-    fig.update_layout(
-        template=register(), font={"family": FONT, "size": 12}, width=900, height=120 + 22 * n,
-        margin={"l": 260, "r": 20, "t": 30, "b": 40}, barmode="overlay",
-        xaxis={"title": "%", "range": [0, 100]}, yaxis={"autorange": "reversed", "type": "category"},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-    )  # fmt: skip
-    return fig
 
 
 def differ_rows(ctx: BenchmarkContext) -> pd.DataFrame:
@@ -196,7 +139,7 @@ def section_html(name: str, ctx: BenchmarkContext) -> str:
             title=title(ctx.municipality, ctx.round, lang),
             generated=safe(H.generated_line(lang)),
             headline=safe(H.table(headline(ctx), table_id="headline", lang=lang)),
-            details="Parameter",
+            details=t("common.parameter", lang),
             provenance=safe(H.table(prov, table_id="provenance", lang=lang)),
         )
     if name == "risks":
@@ -204,7 +147,7 @@ def section_html(name: str, ctx: BenchmarkContext) -> str:
         if rows.empty:
             return section("sec_risks", [{"empty": t("benchmark.no_own", lang)}])
         return section("sec_risks", [
-            {"paragraph": t("benchmark.intro_risks", lang), "html": safe(H.figure(risk_figure(ctx), "fig-peer-risks"))},
+            {"paragraph": t("benchmark.intro_risks", lang), "html": safe(H.figure(peer_risk_figure(rows, lang), "fig-peer-risks"))},
             {"html": safe(H.table(display_table(rows, lang, ("kle_group", "perspective")), table_id="peer-risks",
                                   sortable=True, lang=lang))},
         ])  # fmt: skip
@@ -262,4 +205,4 @@ def quarterly_section_html(ctx: Any, peers: str | Path, k: int | None = None) ->
     return H.section(t("benchmark.sec_peers", lang), parts, "peers-section")
 
 
-__all__ = ["SECTIONS", "display_table", "quarterly_section_html", "risk_figure", "section_html", "title"]
+__all__ = ["SECTIONS", "display_table", "quarterly_section_html", "section_html", "title"]

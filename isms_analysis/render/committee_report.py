@@ -184,12 +184,11 @@ def _decisions(ctx: ReportContext) -> str:
 
 def _compact_panel(fig: Any) -> Any:
     """The 2x2 heat-map panel at print height: the likelihood title only under the
-    bottom row (the top row's would run into the lower titles)."""
-    from ..figures.theme import apply
-
+    bottom row (the top row's would run into the lower titles). The panel already
+    carries the reports' plotly template (:func:`isms_analysis.figures.heatmap_panel`)."""
     fig.update_xaxes(title_text=None, row=1)
     fig.update_traces(textfont={"size": 10}, selector={"type": "heatmap"})  # "Above medium" fits a cell
-    return apply(fig).update_layout(height=HEATMAP_HEIGHT, margin={"t": 30, "b": 50}, font={"size": 10})
+    return fig.update_layout(height=HEATMAP_HEIGHT, margin={"t": 30, "b": 50}, font={"size": 10})
 
 
 def _picture(ctx: ReportContext) -> str:
@@ -254,15 +253,14 @@ def _followup(ctx: ReportContext) -> str:
     from .. import actionplan as AP
     from .. import soa as S
     from .. import wheel as W
-    from ..layout import ACTION_STATUSES
+    from ..layout import ACTION_STATUSES, label
 
     a, lang, cap = ctx.assessment, ctx.lang, FOLLOWUP_ROWS
-    i = 1 if lang == "en" else 0
     parts: list[dict[str, Any]] = []
     if a.actions is not None and len(a.actions):
         st = AP.action_status(a.actions, ctx.as_of)
         by_status = st.by_status.assign(
-            status=st.by_status["status"].map(lambda v: ACTION_STATUSES[v][i] if v in ACTION_STATUSES else "–")
+            status=st.by_status["status"].map(lambda v: label("action_status", v, lang) if v in ACTION_STATUSES else "–")
         )
         overdue = st.overdue.drop(columns=[c for c in ("controls", "type") if c in st.overdue.columns])
         if "risks" in overdue.columns:  # a long list of risk IDs: the first three, then how many more
@@ -280,7 +278,7 @@ def _followup(ctx: ReportContext) -> str:
         q = W.due_in_quarter(a.wheel, ctx.as_of)
         start, end = W.quarter_of(ctx.as_of)
         shown = q.drop(columns=[c for c in ("carried_over", "wheel_status", "controls", "category") if c in q.columns])
-        shown = shown.assign(status=shown["status"].map({k: v[i] for k, v in W.OCCURRENCE_STATUSES.items()}))
+        shown = shown.assign(status=shown["status"].map(S.labels_of(W.OCCURRENCE_KEYS, lang)))
         shown = S.display(shown, lang, {"frequency": "frequency"})
         parts.append({"heading": t("committee.sub_wheel", lang).format(start=fmt.date(start, lang), end=fmt.date(end, lang)),
                       "paragraphs": [], "html": safe(_table(shown, ctx, "wheel-quarter", cap=cap, register=False))})  # fmt: skip
@@ -313,8 +311,8 @@ def provenance(assessment: Any, params: dict[str, Any] | None, lang: str = "da")
         (t("common.approved_by", lang), str(meta.get("approved_by") or "")),
         (t("common.approved_date", lang), fmt.date(meta.get("approved_date"), lang)),
         (t("report.input_file", lang), str(src.get("name") or "")),
-        ("SHA-256", str(src.get("sha256") or "")),
-        (t('committee.size', lang), f"{fmt.number(src.get('size'), lang)} bytes" if src.get("size") else ""),
+        (t("common.sha256", lang), str(src.get("sha256") or "")),
+        (t("committee.size", lang), t("committee.size_bytes", lang, n=fmt.number(src.get("size"), lang)) if src.get("size") else ""),
         (t("common.package_version", lang), __version__),
     ]
     for key, value in (params or {}).items():

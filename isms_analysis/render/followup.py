@@ -24,7 +24,7 @@ from .. import soa as S
 from .. import wheel as W
 from ..assessment import Assessment
 from ..figures import coverage_figure, effectiveness_figure, wheel_figure
-from ..layout import ACTION_STATUSES
+from ..layout import ACTION_STATUSES, label
 from ..matrix import RiskMatrix
 from ..scoring import rescore
 from ..text import t
@@ -87,7 +87,7 @@ def _soa_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, lang: str) 
         if len(flags)
         else flags.iloc[:0]
     )
-    flag_counts = flag_counts.rename(columns={"message": S.HEADINGS["message"][1 if lang == "en" else 0]})
+    flag_counts = flag_counts.rename(columns={"message": t(S.HEADING_KEYS["message"], lang)})
     own = S.own_controls(a.soa, lang)
     gaps = S.treatment_gaps(scores, a.risks, a.soa, matrix=m, lang=lang)
     gaps = gaps.assign(
@@ -136,7 +136,7 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
     shown = q.assign(
         due_date=_date_text(q["due_date"]),
         last_done=_date_text(q["last_done"]),
-        status=q["status"].map({k: v[1 if lang == "en" else 0] for k, v in W.OCCURRENCE_STATUSES.items()}),
+        status=q["status"].map(S.labels_of(W.OCCURRENCE_KEYS, lang)),
     )
     shown = S.display(shown, lang, {"frequency": "frequency", "wheel_status": "wheel_status"})
     dd = W.due_dates(a.wheel, as_of)
@@ -148,7 +148,7 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
             {
                 "activity_id": problems["activity_id"],
                 "title": problems.get("title", pd.NA),
-                "problem": problems["problem"].map({k: v[1 if lang == "en" else 0] for k, v in W.PROBLEMS.items()}),
+                "problem": problems["problem"].map(S.labels_of(W.PROBLEM_KEYS, lang)),
             }
         )
         body += [_h3("wheel_problems", lang), _table(S.display(pr, lang), lang, "wheel-problems")]
@@ -159,10 +159,9 @@ def _actions_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_of: 
     if a.actions is None:
         return _section("sec_actions", [_p(t("followup.no_actions", lang))], lang, "actions-section")
     st = AP.action_status(a.actions, as_of)
-    i = 1 if lang == "en" else 0
     by_status = st.by_status.assign(
         status=st.by_status["status"].map(
-            lambda v: ACTION_STATUSES[v][i] if v in ACTION_STATUSES else t("followup.not_given", lang)
+            lambda v: label("action_status", v, lang) if v in ACTION_STATUSES else t("followup.not_given", lang)
         )
     )
     overdue = st.overdue.assign(deadline=_date_text(st.overdue["deadline"]))

@@ -2,7 +2,8 @@
 
 The tables and numbers come from :mod:`isms_analysis.comparison`, the figures from
 :mod:`isms_analysis.figures.rounds`; the page is put together by Jinja2 templates
-(``templates/trend_*.html.j2``, autoescaped) and the shared helpers of
+(``templates/report_header.html.j2`` and ``templates/parts.html.j2``, autoescaped, the
+same as the other reports) and the shared helpers of
 :mod:`isms_analysis.render.html` (tables, figures, sections, the generated line).
 """
 
@@ -71,9 +72,9 @@ TREND_ROWS = 25  # rows of the trend report's capped tables
 
 
 def _section(key: str, parts: list[dict[str, Any]], lang: str) -> str:
-    """A trend report section: the one section wrapper around the parts rendered by
-    ``templates/trend_parts.html.j2`` (each part: heading, paragraph, html, empty)."""
-    return H.section(t(f"trend.{key}", lang), render("trend_parts.html.j2", parts=parts), key)
+    """A trend report section: the one section wrapper around the parts of
+    ``templates/parts.html.j2`` (here: heading, paragraph, html, empty)."""
+    return H.section(t(f"trend.{key}", lang), parts, key)
 
 
 def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, params: dict[str, Any] | None = None,
@@ -98,7 +99,7 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
         mun = str(history["municipality"].iloc[0]) if len(history) else ""
         prov = trend_provenance(history, store, params or {}, lang)
         return render(
-            "trend_header.html.j2",
+            "report_header.html.j2",
             head=safe(H.head()),
             title=trend_title(mun, labels, lang),
             generated=safe(H.generated_line(lang)),
