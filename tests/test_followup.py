@@ -78,7 +78,7 @@ def test_followup_sections_render_all_five_sections_escaped() -> None:
     assert "Handlinger pr. status" in out and "Ikke startet" in out
     # the SoA's 8.5 is not started and R-1/R-3 mitigate with it
     gaps = re.search(r'id="soa-treatment-gaps".*?</table>', out, re.S)
-    assert gaps is not None and gaps.group(0).count("Kontrollen er ikke startet") == 2
+    assert gaps is not None and gaps.group(0).count("Foranstaltningen er ikke startet") == 2
 
 
 def test_followup_sections_in_english() -> None:
