@@ -29,7 +29,7 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/ruff check isms_analysis tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -m "not browser and not libreoffice and not slow" -p no:cacheprovider
+	$(BIN)/python -m pytest -m "not browser and not libreoffice and not slow" -p no:cacheprovider -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
