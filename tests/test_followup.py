@@ -72,7 +72,7 @@ def test_followup_sections_render_all_five_sections_escaped() -> None:
     assert len(out) < 500_000  # plotly.js itself is not embedded
     # W1 (yearly January, done January 2023) is overdue on 1 March 2024 and checks 5.1,
     # on which only R-1 relies -> one unverified risk.
-    assert "1 risici bygger på en foranstaltning" in out
+    assert "1 risiko bygger på en foranstaltning" in out
     # Q1 2024: W1 January (overdue), W2 February (done in February)
     assert "Udført: 1. Kommende: 0. Overskredet: 1." in out
     assert "Handlinger pr. status" in out and "Ikke startet" in out
@@ -86,7 +86,7 @@ def test_followup_sections_in_english() -> None:
     out = followup_sections_html(a, score(a), "2024-03-01", lang="en")
     assert "Action plan: status" in out and "Annual wheel: status for the quarter" in out
     assert "Handlingsplan" not in out
-    assert "1 risks rely on a control" in out
+    assert "1 risk relies on a control" in out
 
 
 def test_followup_sections_without_optional_sheets() -> None:

@@ -175,3 +175,14 @@ def test_common_terms_are_not_redefined() -> None:
         if known and da.casefold() not in known | allowed:
             problems.append(f"{key}: '{en}' is '{'/'.join(sorted(known))}' in common, not '{da}'")
     assert not problems, problems
+
+
+def test_count_text_follows_the_count():
+    from isms_analysis.text import count_text
+
+    key = "followup.intro_unverified"
+    assert count_text(key, 0).startswith("Ingen risici bygger på en foranstaltning")
+    assert count_text(key, 1).startswith("1 risiko bygger på en foranstaltning") and "Dens restrisiko" in count_text(key, 1)
+    assert count_text(key, 3).startswith("3 risici bygger på en foranstaltning") and "Deres restrisiko" in count_text(key, 3)
+    assert count_text(key, 0, "en") == "No risk relies on a control whose check in the annual wheel is overdue."
+    assert count_text(key, 1, "en").startswith("1 risk relies") and count_text(key, 2, "en").startswith("2 risks rely")

@@ -30,7 +30,7 @@ from .. import committee as C
 from .. import sections as R
 from ..assessment import Assessment
 from ..context import ReportContext
-from ..text import has, t
+from ..text import count_text, has, t
 from . import committee_text as T
 from . import fmt, fragment, render, safe, static
 from . import html as H
@@ -283,7 +283,7 @@ def _followup(ctx: ReportContext) -> str:
         parts.append({"heading": t("committee.sub_wheel", lang).format(start=fmt.date(start, lang), end=fmt.date(end, lang)),
                       "paragraphs": [], "html": safe(_table(shown, ctx, "wheel-quarter", cap=cap, register=False))})  # fmt: skip
         un = W.unverified_residuals(ctx.scores, a.risks, a.wheel, ctx.as_of)
-        body: dict[str, Any] = {"paragraph": t("followup.intro_unverified", lang).format(n=un.attrs.get("count", len(un)))}
+        body: dict[str, Any] = {"paragraph": count_text("followup.intro_unverified", un.attrs.get("count", len(un)), lang)}
         if len(un):
             un = un.assign(residual_level=un["residual_level"].astype("string").map(
                 {lv.name_da: lv.name(lang) for lv in ctx.matrix.levels}),

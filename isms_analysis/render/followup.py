@@ -27,7 +27,7 @@ from ..figures import coverage_figure, effectiveness_figure, wheel_figure
 from ..layout import ACTION_STATUSES, label
 from ..matrix import RiskMatrix
 from ..scoring import rescore
-from ..text import t
+from ..text import count_text, t
 from . import html as H
 from . import safe
 
@@ -195,7 +195,7 @@ def _unverified_section(a: Assessment, scores: pd.DataFrame, m: RiskMatrix, as_o
         due_date=_date_text(un["due_date"]),
     )
     body = [
-        _p(t("followup.intro_unverified", lang).format(n=un.attrs["count"])),
+        _p(count_text("followup.intro_unverified", un.attrs["count"], lang)),
         _table(S.display(shown, lang), lang, "unverified-residuals"),
     ]
     return _section("sec_unverified", body, lang, "unverified-section")
