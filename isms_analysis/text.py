@@ -80,13 +80,15 @@ def t(key: str, lang: str = "da", **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
-def count_text(key: str, n: int, lang: str = "da", **fields: object) -> str:
-    """``t(key, lang, n=n, ...)`` with the grammar of the count: ``<key>_none`` for 0 and
-    ``<key>_one`` for 1 when the catalogue has them ("Ingen risici …", "1 risiko …")."""
-    for suffix, applies in (("_none", n == 0), ("_one", n == 1)):
+def count_text(key: str, count: int, lang: str = "da", **fields: object) -> str:
+    """``t(key, lang, n=count, ...)`` with the grammar of the count: ``<key>_none`` for 0 and
+    ``<key>_one`` for 1 when the catalogue has them ("Ingen risici …", "1 risiko …"). Pass
+    ``n=`` to show the count formatted (e.g. with thousands separators)."""
+    fields.setdefault("n", count)
+    for suffix, applies in (("_none", count == 0), ("_one", count == 1)):
         if applies and has(key + suffix):
-            return t(key + suffix, lang, n=n, **fields)
-    return t(key, lang, n=n, **fields)
+            return t(key + suffix, lang, **fields)
+    return t(key, lang, **fields)
 
 
 def has(key: str) -> bool:

@@ -13,7 +13,7 @@ from isms_analysis import text
 
 PACKAGE = Path(text.__file__).parent
 TEMPLATES = PACKAGE / "render" / "templates"
-LOOKUPS = {"t", "pair", "has"}  # functions taking a full "<namespace>.<name>" key first
+LOOKUPS = {"t", "pair", "has", "count_text"}  # functions taking a full "<namespace>.<name>" key first
 
 # English texts that legitimately have two Danish texts: Danish distinguishes what
 # English does not (see docs/vocabulary.md "Resolved wording").
@@ -186,3 +186,10 @@ def test_count_text_follows_the_count():
     assert count_text(key, 3).startswith("3 risici bygger på en foranstaltning") and "Deres restrisiko" in count_text(key, 3)
     assert count_text(key, 0, "en") == "No risk relies on a control whose check in the annual wheel is overdue."
     assert count_text(key, 1, "en").startswith("1 risk relies") and count_text(key, 2, "en").startswith("2 risks rely")
+    assert count_text("committee.s_above", 1, areas="Skoler (1)") == (
+        "1 risiko ligger over tolerancen efter håndtering, inden for Skoler (1)."
+    )
+    assert count_text("committee.s_above", 1425, n="1.425", areas="Skoler").startswith("1.425 risici ligger")
+    assert count_text("trend.escalated_n", 1, "en") == "Escalations: 1 risk rose in level"
+    assert count_text("figures.n_risks", 2) == "2 risici"  # no _none variant: 0 stays "0 risici"
+    assert count_text("figures.n_risks", 0) == "0 risici"

@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..matrix import RiskMatrix, resolve_matrix
-from ..text import t
+from ..text import count_text, t
 from .escape import esc, escape
 from .theme import register
 
@@ -99,7 +99,7 @@ def _heatmap_trace(scores: pd.DataFrame, m: RiskMatrix, perspective: str, stage:
         for li in range(counts.shape[1]):
             head = (
                 f"<b>{persp} – {stg}</b><br>{y[ci]} × {x[li].replace('<br>', ' ')} = {scores_[ci, li]} ({names[ci, li]})"
-                f"<br>{t('figures.n_risks', lang, n=counts[ci, li])}"
+                f"<br>{count_text('figures.n_risks', int(counts[ci, li]), lang)}"
             )
             hover[ci, li] = head + (f"<br>{ids[ci, li]}" if ids[ci, li] else "")
     return go.Heatmap(
@@ -268,7 +268,7 @@ def perspective_comparison(scores: pd.DataFrame, *, stage: str = "inherent", lan
             sub = g[sel]
             hover = (
                 f"{xl}: " + sub["m"].astype(str) + f"<br>{yl}: " + sub["d"].astype(str)
-                + "<br>" + sub["count"].map(lambda n: t("figures.n_risks", lang, n=n))
+                + "<br>" + sub["count"].map(lambda n: count_text("figures.n_risks", int(n), lang))
                 + "<br>" + sub["ids"].astype(str)
             )  # fmt: skip
             fig.add_trace(

@@ -14,7 +14,7 @@ import pandas as pd
 from ..assessment import Assessment
 from ..committee import decision_rows
 from ..decisions import round_approved
-from ..text import t
+from ..text import count_text, t
 from .fmt import date as fdate
 from .fmt import number
 
@@ -90,7 +90,7 @@ def summary_sentences(facts: dict[str, Any], lang: str = "da") -> list[str]:
     above: pd.Series = facts["above_by_area"]
     if int(above.sum()):
         top = [f"{area} ({n(v)})" for area, v in above.head(3).items()]
-        out.append(t("committee.s_above", lang).format(n=n(above.sum()), areas=join_words(top, lang)))
+        out.append(count_text("committee.s_above", int(above.sum()), lang, n=n(above.sum()), areas=join_words(top, lang)))
     else:
         out.append(t("committee.s_above_none", lang))
     highest: pd.Series = facts["highest"]

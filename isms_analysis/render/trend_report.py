@@ -31,7 +31,7 @@ from ..context import TrendContext
 from ..figures.rounds import level_distribution_figure, time_to_treatment_figure, trend_by_small_multiples
 from ..scoring import PERSPECTIVES
 from ..store import list_rounds, store_path
-from ..text import t
+from ..text import count_text, t
 from ..version import __version__
 from . import html as H
 from . import render, safe
@@ -144,7 +144,7 @@ def trend_section_html(name: str, history: pd.DataFrame, *, store: Any = None, p
         parts = [{"paragraph": f"{labels[0]} → {labels[-1]}"}]
         for key, rows, tid in (("escalated_n", up, "movers-up"), ("de_escalated_n", down, "movers-down")):
             parts.append({
-                "heading": t(f"trend.{key}", lang, n=rows["risk_id"].nunique()),
+                "heading": count_text(f"trend.{key}", rows["risk_id"].nunique(), lang),
                 "html": capped(change_display(rows, names, lang), tid),
             })  # fmt: skip
         return _section("sec_movers", parts, lang)
