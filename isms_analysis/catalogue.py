@@ -9,16 +9,7 @@ from importlib import resources
 
 import pandas as pd
 
-from .text import pair
-
 THEMES = ("organisational", "people", "physical", "technological")
-
-
-def __getattr__(name: str) -> dict[str, tuple[str, str]]:
-    """``THEME_LABELS``: theme key -> (da, en), from the text catalogue (``common.theme_<key>``)."""
-    if name == "THEME_LABELS":
-        return {k: pair(f"common.theme_{k}") for k in THEMES}
-    raise AttributeError(name)
 
 
 def _read_csv(name: str) -> pd.DataFrame:

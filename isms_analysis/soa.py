@@ -39,7 +39,7 @@ from .catalogue import THEMES, annex_a
 from .layout import SOA_SOURCES, SOA_STATUSES, VOCABULARIES, label
 from .matrix import RiskMatrix
 from .matrix import matrix as get_matrix
-from .text import pair, t
+from .text import t
 
 SOA_STATUS_KEYS = tuple(SOA_STATUSES)
 OWN = "own"
@@ -90,18 +90,6 @@ GAP_REASON_KEYS: dict[str, str] = {k: f"soa.gap_reason_{k}" for k in (
     "no_control", "unknown_control", "not_applicable", "not_started",
 )}  # fmt: skip
 VIA_KEYS: dict[str, str] = {"risk": "common.risks", "soa": "soa.via_soa", "both": "soa.via_both"}
-_PAIRS = {"HEADINGS": HEADING_KEYS, "COVERAGE_COLUMNS": COVERAGE_KEYS, "ROW_LABELS": ROW_KEYS,
-          "GAP_COLUMNS": GAP_KEYS, "FLAG_MESSAGES": FLAG_KEYS, "GAP_REASONS": GAP_REASON_KEYS, "VIA_LABELS": VIA_KEYS}  # fmt: skip
-
-
-def __getattr__(name: str) -> dict[str, tuple[str, str]]:
-    """``HEADINGS``, ``COVERAGE_COLUMNS``, ``ROW_LABELS``, ``GAP_COLUMNS``, ``FLAG_MESSAGES``,
-    ``GAP_REASONS``, ``VIA_LABELS``: key -> (da, en), from the text catalogue."""
-    if name in _PAIRS:
-        return {k: pair(key) for k, key in _PAIRS[name].items()}
-    raise AttributeError(name)
-
-
 def labels_of(keys: dict[str, str], lang: str = "da") -> dict[str, str]:
     """``{key: text in lang}`` for a table of catalogue keys (e.g. :data:`COVERAGE_KEYS`)."""
     return {k: t(key, lang) for k, key in keys.items()}

@@ -43,7 +43,6 @@ import pandas as pd
 from .assessment import column
 from .dates import to_day
 from .soa import explode_ids, normalise_control_ids
-from .text import pair
 
 PERIODS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 # Texts in the catalogue (data/text/wheel.toml): each key's catalogue key.
@@ -53,13 +52,6 @@ PROBLEM_KEYS = {k: f"wheel.problem_{k}" for k in (
 )}  # fmt: skip
 
 
-def __getattr__(name: str) -> dict[str, tuple[str, str]]:
-    """``OCCURRENCE_STATUSES`` and ``PROBLEMS``: key -> (da, en), from the text catalogue."""
-    if name == "OCCURRENCE_STATUSES":
-        return {k: pair(key) for k, key in OCCURRENCE_KEYS.items()}
-    if name == "PROBLEMS":
-        return {k: pair(key) for k, key in PROBLEM_KEYS.items()}
-    raise AttributeError(name)
 NOT_DONE = -(10**6)  # month number of "never"
 
 

@@ -64,10 +64,9 @@ COVERAGE_EXPECTED = {
 @pytest.mark.parametrize("lang", ["da", "en"])
 def test_coverage_counts_per_theme(lang: str) -> None:
     cov = S.coverage(soa_frame(), lang)
-    i = 1 if lang == "en" else 0
-    assert list(cov.columns) == [v[i] for v in S.COVERAGE_COLUMNS.values()]
+    assert list(cov.columns) == list(S.labels_of(S.COVERAGE_KEYS, lang).values())
     for key, expected in COVERAGE_EXPECTED.items():
-        assert cov.loc[S.ROW_LABELS[key][i]].tolist() == expected, key
+        assert cov.loc[S.labels_of(S.ROW_KEYS, lang)[key]].tolist() == expected, key
 
 
 def test_coverage_danish_headings() -> None:
@@ -246,7 +245,7 @@ def test_coverage_figure_stacks_statuses_with_text_and_patterns() -> None:
     ]
     impl = fig.data[0]
     themes = ("organisational", "people", "physical", "technological", "own")
-    assert list(impl.y) == [S.ROW_LABELS[k][0] for k in themes]
+    assert list(impl.y) == [S.labels_of(S.ROW_KEYS)[k] for k in themes]
     assert list(impl.x) == [1, 0, 0, 0, 1]
     assert list(impl.text) == ["1", "", "", "", "1"]
     assert len({t.marker.pattern.shape for t in fig.data}) == 6
