@@ -39,7 +39,7 @@ from .catalogue import THEMES, annex_a
 from .layout import SOA_SOURCES, SOA_STATUSES, VOCABULARIES, label
 from .matrix import RiskMatrix
 from .matrix import matrix as get_matrix
-from .text import t
+from .text import labels_of, t
 
 SOA_STATUS_KEYS = tuple(SOA_STATUSES)
 OWN = "own"
@@ -90,11 +90,6 @@ GAP_REASON_KEYS: dict[str, str] = {k: f"soa.gap_reason_{k}" for k in (
     "no_control", "unknown_control", "not_applicable", "not_started",
 )}  # fmt: skip
 VIA_KEYS: dict[str, str] = {"risk": "common.risks", "soa": "soa.via_soa", "both": "soa.via_both"}
-def labels_of(keys: dict[str, str], lang: str = "da") -> dict[str, str]:
-    """``{key: text in lang}`` for a table of catalogue keys (e.g. :data:`COVERAGE_KEYS`)."""
-    return {k: t(key, lang) for k, key in keys.items()}
-
-
 # -- shared helpers ------------------------------------------------------------------------
 def normalise_control_ids(ids: pd.Series) -> pd.Series:
     """Trimmed control IDs with an "A." / "A " prefix before a digit dropped."""

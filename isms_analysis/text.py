@@ -91,6 +91,11 @@ def count_text(key: str, count: int, lang: str = "da", **fields: object) -> str:
     return t(key, lang, **fields)
 
 
+def labels_of(keys: dict[str, str], lang: str = "da") -> dict[str, str]:
+    """``{key: text in lang}`` for a table of catalogue keys (e.g. ``soa.COVERAGE_KEYS``)."""
+    return {k: t(key, lang) for k, key in keys.items()}
+
+
 def has(key: str) -> bool:
     """Whether ``key`` is in the catalogue."""
     return key in catalogue()

@@ -9,6 +9,7 @@ from conftest import one_asset_assessment
 from isms_analysis import Assessment, score
 from isms_analysis import soa as S
 from isms_analysis.figures import coverage_figure, effectiveness_figure
+from isms_analysis.text import labels_of
 
 S_ = "string"
 
@@ -64,9 +65,9 @@ COVERAGE_EXPECTED = {
 @pytest.mark.parametrize("lang", ["da", "en"])
 def test_coverage_counts_per_theme(lang: str) -> None:
     cov = S.coverage(soa_frame(), lang)
-    assert list(cov.columns) == list(S.labels_of(S.COVERAGE_KEYS, lang).values())
+    assert list(cov.columns) == list(labels_of(S.COVERAGE_KEYS, lang).values())
     for key, expected in COVERAGE_EXPECTED.items():
-        assert cov.loc[S.labels_of(S.ROW_KEYS, lang)[key]].tolist() == expected, key
+        assert cov.loc[labels_of(S.ROW_KEYS, lang)[key]].tolist() == expected, key
 
 
 def test_coverage_danish_headings() -> None:
@@ -245,7 +246,7 @@ def test_coverage_figure_stacks_statuses_with_text_and_patterns() -> None:
     ]
     impl = fig.data[0]
     themes = ("organisational", "people", "physical", "technological", "own")
-    assert list(impl.y) == [S.labels_of(S.ROW_KEYS)[k] for k in themes]
+    assert list(impl.y) == [labels_of(S.ROW_KEYS)[k] for k in themes]
     assert list(impl.x) == [1, 0, 0, 0, 1]
     assert list(impl.text) == ["1", "", "", "", "1"]
     assert len({t.marker.pattern.shape for t in fig.data}) == 6

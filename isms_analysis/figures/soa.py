@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 
 from ..catalogue import THEMES
 from ..layout import SOA_STATUSES, label
-from ..soa import COVERAGE_KEYS, OWN, ROW_KEYS, labels_of
-from ..text import t
+from ..soa import COVERAGE_KEYS, OWN, ROW_KEYS
+from ..text import labels_of, t
 from .theme import register
 
 # Colours and print patterns of the SoA statuses (figures must read in black and white).

@@ -30,7 +30,7 @@ from .. import committee as C
 from .. import sections as R
 from ..assessment import Assessment
 from ..context import ReportContext
-from ..text import count_text, has, t
+from ..text import count_text, has, labels_of, t
 from . import committee_text as T
 from . import fmt, fragment, render, safe, static
 from . import html as H
@@ -278,7 +278,7 @@ def _followup(ctx: ReportContext) -> str:
         q = W.due_in_quarter(a.wheel, ctx.as_of)
         start, end = W.quarter_of(ctx.as_of)
         shown = q.drop(columns=[c for c in ("carried_over", "wheel_status", "controls", "category") if c in q.columns])
-        shown = shown.assign(status=shown["status"].map(S.labels_of(W.OCCURRENCE_KEYS, lang)))
+        shown = shown.assign(status=shown["status"].map(labels_of(W.OCCURRENCE_KEYS, lang)))
         shown = S.display(shown, lang, {"frequency": "frequency"})
         parts.append({"heading": t("committee.sub_wheel", lang).format(start=fmt.date(start, lang), end=fmt.date(end, lang)),
                       "paragraphs": [], "html": safe(_table(shown, ctx, "wheel-quarter", cap=cap, register=False))})  # fmt: skip

@@ -27,7 +27,7 @@ from ..figures import coverage_figure, effectiveness_figure, wheel_figure
 from ..layout import ACTION_STATUSES, label
 from ..matrix import RiskMatrix
 from ..scoring import rescore
-from ..text import count_text, t
+from ..text import count_text, labels_of, t
 from . import html as H
 from . import safe
 
@@ -136,7 +136,7 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
     shown = q.assign(
         due_date=_date_text(q["due_date"]),
         last_done=_date_text(q["last_done"]),
-        status=q["status"].map(S.labels_of(W.OCCURRENCE_KEYS, lang)),
+        status=q["status"].map(labels_of(W.OCCURRENCE_KEYS, lang)),
     )
     shown = S.display(shown, lang, {"frequency": "frequency", "wheel_status": "wheel_status"})
     dd = W.due_dates(a.wheel, as_of)
@@ -148,7 +148,7 @@ def _wheel_section(a: Assessment, as_of: pd.Timestamp, lang: str) -> str:
             {
                 "activity_id": problems["activity_id"],
                 "title": problems.get("title", pd.NA),
-                "problem": problems["problem"].map(S.labels_of(W.PROBLEM_KEYS, lang)),
+                "problem": problems["problem"].map(labels_of(W.PROBLEM_KEYS, lang)),
             }
         )
         body += [_h3("wheel_problems", lang), _table(S.display(pr, lang), lang, "wheel-problems")]
